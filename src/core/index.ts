@@ -1,0 +1,12 @@
+/**
+ * The domain core: run types, rules on write, ETA and roll-up. Pure: no I/O, no driver.
+ * @module
+ */
+export * from "./errors.js";
+export * from "./eta.js";
+export * from "./events.js";
+export * from "./limits.js";
+export * from "./rollup.js";
+export * from "./run.js";
+export * from "./types.js";
+export * from "./validation.js";

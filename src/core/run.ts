@@ -1,0 +1,175 @@
+import { addSample, estimateEtaMs, type ProgressSample } from "./eta.js";
+import type {
+  AgentRun,
+  CompleteOptions,
+  RunMetadata,
+  RunPatch,
+  RunState,
+  RunStatus,
+  StartRunInput,
+  TerminalStatus,
+} from "./types.js";
+
+/**
+ * A run as the store keeps it: times as epoch milliseconds, plus the
+ * bookkeeping behind derived fields (ETA samples, who sets the percent).
+ */
+export interface RunRecord {
+  id: string;
+  owner: string;
+  title: string;
+  step: string | null;
+  percent: number | null;
+  status: RunStatus;
+  state: RunState | null;
+  metadata: RunMetadata;
+  parentId: string | null;
+  cancelRequested: boolean;
+  etaMs: number | null;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+  heartbeatAt: number;
+  version: number;
+  /** True once the run set its own percent; a parent that never did shows its children's roll-up. */
+  percentSetByRun: boolean;
+  samples: ProgressSample[];
+  /** When the run's history last got a point; history is sampled, not one row per write. */
+  historyAt: number;
+}
+
+const TERMINAL_STATE: Record<TerminalStatus, RunState> = {
+  succeeded: "completed",
+  failed: "failed",
+  cancelled: "cancelled",
+};
+
+export function createRecord(id: string, input: StartRunInput, now: number): RunRecord {
+  const percent = input.percent ?? null;
+  const samples = percent === null ? [] : [[now, percent] as const];
+  return {
+    id,
+    owner: input.owner,
+    title: input.title,
+    step: input.step ?? null,
+    percent,
+    status: "running",
+    state: input.state ?? null,
+    metadata: input.metadata ?? {},
+    parentId: input.parentId ?? null,
+    cancelRequested: false,
+    etaMs: null,
+    createdAt: now,
+    updatedAt: now,
+    completedAt: null,
+    heartbeatAt: now,
+    version: 1,
+    percentSetByRun: percent !== null,
+    samples,
+    historyAt: now,
+  };
+}
+
+/** Sets percent on a fresh copy (mutates `next`, which the caller just made). */
+function setPercent(next: RunRecord, percent: number | null, now: number): RunRecord {
+  if (percent === null) {
+    next.percent = null;
+    next.samples = [];
+    next.etaMs = null;
+  } else {
+    next.percent = percent;
+    next.samples = addSample(next.samples, now, percent);
+    next.etaMs = estimateEtaMs(next.samples);
+  }
+  return next;
+}
+
+/** Applies a validated patch to a running run. */
+export function applyPatch(run: RunRecord, patch: RunPatch, now: number): RunRecord {
+  const next: RunRecord = { ...run, updatedAt: now, heartbeatAt: now, version: run.version + 1 };
+  if (patch.percent !== undefined) {
+    setPercent(next, patch.percent, now);
+    next.percentSetByRun = true;
+  }
+  if (patch.step !== undefined) next.step = patch.step;
+  if (patch.title !== undefined) next.title = patch.title;
+  if (patch.state !== undefined) next.state = patch.state;
+  if (patch.metadata !== undefined) next.metadata = mergeMetadata(run.metadata, patch.metadata);
+  return next;
+}
+
+/** Percent derived from children: only for a parent that never set its own. */
+export function applyRollup(run: RunRecord, percent: number | null, step: string | null, now: number): RunRecord {
+  const next = setPercent({ ...run, updatedAt: now, version: run.version + 1 }, percent, now);
+  if (step !== null) next.step = step;
+  return next;
+}
+
+export function applyComplete(
+  run: RunRecord,
+  status: TerminalStatus,
+  options: CompleteOptions,
+  now: number,
+): RunRecord {
+  const next: RunRecord = {
+    ...run,
+    status,
+    state: TERMINAL_STATE[status],
+    completedAt: now,
+    updatedAt: now,
+    heartbeatAt: now,
+    version: run.version + 1,
+    etaMs: status === "succeeded" ? 0 : null,
+  };
+  if (status === "succeeded") next.percent = 100;
+  if (options.step !== undefined) next.step = options.step;
+  if (options.metadata !== undefined) next.metadata = mergeMetadata(run.metadata, options.metadata);
+  return next;
+}
+
+export function applyHeartbeat(run: RunRecord, now: number): RunRecord {
+  return { ...run, heartbeatAt: now, version: run.version + 1 };
+}
+
+export function applyCancelRequest(run: RunRecord, now: number): RunRecord {
+  return { ...run, cancelRequested: true, updatedAt: now, version: run.version + 1 };
+}
+
+/** Shallow merge: keys in the patch replace the run's; other keys stay. */
+export function mergeMetadata(current: RunMetadata, patch: RunMetadata): RunMetadata {
+  return { ...current, ...patch };
+}
+
+// Formatting dates is a hot spot under load; most runs in a batch share the same instants.
+const isoCache = new Map<number, string>();
+function iso(ms: number): string {
+  let text = isoCache.get(ms);
+  if (text === undefined) {
+    if (isoCache.size >= 4096) isoCache.clear();
+    text = new Date(ms).toISOString();
+    isoCache.set(ms, text);
+  }
+  return text;
+}
+
+/** The public shape of a stored run. */
+export function toAgentRun(run: RunRecord): AgentRun {
+  return {
+    id: run.id,
+    owner: run.owner,
+    title: run.title,
+    step: run.step,
+    percent: run.percent,
+    status: run.status,
+    state: run.state,
+    metadata: run.metadata,
+    parentId: run.parentId,
+    cancelRequested: run.cancelRequested,
+    etaMs: run.etaMs,
+    createdAt: iso(run.createdAt),
+    updatedAt: iso(run.updatedAt),
+    completedAt: run.completedAt === null ? null : iso(run.completedAt),
+    heartbeatAt: iso(run.heartbeatAt),
+    version: run.version,
+  };
+}

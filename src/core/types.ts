@@ -1,0 +1,92 @@
+/**
+ * Glossary
+ * - run: one unit of tracked work, owned by exactly one owner.
+ * - owner: a user id or e-mail; every read and write is scoped to it.
+ * - terminal: a run whose status is succeeded, failed or cancelled; it never changes again.
+ * - version: +1 on every change of a run; orders that run's events.
+ * - envelope: what the bus, SSE and webhooks carry: one event plus the run after it.
+ */
+
+export const RUN_STATUSES = ["running", "succeeded", "failed", "cancelled"] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+export const TERMINAL_STATUSES = ["succeeded", "failed", "cancelled"] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+/** Fine-grained runtime state, after the runtime-status-surface standard. */
+export const RUN_STATES = [
+  "submitted",
+  "binding",
+  "queued",
+  "routing",
+  "preparing",
+  "waiting_provider",
+  "streaming",
+  "tool_running",
+  "action_required",
+  "retrying",
+  "failed",
+  "cancelled",
+  "completed",
+] as const;
+export type RunState = (typeof RUN_STATES)[number];
+
+export type RunMetadata = Record<string, unknown>;
+
+/** The shape returned everywhere: library, HTTP, tool and SSE. */
+export interface AgentRun {
+  id: string;
+  owner: string;
+  title: string;
+  step: string | null;
+  percent: number | null;
+  status: RunStatus;
+  state: RunState | null;
+  metadata: RunMetadata;
+  parentId: string | null;
+  cancelRequested: boolean;
+  etaMs: number | null;
+  createdAt: string;
+  updatedAt: string;
+  completedAt: string | null;
+  heartbeatAt: string;
+  version: number;
+}
+
+export interface StartRunInput {
+  owner: string;
+  title: string;
+  step?: string | null;
+  percent?: number | null;
+  metadata?: RunMetadata;
+  parentId?: string | null;
+  state?: RunState | null;
+}
+
+export interface RunPatch {
+  percent?: number | null;
+  step?: string | null;
+  title?: string;
+  metadata?: RunMetadata;
+  state?: RunState | null;
+}
+
+export interface CompleteOptions {
+  step?: string | null;
+  metadata?: RunMetadata;
+}
+
+export interface ListRunsOptions {
+  /** Only runs whose status is running. (Default: false) */
+  activeOnly?: boolean;
+  /** At most this many runs, 1..500. (Default: 50) */
+  limit?: number;
+  /** The id of the last run of the previous page; the page holds older runs. */
+  cursor?: string;
+  /** Only the children of this run. */
+  parentId?: string;
+}
+
+export function isTerminal(status: RunStatus): status is TerminalStatus {
+  return status !== "running";
+}

@@ -1,0 +1,35 @@
+/**
+ * The progress library: start, update and complete runs; read them back;
+ * listen to changes. Module functions use a default instance configured from
+ * `HEADWAY_DATABASE_URL`; `createProgress` makes explicit ones.
+ * @module
+ */
+export type {
+  AgentRun,
+  CompleteOptions,
+  EventEnvelope,
+  EventType,
+  HeadwayEvent,
+  ListRunsOptions,
+  RunMetadata,
+  RunPatch,
+  RunState,
+  RunStatus,
+  StartRunInput,
+  TerminalStatus,
+} from "../core/index.js";
+export { HeadwayError, ValidationError } from "../core/index.js";
+export type { HistoryPoint } from "../store/index.js";
+export {
+  completeRun,
+  deleteRun,
+  getDefaultProgress,
+  getRun,
+  heartbeat,
+  listRuns,
+  requestCancel,
+  setDefaultProgress,
+  startRun,
+  updateRunProgress,
+} from "./default-instance.js";
+export { createProgress, Progress, type ProgressOptions, type WriteOutcome } from "./progress.js";

@@ -1,0 +1,280 @@
+import {
+  type AgentRun,
+  applyCancelRequest,
+  applyComplete,
+  applyHeartbeat,
+  applyPatch,
+  applyRollup,
+  assertMetadataSize,
+  createRecord,
+  type EventEnvelope,
+  formatEventId,
+  type HeadwayEvent,
+  isTerminal,
+  type RunRecord,
+  rollupPercent,
+  toAgentRun,
+  ValidationError,
+} from "../core/index.js";
+import type { HistoryPoint, OpOutcome, RunOp } from "./run-store.js";
+
+type Change = { type: "started" | "updated"; run: RunRecord } | { type: "deleted"; run: RunRecord };
+
+export interface HistoryWrite {
+  runId: string;
+  point: Omit<HistoryPoint, "at"> & { at: number };
+}
+
+export interface PlanOptions {
+  /** A progress point enters the history at most this often per run. (Default: 1000) */
+  historyIntervalMs: number;
+}
+
+/**
+ * The store-independent half of a batch: given the rows as they were, apply
+ * the ops in order with the pure core rules, roll children up into parents,
+ * and say what to write. Each adapter loads rows, calls this, and writes the
+ * result in one transaction, so both backends share one set of rules.
+ */
+export class BatchPlan {
+  readonly outcomes: OpOutcome[] = [];
+  private readonly original = new Map<string, RunRecord>();
+  private readonly current = new Map<string, RunRecord | null>();
+  private readonly inserted = new Set<string>();
+  private readonly changes: Change[] = [];
+  private readonly parentsToRollUp = new Set<string>();
+  private readonly failedChildren = new Map<string, RunRecord>();
+  readonly history: HistoryWrite[] = [];
+  private readonly snapshots = new Map<RunRecord, AgentRun>();
+
+  constructor(
+    private readonly ops: readonly RunOp[],
+    private readonly now: number,
+    private readonly options: PlanOptions,
+  ) {}
+
+  /** Rows the plan needs before `apply`: every run an op names, and the parent of each new run. */
+  idsToLoad(): string[] {
+    const ids = new Set<string>();
+    for (const op of this.ops) {
+      if (op.kind !== "start") ids.add(op.id);
+      else if (op.input.parentId) ids.add(op.input.parentId);
+    }
+    return [...ids];
+  }
+
+  apply(loaded: ReadonlyMap<string, RunRecord>): void {
+    for (const [id, run] of loaded) {
+      this.original.set(id, run);
+      this.current.set(id, run);
+    }
+    for (const op of this.ops) this.outcomes.push(this.applyOp(op));
+  }
+
+  /**
+   * Recomputes parents whose children changed, walking up the tree (a parent's
+   * change rolls into its own parent). The loaders read rows as stored before the batch.
+   */
+  rollUp(loadRun: (id: string) => RunRecord | undefined, loadChildren: (parentId: string) => readonly RunRecord[]): void {
+    for (const parentId of this.parentsToRollUp) {
+      if (!this.current.has(parentId)) {
+        const loaded = loadRun(parentId);
+        if (!loaded) continue;
+        this.original.set(parentId, loaded);
+        this.current.set(parentId, loaded);
+      }
+      const parent = this.current.get(parentId);
+      if (!parent || isTerminal(parent.status)) continue;
+      const children = this.childrenOf(parentId, loadChildren(parentId));
+      const failed = this.failedChildren.get(parentId);
+      const step = failed ? `Sub-task "${failed.title}" ${failed.status}${failed.step ? `: ${failed.step}` : ""}` : null;
+      const percent = parent.percentSetByRun ? parent.percent : rollupPercent(children);
+      if (percent === parent.percent && step === null) continue;
+      this.record({ type: "updated", run: applyRollup(parent, percent, step, this.now) });
+    }
+  }
+
+  /** Rows to insert, rows to update (with what they were), and rows to delete. */
+  writes(): { inserts: RunRecord[]; updates: Array<{ before: RunRecord; after: RunRecord }>; deletes: RunRecord[] } {
+    const inserts: RunRecord[] = [];
+    const updates: Array<{ before: RunRecord; after: RunRecord }> = [];
+    const deletes: RunRecord[] = [];
+    for (const [id, run] of this.current) {
+      const before = this.original.get(id);
+      if (run === null) {
+        if (before) deletes.push(before);
+      } else if (this.inserted.has(id)) inserts.push(run);
+      else if (before && before !== run) updates.push({ before, after: run });
+    }
+    return { inserts, updates, deletes };
+  }
+
+  /** Final state of every run the batch touched (null = deleted); adapters may cache it. */
+  touched(): ReadonlyMap<string, RunRecord | null> {
+    return this.current;
+  }
+
+  hasChanges(): boolean {
+    return this.changes.length > 0;
+  }
+
+  /** Ids of runs started, updated and deleted, for the change log other processes tail. */
+  changedIds(): { started: string[]; updated: string[]; deleted: Array<[string, string]> } {
+    const started = new Set<string>();
+    const updated = new Set<string>();
+    const deleted: Array<[string, string]> = [];
+    for (const change of this.changes) {
+      if (change.type === "started") started.add(change.run.id);
+      else if (change.type === "updated") updated.add(change.run.id);
+      else deleted.push([change.run.id, change.run.owner]);
+    }
+    return { started: [...started], updated: [...updated], deleted };
+  }
+
+  /** Envelopes, built once the commit sequence is known. */
+  events(commitSeq: number): HeadwayEvent[] {
+    const at = new Date(this.now).toISOString();
+    return this.changes.map((change, index): HeadwayEvent => {
+      const { run } = change;
+      const id = formatEventId(commitSeq, index);
+      if (change.type === "deleted") {
+        return { id, type: "run.deleted", owner: run.owner, at, payload: { runId: run.id } };
+      }
+      if (change.type === "started") {
+        return {
+          id,
+          type: "run.progress.started",
+          owner: run.owner,
+          at,
+          run: this.snapshot(run),
+          payload: { runId: run.id, title: run.title, step: run.step },
+        } satisfies EventEnvelope<"run.progress.started">;
+      }
+      return {
+        id,
+        type: "run.progress.updated",
+        owner: run.owner,
+        at,
+        run: this.snapshot(run),
+        payload: { runId: run.id, percent: run.percent, step: run.step, status: run.status },
+      } satisfies EventEnvelope<"run.progress.updated">;
+    });
+  }
+
+  /** One AgentRun per record state, shared by the outcome and the event. */
+  private snapshot(run: RunRecord): AgentRun {
+    let agentRun = this.snapshots.get(run);
+    if (!agentRun) {
+      agentRun = toAgentRun(run);
+      this.snapshots.set(run, agentRun);
+    }
+    return agentRun;
+  }
+
+  /** Outcomes whose `run` is filled in from the records they refer to. */
+  private applyOp(op: RunOp): OpOutcome {
+    if (op.kind === "start") return this.start(op);
+    const run = this.current.get(op.id);
+    if (!run || run.owner !== op.owner) return { ok: false, reason: "not_found" };
+    if (op.kind === "delete") {
+      this.current.set(op.id, null);
+      this.inserted.delete(op.id);
+      this.changes.push({ type: "deleted", run });
+      if (run.parentId) this.parentsToRollUp.add(run.parentId);
+      return { ok: true, run: null };
+    }
+    if (isTerminal(run.status)) {
+      if (op.kind === "complete" && op.status === run.status) return { ok: true, run: this.snapshot(run) };
+      return { ok: false, reason: "terminal", run: this.snapshot(run) };
+    }
+    try {
+      return { ok: true, run: this.snapshot(this.transition(run, op)) };
+    } catch (error) {
+      if (error instanceof ValidationError) return { ok: false, reason: "invalid", error };
+      throw error;
+    }
+  }
+
+  private transition(run: RunRecord, op: Exclude<RunOp, { kind: "start" | "delete" }>): RunRecord {
+    const now = this.now;
+    switch (op.kind) {
+      case "update": {
+        const next = applyPatch(run, op.patch, now);
+        if (op.patch.metadata) assertMetadataSize(next.metadata);
+        return this.record({ type: "updated", run: next }, next.state !== run.state ? "progress" : "sampled");
+      }
+      case "complete": {
+        const next = applyComplete(run, op.status, op.options, now);
+        if (op.options.metadata) assertMetadataSize(next.metadata);
+        if (next.parentId && op.status !== "succeeded") this.failedChildren.set(next.parentId, next);
+        return this.record({ type: "updated", run: next }, "completed");
+      }
+      case "heartbeat":
+        return this.record({ type: "updated", run: applyHeartbeat(run, now) });
+      case "cancel":
+        if (run.cancelRequested) return run;
+        return this.record({ type: "updated", run: applyCancelRequest(run, now) }, "cancel_requested");
+    }
+  }
+
+  private start(op: Extract<RunOp, { kind: "start" }>): OpOutcome {
+    const parentId = op.input.parentId;
+    if (parentId) {
+      const parent = this.current.get(parentId);
+      if (!parent || parent.owner !== op.input.owner) {
+        return {
+          ok: false,
+          reason: "invalid",
+          error: new ValidationError("parentId", `no run ${parentId} for this owner`),
+        };
+      }
+    }
+    const run = createRecord(op.id, op.input, this.now);
+    this.inserted.add(run.id);
+    this.current.set(run.id, run);
+    this.record({ type: "started", run }, "started");
+    return { ok: true, run: this.snapshot(run) };
+  }
+
+  /**
+   * Notes a change: the new row state, its event, its history point (sampled
+   * for plain progress), and the parent roll-up it causes.
+   */
+  private record(change: Change, history?: HistoryPoint["type"] | "sampled"): RunRecord {
+    let run = change.run;
+    if (history && (history !== "sampled" || this.now - run.historyAt >= this.options.historyIntervalMs)) {
+      if (run.historyAt !== this.now || history !== "sampled") run = { ...run, historyAt: this.now };
+      this.history.push({
+        runId: run.id,
+        point: {
+          version: run.version,
+          at: this.now,
+          type: history === "sampled" ? "progress" : history,
+          percent: run.percent,
+          step: run.step,
+          status: run.status,
+          state: run.state,
+        },
+      });
+    }
+    this.current.set(run.id, run);
+    this.changes.push({ ...change, run } as Change);
+    if (run.parentId && change.type !== "deleted") this.parentsToRollUp.add(run.parentId);
+    return run;
+  }
+
+  private childrenOf(parentId: string, stored: readonly RunRecord[]): RunRecord[] {
+    const seen = new Set<string>();
+    const children: RunRecord[] = [];
+    for (const child of stored) {
+      seen.add(child.id);
+      const now = this.current.has(child.id) ? this.current.get(child.id) : child;
+      if (now) children.push(now);
+    }
+    for (const id of this.inserted) {
+      const run = this.current.get(id);
+      if (run && run.parentId === parentId && !seen.has(id)) children.push(run);
+    }
+    return children;
+  }
+}

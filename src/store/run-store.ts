@@ -1,0 +1,88 @@
+import type {
+  AgentRun,
+  CompleteOptions,
+  HeadwayEvent,
+  ListRunsOptions,
+  RunPatch,
+  RunRecord,
+  RunState,
+  RunStatus,
+  StartRunInput,
+  TerminalStatus,
+} from "../core/index.js";
+
+/** One write, as the group-commit writer hands it to the store. Inputs are validated already. */
+export type RunOp =
+  | { kind: "start"; id: string; input: StartRunInput }
+  | { kind: "update"; id: string; owner: string; patch: RunPatch }
+  | { kind: "complete"; id: string; owner: string; status: TerminalStatus; options: CompleteOptions }
+  | { kind: "heartbeat"; id: string; owner: string }
+  | { kind: "cancel"; id: string; owner: string }
+  | { kind: "delete"; id: string; owner: string };
+
+/**
+ * What became of one op. `not_found` covers another owner's run too: the two
+ * are indistinguishable on purpose. `terminal` carries the run so callers can
+ * say "already succeeded".
+ */
+export type OpOutcome =
+  | { ok: true; run: AgentRun | null }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "terminal"; run: AgentRun }
+  | { ok: false; reason: "invalid"; error: Error };
+
+export interface BatchResult {
+  outcomes: OpOutcome[];
+  /** Events of the committed changes, in version order per run. */
+  events: HeadwayEvent[];
+}
+
+/** One point of a run's bounded history, for timelines. */
+export interface HistoryPoint {
+  version: number;
+  at: string;
+  type: "started" | "progress" | "cancel_requested" | "completed";
+  percent: number | null;
+  step: string | null;
+  status: RunStatus;
+  state: RunState | null;
+}
+
+/** What changed after a commit sequence: current state of changed runs, and deletions. */
+export interface ChangeFeed {
+  /** The newest commit sequence covered. */
+  commitSeq: number;
+  runs: AgentRun[];
+  deleted: Array<{ id: string; owner: string }>;
+}
+
+export interface RunStoreStats {
+  batches: number;
+  ops: number;
+  rowWrites: number;
+}
+
+/** The one interface over persistence. Both adapters pass `test/store-contract.ts`. */
+export interface RunStore {
+  readonly dialect: "sqlite" | "postgres";
+  /** Applies ops in order in one transaction; resolves after commit. */
+  applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult>;
+  getRun(id: string, owner: string): Promise<AgentRun | null>;
+  listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]>;
+  listHistory(id: string, owner: string, limit?: number): Promise<HistoryPoint[] | null>;
+  /** Newest commit sequence, for resume tokens. */
+  currentCommitSeq(): Promise<number>;
+  /** Changes after `commitSeq`, or null when that point is older than the retained change log. */
+  changesSince(commitSeq: number, owner?: string): Promise<ChangeFeed | null>;
+  /**
+   * Optional: changes committed by other processes, as events. Latency hint
+   * only; consumers that must not miss a change resume with changesSince.
+   */
+  watchExternalChanges?(listener: (events: HeadwayEvent[]) => void): () => void;
+  /** Deletes completed runs (and their history) that completed before `before`; returns how many. */
+  sweepCompleted(before: number): Promise<number>;
+  readonly stats: RunStoreStats;
+  close(): Promise<void>;
+}
+
+export type { RunRecord };

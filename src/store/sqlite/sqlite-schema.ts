@@ -1,0 +1,84 @@
+import { SchemaVersionError } from "../../core/index.js";
+import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+
+/**
+ * Versioned migrations, applied in order at start-up; `PRAGMA user_version`
+ * records how far a database has come. Append only: never edit a shipped step.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE progress_runs (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    title TEXT NOT NULL,
+    step TEXT,
+    percent INTEGER,
+    status TEXT NOT NULL,
+    state TEXT,
+    metadata TEXT NOT NULL,
+    parent_id TEXT,
+    cancel_requested INTEGER NOT NULL,
+    eta_ms INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    completed_at INTEGER,
+    heartbeat_at INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    percent_set_by_run INTEGER NOT NULL,
+    samples TEXT NOT NULL,
+    history_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX progress_runs_owner_status ON progress_runs (owner, status, id);
+  CREATE INDEX progress_runs_owner ON progress_runs (owner, id);
+  CREATE INDEX progress_runs_parent ON progress_runs (parent_id, id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX progress_runs_completed ON progress_runs (completed_at) WHERE completed_at IS NOT NULL;
+
+  CREATE TABLE run_history (
+    seq INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    percent INTEGER,
+    step TEXT,
+    status TEXT NOT NULL,
+    state TEXT
+  );
+  CREATE INDEX run_history_run ON run_history (run_id, seq);
+
+  CREATE TABLE change_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    writer TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    started TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    deleted TEXT NOT NULL
+  );
+
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL,
+    label TEXT,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE INDEX api_tokens_owner ON api_tokens (owner);
+  `,
+];
+
+export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {
+  const found = Number(db.pragma("user_version", { simple: true }));
+  if (found > migrations.length) throw new SchemaVersionError(found, migrations.length);
+  if (found === migrations.length) return;
+  db.transaction(() => {
+    // Re-read under the write lock: another process may have migrated meanwhile.
+    const current = Number(db.pragma("user_version", { simple: true }));
+    for (let version = current; version < migrations.length; version++) {
+      db.exec(migrations[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    }
+  }).immediate();
+}

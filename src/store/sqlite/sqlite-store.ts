@@ -1,0 +1,341 @@
+import { randomUUID } from "node:crypto";
+import {
+  type AgentRun,
+  type HeadwayEvent,
+  type ListRunsOptions,
+  LIMITS,
+  type RunRecord,
+  toAgentRun,
+} from "../../core/index.js";
+import { BatchPlan, type PlanOptions } from "../batch-plan.js";
+import type { BatchResult, ChangeFeed, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
+import type { SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
+import { migrateSqlite } from "./sqlite-schema.js";
+import {
+  type HistoryRow,
+  historyRowToPoint,
+  progressParams,
+  RUN_COLUMNS,
+  type RunRow,
+  recordToParams,
+  rowToRecord,
+} from "./sqlite-rows.js";
+import { ExternalChangeTail } from "./sqlite-tail.js";
+
+export interface SqliteStoreOptions extends Partial<PlanOptions> {
+  /** Rows kept in memory between batches; checked against `PRAGMA data_version`. (Default: 20000) */
+  cacheSize?: number;
+  /** Commits kept in the change log that other processes tail and SSE resumes from. (Default: 50000) */
+  changeLogLimit?: number;
+  /** History points kept per run. (Default: 200) */
+  historyLimit?: number;
+  /** How often to look for other processes' commits, in ms. (Default: 20) */
+  tailIntervalMs?: number;
+}
+
+interface ChangeLogRow {
+  seq: number;
+  started: string;
+  updated: string;
+  deleted: string;
+}
+
+/**
+ * The embedded store. One connection; every batch is one IMMEDIATE
+ * transaction. Rows touched by recent batches stay cached, and the cache is
+ * dropped whenever `PRAGMA data_version` shows another connection committed.
+ */
+export class SqliteRunStore implements RunStore {
+  readonly dialect = "sqlite" as const;
+  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0 };
+  /** Tags this process's change-log entries, so its own tail skips them. */
+  readonly writerId = randomUUID();
+  private readonly cache = new Map<string, RunRecord>();
+  private dataVersion = -1;
+  private readonly options: Required<SqliteStoreOptions>;
+  private readonly sql: ReturnType<typeof prepareStatements>;
+  private tail: ExternalChangeTail | undefined;
+
+  constructor(
+    /** The connection, for stores of other tables in the same file (tokens). */
+    readonly db: SqliteDatabaseLike,
+    options: SqliteStoreOptions = {},
+  ) {
+    migrateSqlite(db);
+    this.options = {
+      historyIntervalMs: options.historyIntervalMs ?? 1000,
+      cacheSize: options.cacheSize ?? 20_000,
+      changeLogLimit: options.changeLogLimit ?? 50_000,
+      historyLimit: options.historyLimit ?? 200,
+      tailIntervalMs: options.tailIntervalMs ?? 20,
+    };
+    this.sql = prepareStatements(db);
+  }
+
+  async applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult> {
+    return this.applyBatchSync(ops, now);
+  }
+
+  /** The whole batch runs synchronously: better-sqlite3 transactions cannot span an await. */
+  applyBatchSync(ops: readonly RunOp[], now: number): BatchResult {
+    const plan = new BatchPlan(ops, now, this.options);
+    let commitSeq = 0;
+    this.db
+      .transaction(() => {
+        this.checkCache();
+        plan.apply(this.load(plan.idsToLoad()));
+        plan.rollUp(
+          (id) => this.loadOne(id),
+          (parentId) => this.sql.children.all(parentId).map(rowToRecord),
+        );
+        if (plan.hasChanges()) commitSeq = this.write(plan, now);
+      })
+      .immediate();
+    this.stats.batches++;
+    this.stats.ops += ops.length;
+    this.remember(plan);
+    return { outcomes: plan.outcomes, events: plan.hasChanges() ? plan.events(commitSeq) : [] };
+  }
+
+  async getRun(id: string, owner: string): Promise<AgentRun | null> {
+    const row = this.sql.get.get(id, owner);
+    return row ? toAgentRun(rowToRecord(row)) : null;
+  }
+
+  async listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]> {
+    const limit = options.limit ?? LIMITS.listLimitDefault;
+    const cursor = options.cursor ?? "\uffff";
+    let rows: RunRow[];
+    if (options.parentId !== undefined) {
+      rows = options.activeOnly
+        ? this.sql.listChildrenActive.all(options.parentId, owner, cursor, limit)
+        : this.sql.listChildren.all(options.parentId, owner, cursor, limit);
+    } else {
+      rows = options.activeOnly
+        ? this.sql.listActive.all(owner, cursor, limit)
+        : this.sql.listAll.all(owner, cursor, limit);
+    }
+    return rows.map((row) => toAgentRun(rowToRecord(row)));
+  }
+
+  async listHistory(id: string, owner: string, limit = this.options.historyLimit): Promise<HistoryPoint[] | null> {
+    if (!this.sql.exists.get(id, owner)) return null;
+    return this.sql.history.all(id, limit).reverse().map(historyRowToPoint);
+  }
+
+  async currentCommitSeq(): Promise<number> {
+    return this.sql.maxSeq.get()?.seq ?? 0;
+  }
+
+  async changesSince(commitSeq: number, owner?: string): Promise<ChangeFeed | null> {
+    const oldest = this.sql.minSeq.get()?.seq;
+    const newest = this.sql.maxSeq.get()?.seq ?? 0;
+    if (commitSeq > newest) return { commitSeq: newest, runs: [], deleted: [] };
+    if (oldest === null || oldest === undefined || commitSeq < oldest - 1) return null;
+    const entries = this.sql.changesAfter.all(commitSeq, "");
+    const feed = collectChanges(entries, (id) => this.sql.getById.get(id), owner);
+    return { ...feed, commitSeq: newest };
+  }
+
+  watchExternalChanges(listener: (events: HeadwayEvent[]) => void): () => void {
+    this.tail ??= new ExternalChangeTail({
+      intervalMs: this.options.tailIntervalMs,
+      dataVersion: () => Number(this.db.pragma("data_version", { simple: true })),
+      startSeq: this.sql.maxSeq.get()?.seq ?? 0,
+      readAfter: (seq) => {
+        // Another process wrote: our cached rows may be stale.
+        this.cache.clear();
+        return this.sql.changesAfter.all(seq, this.writerId);
+      },
+      loadRun: (id) => {
+        const row = this.sql.getById.get(id);
+        return row ? rowToRecord(row) : undefined;
+      },
+    });
+    return this.tail.add(listener);
+  }
+
+  async sweepCompleted(before: number): Promise<number> {
+    let total = 0;
+    // Small transactions, so a large sweep never holds the write lock for long.
+    for (;;) {
+      const deleted = this.db
+        .transaction(() => {
+          const ids = this.sql.expired.all(before, 1000).map((row) => row.id);
+          for (const id of ids) {
+            this.sql.deleteHistory.run(id);
+            this.sql.delete.run(id);
+            this.cache.delete(id);
+          }
+          return ids.length;
+        })
+        .immediate();
+      total += deleted;
+      if (deleted < 1000) return total;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.tail?.stop();
+    if (this.db.open) this.db.close();
+  }
+
+  private checkCache(): void {
+    const version = Number(this.db.pragma("data_version", { simple: true }));
+    if (version !== this.dataVersion) {
+      this.cache.clear();
+      this.dataVersion = version;
+    }
+  }
+
+  private loadOne(id: string): RunRecord | undefined {
+    const cached = this.cache.get(id);
+    if (cached) return cached;
+    const row = this.sql.getById.get(id);
+    return row ? rowToRecord(row) : undefined;
+  }
+
+  private load(ids: readonly string[]): Map<string, RunRecord> {
+    const found = new Map<string, RunRecord>();
+    for (const id of ids) {
+      const run = this.loadOne(id);
+      if (run) found.set(id, run);
+    }
+    return found;
+  }
+
+  private write(plan: BatchPlan, now: number): number {
+    const { inserts, updates, deletes } = plan.writes();
+    for (const run of inserts) this.sql.insert.run(...recordToParams(run));
+    for (const { before, after } of updates) {
+      if (before.status === after.status) this.sql.updateProgress.run(...progressParams(after));
+      else this.sql.updateFull.run(...recordToParams(after).slice(1), after.id);
+    }
+    for (const run of deletes) {
+      this.sql.deleteHistory.run(run.id);
+      this.sql.delete.run(run.id);
+    }
+    for (const { runId, point } of plan.history) {
+      this.sql.insertHistory.run(
+        runId,
+        point.version,
+        point.at,
+        point.type,
+        point.percent,
+        point.step,
+        point.status,
+        point.state,
+      );
+      if (point.type === "completed") this.sql.trimHistory.run(runId, runId, this.options.historyLimit);
+    }
+    this.stats.rowWrites += inserts.length + updates.length + deletes.length;
+    const ids = plan.changedIds();
+    const seq = Number(
+      this.sql.insertChange.run(
+        this.writerId,
+        now,
+        JSON.stringify(ids.started),
+        JSON.stringify(ids.updated),
+        JSON.stringify(ids.deleted),
+      ).lastInsertRowid,
+    );
+    if (seq % 1000 === 0) this.sql.trimChanges.run(seq - this.options.changeLogLimit);
+    // Our own commit moved data_version for nobody but other connections.
+    return seq;
+  }
+
+  private remember(plan: BatchPlan): void {
+    if (this.cache.size > this.options.cacheSize) this.cache.clear();
+    for (const [id, run] of plan.touched()) {
+      if (run) this.cache.set(id, run);
+      else this.cache.delete(id);
+    }
+  }
+}
+
+/** Folds change-log entries into the current state of each changed run, for one owner or all. */
+export function collectChanges(
+  entries: readonly ChangeLogRow[],
+  loadRow: (id: string) => RunRow | undefined,
+  owner?: string,
+): Omit<ChangeFeed, "commitSeq"> {
+  const changed = new Set<string>();
+  const deleted = new Map<string, string>();
+  for (const entry of entries) {
+    for (const id of JSON.parse(entry.started) as string[]) changed.add(id);
+    for (const id of JSON.parse(entry.updated) as string[]) changed.add(id);
+    for (const [id, runOwner] of JSON.parse(entry.deleted) as Array<[string, string]>) deleted.set(id, runOwner);
+  }
+  const runs: AgentRun[] = [];
+  for (const id of changed) {
+    if (deleted.has(id)) continue;
+    const row = loadRow(id);
+    if (row && (owner === undefined || row.owner === owner)) runs.push(toAgentRun(rowToRecord(row)));
+  }
+  const gone = [...deleted]
+    .filter(([, runOwner]) => owner === undefined || runOwner === owner)
+    .map(([id, runOwner]) => ({ id, owner: runOwner }));
+  return { runs, deleted: gone };
+}
+
+function prepareStatements(db: SqliteDatabaseLike) {
+  const select = `SELECT ${RUN_COLUMNS} FROM progress_runs`;
+  return {
+    getById: db.prepare<RunRow>(`${select} WHERE id = ?`),
+    get: db.prepare<RunRow>(`${select} WHERE id = ? AND owner = ?`),
+    exists: db.prepare<{ one: number }>("SELECT 1 AS one FROM progress_runs WHERE id = ? AND owner = ?"),
+    children: db.prepare<RunRow>(`${select} WHERE parent_id = ?`),
+    listAll: db.prepare<RunRow>(`${select} WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?`),
+    listActive: db.prepare<RunRow>(
+      `${select} WHERE owner = ? AND status = 'running' AND id < ? ORDER BY id DESC LIMIT ?`,
+    ),
+    listChildren: db.prepare<RunRow>(
+      `${select} WHERE parent_id = ? AND owner = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+    ),
+    listChildrenActive: db.prepare<RunRow>(
+      `${select} WHERE parent_id = ? AND owner = ? AND status = 'running' AND id < ? ORDER BY id DESC LIMIT ?`,
+    ),
+    insert: db.prepare(
+      `INSERT INTO progress_runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(",")
+        .map(() => "?")
+        .join(", ")})`,
+    ),
+    updateProgress: db.prepare(
+      `UPDATE progress_runs SET title = ?, step = ?, percent = ?, state = ?, metadata = ?, cancel_requested = ?,
+        eta_ms = ?, updated_at = ?, heartbeat_at = ?, version = ?, percent_set_by_run = ?, samples = ?, history_at = ?
+       WHERE id = ?`,
+    ),
+    updateFull: db.prepare(
+      `UPDATE progress_runs SET owner = ?, title = ?, step = ?, percent = ?, status = ?, state = ?, metadata = ?,
+        parent_id = ?, cancel_requested = ?, eta_ms = ?, created_at = ?, updated_at = ?, completed_at = ?,
+        heartbeat_at = ?, version = ?, percent_set_by_run = ?, samples = ?, history_at = ?
+       WHERE id = ?`,
+    ),
+    delete: db.prepare("DELETE FROM progress_runs WHERE id = ?"),
+    deleteHistory: db.prepare("DELETE FROM run_history WHERE run_id = ?"),
+    insertHistory: db.prepare(
+      "INSERT INTO run_history (run_id, version, at, type, percent, step, status, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    trimHistory: db.prepare(
+      `DELETE FROM run_history WHERE run_id = ? AND seq < coalesce((
+         SELECT seq FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ? - 1), 0)`,
+    ),
+    history: db.prepare<HistoryRow>(
+      "SELECT version, at, type, percent, step, status, state FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT ?",
+    ),
+    insertChange: db.prepare(
+      "INSERT INTO change_log (writer, at, started, updated, deleted) VALUES (?, ?, ?, ?, ?)",
+    ),
+    trimChanges: db.prepare("DELETE FROM change_log WHERE seq <= ?"),
+    changesAfter: db.prepare<ChangeLogRow & { writer: string }>(
+      "SELECT seq, writer, started, updated, deleted FROM change_log WHERE seq > ? AND writer != ? ORDER BY seq",
+    ),
+    maxSeq: db.prepare<{ seq: number | null }>("SELECT max(seq) AS seq FROM change_log"),
+    minSeq: db.prepare<{ seq: number | null }>("SELECT min(seq) AS seq FROM change_log"),
+    expired: db.prepare<{ id: string }>(
+      "SELECT id FROM progress_runs WHERE completed_at IS NOT NULL AND completed_at < ? LIMIT ?",
+    ),
+  };
+}
+
+export type { SqliteStatementLike };
