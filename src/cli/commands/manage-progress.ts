@@ -1,0 +1,5 @@
+// Placeholder until this command lands; see the open issues.
+export async function run(_argv: string[]): Promise<number> {
+  console.error("headway manage-progress: not available in this build yet");
+  return 2;
+}
