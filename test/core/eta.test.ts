@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { addSample, estimateEtaMs, type ProgressSample } from "../../src/core/index.js";
+
+function feed(points: Array<[number, number]>): ProgressSample[] {
+  let samples: ProgressSample[] = [];
+  for (const [at, percent] of points) samples = addSample(samples, at, percent);
+  return samples;
+}
+
+describe("ETA", () => {
+  it("is null until there is a rate", () => {
+    expect(estimateEtaMs([])).toBeNull();
+    expect(estimateEtaMs(feed([[0, 10]]))).toBeNull();
+  });
+
+  it("extrapolates a steady rate", () => {
+    // 10% per second: at 50% there are 5 seconds left.
+    expect(estimateEtaMs(feed([[0, 0], [1000, 10], [2000, 20], [3000, 30], [4000, 40], [5000, 50]]))).toBe(5000);
+  });
+
+  it("shrugs off one long pause", () => {
+    const steady = [[0, 0], [1000, 10], [2000, 20], [3000, 30]] as Array<[number, number]>;
+    const paused = feed([...steady, [60_000, 40], [61_000, 50], [62_000, 60]]);
+    expect(estimateEtaMs(paused)).toBe(4000);
+  });
+
+  it("starts over when percent goes backwards", () => {
+    const samples = feed([[0, 0], [1000, 50], [2000, 60], [3000, 10]]);
+    expect(samples).toEqual([[3000, 10]]);
+    expect(estimateEtaMs(samples)).toBeNull();
+    expect(estimateEtaMs(addSample(samples, 4000, 20))).toBe(8000);
+  });
+
+  it("is zero at 100%", () => {
+    expect(estimateEtaMs(feed([[0, 50], [1000, 100]]))).toBe(0);
+  });
+});
