@@ -1,0 +1,50 @@
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  completeRun,
+  deleteRun,
+  getDefaultProgress,
+  getRun,
+  listRuns,
+  setDefaultProgress,
+  startRun,
+  updateRunProgress,
+} from "../../src/progress/index.js";
+import { tempDatabasePath } from "../helpers/temp-db.js";
+
+afterEach(async () => {
+  await getDefaultProgress().close();
+  setDefaultProgress(undefined);
+  delete process.env.HEADWAY_DATABASE_URL;
+});
+
+describe("the seed example, against the module functions", () => {
+  it("runs as written in the README", async () => {
+    process.env.HEADWAY_DATABASE_URL = `sqlite:${tempDatabasePath()}`;
+    const owner = "alice@example.com";
+
+    const run = await startRun({ owner, title: "Triage 128 unread emails", step: "Fetching inbox" });
+    for (let i = 1; i <= 128; i += 16) {
+      await updateRunProgress(run.id, owner, {
+        percent: (i / 128) * 100,
+        step: `Classifying ${i}/128`,
+      });
+    }
+    await completeRun(run.id, owner, "succeeded", { step: "Triaged 128 emails" });
+
+    const stored = await getRun(run.id, owner);
+    expect(stored).toMatchObject({ status: "succeeded", percent: 100, step: "Triaged 128 emails", version: 10 });
+    expect(await listRuns(owner, { activeOnly: true })).toEqual([]);
+    expect((await listRuns(owner)).map((r) => r.id)).toEqual([run.id]);
+    expect(await getRun(run.id, "mallory@example.com")).toBeNull();
+    expect(await deleteRun(run.id, owner)).toBe(true);
+  });
+
+  it("stores into the file HEADWAY_DATABASE_URL names", async () => {
+    const path = tempDatabasePath();
+    process.env.HEADWAY_DATABASE_URL = path;
+    const run = await startRun({ owner: "o", title: "persisted" });
+    await getDefaultProgress().close();
+    setDefaultProgress(undefined);
+    expect(await getRun(run.id, "o")).toMatchObject({ title: "persisted" });
+  });
+});
