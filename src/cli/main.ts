@@ -7,7 +7,10 @@ import { HeadwayError } from "../core/index.js";
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> =
   {
-    serve: { summary: "serve the API, live stream, MCP endpoint and dashboard", load: () => import("./commands/serve.js") },
+    serve: {
+      summary: "serve the API, live stream, MCP endpoint and dashboard",
+      load: () => import("./commands/serve.js"),
+    },
     tokens: { summary: "create, list and revoke API tokens", load: () => import("./commands/tokens.js") },
     watch: { summary: "live terminal view of active runs", load: () => import("./commands/watch.js") },
     exec: { summary: "run a command as a tracked run", load: () => import("./commands/exec.js") },

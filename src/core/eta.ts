@@ -12,10 +12,17 @@ export function addSample(samples: readonly ProgressSample[], at: number, percen
   const last = samples[samples.length - 1];
   if (!last || percent < last[1]) return [[at, percent]];
   if (percent === last[1]) return samples as ProgressSample[];
-  if (at <= last[0]) return [...samples.slice(0, -1), [last[0], percent]];
-  const next = [...samples, [at, percent] as const];
-  return next.length > SAMPLE_WINDOW ? next.slice(next.length - SAMPLE_WINDOW) : next;
+  if (at <= last[0]) {
+    const next = samples.slice();
+    next[next.length - 1] = [last[0], percent];
+    return next;
+  }
+  const next = samples.length >= SAMPLE_WINDOW ? samples.slice(1) : samples.slice();
+  next.push([at, percent]);
+  return next;
 }
+
+const rates = new Float64Array(SAMPLE_WINDOW);
 
 /**
  * Milliseconds left at the median rate of the recent segments. The median keeps
@@ -26,16 +33,23 @@ export function estimateEtaMs(samples: readonly ProgressSample[]): number | null
   const last = samples[samples.length - 1];
   if (!last) return null;
   if (last[1] >= 100) return 0;
-  const rates: number[] = [];
+  // Runs on every progress write: a scratch buffer and an insertion sort of at most 7 rates.
+  let count = 0;
   for (let i = 1; i < samples.length; i++) {
     const [t0, p0] = samples[i - 1] as ProgressSample;
     const [t1, p1] = samples[i] as ProgressSample;
-    if (t1 > t0) rates.push((p1 - p0) / (t1 - t0));
+    if (t1 <= t0) continue;
+    const rate = (p1 - p0) / (t1 - t0);
+    let j = count++;
+    while (j > 0 && (rates[j - 1] as number) > rate) {
+      rates[j] = rates[j - 1] as number;
+      j--;
+    }
+    rates[j] = rate;
   }
-  if (rates.length === 0) return null;
-  rates.sort((a, b) => a - b);
-  const mid = rates.length >> 1;
-  const median = rates.length % 2 ? (rates[mid] as number) : ((rates[mid - 1] as number) + (rates[mid] as number)) / 2;
+  if (count === 0) return null;
+  const mid = count >> 1;
+  const median = count % 2 ? (rates[mid] as number) : ((rates[mid - 1] as number) + (rates[mid] as number)) / 2;
   if (!(median > 0)) return null;
   return Math.round((100 - last[1]) / median);
 }

@@ -65,14 +65,12 @@ export class GroupCommitWriter {
 
   private async flush(): Promise<void> {
     const batch =
-      this.queue.length <= this.options.maxBatchSize
-        ? this.queue
-        : this.queue.slice(0, this.options.maxBatchSize);
+      this.queue.length <= this.options.maxBatchSize ? this.queue : this.queue.slice(0, this.options.maxBatchSize);
     this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
     const ops = batch.map((pending) => pending.op);
     let result: Awaited<ReturnType<RunStore["applyBatch"]>>;
     try {
-      result = await this.store.applyBatch(ops, this.options.clock());
+      result = await this.store.applyBatch(ops, this.options.clock(), { events: this.bus.listenerCount > 0 });
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;

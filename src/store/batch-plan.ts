@@ -75,7 +75,10 @@ export class BatchPlan {
    * Recomputes parents whose children changed, walking up the tree (a parent's
    * change rolls into its own parent). The loaders read rows as stored before the batch.
    */
-  rollUp(loadRun: (id: string) => RunRecord | undefined, loadChildren: (parentId: string) => readonly RunRecord[]): void {
+  rollUp(
+    loadRun: (id: string) => RunRecord | undefined,
+    loadChildren: (parentId: string) => readonly RunRecord[],
+  ): void {
     for (const parentId of this.parentsToRollUp) {
       if (!this.current.has(parentId)) {
         const loaded = loadRun(parentId);
@@ -87,7 +90,9 @@ export class BatchPlan {
       if (!parent || isTerminal(parent.status)) continue;
       const children = this.childrenOf(parentId, loadChildren(parentId));
       const failed = this.failedChildren.get(parentId);
-      const step = failed ? `Sub-task "${failed.title}" ${failed.status}${failed.step ? `: ${failed.step}` : ""}` : null;
+      const step = failed
+        ? `Sub-task "${failed.title}" ${failed.status}${failed.step ? `: ${failed.step}` : ""}`
+        : null;
       const percent = parent.percentSetByRun ? parent.percent : rollupPercent(children);
       if (percent === parent.percent && step === null) continue;
       this.record({ type: "updated", run: applyRollup(parent, percent, step, this.now) });

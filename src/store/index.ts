@@ -14,3 +14,15 @@ export type {
   RunStoreStats,
 } from "./run-store.js";
 export * from "./sqlite/index.js";
+export { tokenStoreFor } from "./open-token-store.js";
+export { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite/sqlite-token-store.js";
+export {
+  type ApiToken,
+  type CreatedToken,
+  type CreateTokenInput,
+  hashTokenSecret,
+  type ListTokensOptions,
+  TOKEN_SCOPES,
+  type TokenScope,
+  type TokenStore,
+} from "./token-store.js";

@@ -65,8 +65,11 @@ export interface RunStoreStats {
 /** The one interface over persistence. Both adapters pass `test/store-contract.ts`. */
 export interface RunStore {
   readonly dialect: "sqlite" | "postgres";
-  /** Applies ops in order in one transaction; resolves after commit. */
-  applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult>;
+  /**
+   * Applies ops in order in one transaction; resolves after commit. With
+   * `events: false` no envelopes are built (nobody is listening).
+   */
+  applyBatch(ops: readonly RunOp[], now: number, options?: { events?: boolean }): Promise<BatchResult>;
   getRun(id: string, owner: string): Promise<AgentRun | null>;
   listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]>;
   listHistory(id: string, owner: string, limit?: number): Promise<HistoryPoint[] | null>;

@@ -7,13 +7,19 @@ import { tempDatabasePath } from "../helpers/temp-db.js";
 describe("durability", () => {
   it("keeps every acknowledged write when the writer is killed with SIGKILL mid-load", async () => {
     const path = tempDatabasePath();
-    const child = spawn(process.execPath, ["--import", "tsx", "test/helpers/writer-process.ts", path, "hammer", "1000"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/helpers/writer-process.ts", path, "hammer", "1000"],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
     const acked = new Map<string, number>();
     let ackCount = 0;
     const lines = createInterface({ input: child.stdout });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on("exit", (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on("exit", (_code, signal) => resolve(signal)),
+    );
     await new Promise<void>((resolve, reject) => {
       const timeout = setTimeout(() => reject(new Error("writer produced too few acks")), 20_000);
       lines.on("line", (line) => {

@@ -22,7 +22,12 @@ describe("writes by another process on the same SQLite file", () => {
     const deadline = Date.now() + 5000;
     while (events.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(events.map((event) => event.type)).toEqual(["run.progress.started", "run.progress.updated"]);
-    expect(events[1]?.run).toMatchObject({ id, percent: 40, step: "halfway, elsewhere", title: "from another process" });
+    expect(events[1]?.run).toMatchObject({
+      id,
+      percent: 40,
+      step: "halfway, elsewhere",
+      title: "from another process",
+    });
     // The local cache saw the other writer too: a local write builds on its version.
     const updated = await progress.updateRunProgress(id, "ann", { percent: 60 });
     expect(updated).toMatchObject({ version: 3, step: "halfway, elsewhere", percent: 60 });

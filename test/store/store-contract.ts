@@ -193,7 +193,9 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       const events: HeadwayEvent[] = [];
       progress.subscribe((event) => events.push(event));
       const one = runs[0]!;
-      const writes = Promise.all([1, 2, 3, 4, 5].map((i) => progress.updateRunProgress(one.id, one.owner, { percent: i * 10 })));
+      const writes = Promise.all(
+        [1, 2, 3, 4, 5].map((i) => progress.updateRunProgress(one.id, one.owner, { percent: i * 10 })),
+      );
       const mid = { ...store.stats };
       const results = await writes;
       expect(results.map((run) => run?.version)).toEqual([3, 4, 5, 6, 7]);
@@ -227,7 +229,9 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
         payload: { runId: run.id, title: "watched", step: "start" },
         run: { id: run.id, version: 1 },
       });
-      expect(annEvents[1]).toMatchObject({ payload: { runId: run.id, percent: 30, step: "working", status: "running" } });
+      expect(annEvents[1]).toMatchObject({
+        payload: { runId: run.id, percent: 30, step: "working", status: "running" },
+      });
       expect(annEvents[2]).toMatchObject({ payload: { percent: 100, status: "succeeded" } });
       expect(annEvents[3]).toMatchObject({ payload: { runId: run.id } });
       expect(annEvents[3]?.run).toBeUndefined();
@@ -239,7 +243,12 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
     it("rolls children up into a parent that does not set its own percent", async () => {
       const parent = await progress.startRun({ owner: "ann", title: "orchestrate" });
       const a = await progress.startRun({ owner: "ann", title: "fetch", parentId: parent.id });
-      const b = await progress.startRun({ owner: "ann", title: "summarize", parentId: parent.id, metadata: { weight: 3 } });
+      const b = await progress.startRun({
+        owner: "ann",
+        title: "summarize",
+        parentId: parent.id,
+        metadata: { weight: 3 },
+      });
       await progress.updateRunProgress(a.id, "ann", { percent: 100 });
       expect((await progress.getRun(parent.id, "ann"))?.percent).toBe(25);
       await progress.updateRunProgress(b.id, "ann", { percent: 50 });
@@ -281,7 +290,9 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       const points = history.filter((point) => point.type === "progress");
       expect(points.length).toBeGreaterThanOrEqual(3);
       expect(points.length).toBeLessThanOrEqual(4);
-      expect(history.map((point) => point.version)).toEqual([...history.map((point) => point.version)].sort((a, b) => a - b));
+      expect(history.map((point) => point.version)).toEqual(
+        [...history.map((point) => point.version)].sort((a, b) => a - b),
+      );
     });
 
     it("reports what changed after a commit sequence, per owner", async () => {

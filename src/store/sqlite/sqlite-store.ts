@@ -2,24 +2,26 @@ import { randomUUID } from "node:crypto";
 import {
   type AgentRun,
   type HeadwayEvent,
-  type ListRunsOptions,
   LIMITS,
+  type ListRunsOptions,
   type RunRecord,
   toAgentRun,
 } from "../../core/index.js";
 import { BatchPlan, type PlanOptions } from "../batch-plan.js";
 import type { BatchResult, ChangeFeed, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import type { SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
-import { migrateSqlite } from "./sqlite-schema.js";
 import {
+  changedColumns,
   type HistoryRow,
   historyRowToPoint,
-  progressParams,
   RUN_COLUMNS,
   type RunRow,
   recordToParams,
   rowToRecord,
+  updateParams,
+  updateSql,
 } from "./sqlite-rows.js";
+import { migrateSqlite } from "./sqlite-schema.js";
 import { ExternalChangeTail } from "./sqlite-tail.js";
 
 export interface SqliteStoreOptions extends Partial<PlanOptions> {
@@ -55,6 +57,8 @@ export class SqliteRunStore implements RunStore {
   private readonly options: Required<SqliteStoreOptions>;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private tail: ExternalChangeTail | undefined;
+  /** UPDATE statements by the set of columns they write. */
+  private readonly updates = new Map<number, SqliteStatementLike>();
 
   constructor(
     /** The connection, for stores of other tables in the same file (tokens). */
@@ -72,12 +76,12 @@ export class SqliteRunStore implements RunStore {
     this.sql = prepareStatements(db);
   }
 
-  async applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult> {
-    return this.applyBatchSync(ops, now);
+  async applyBatch(ops: readonly RunOp[], now: number, options?: { events?: boolean }): Promise<BatchResult> {
+    return this.applyBatchSync(ops, now, options);
   }
 
   /** The whole batch runs synchronously: better-sqlite3 transactions cannot span an await. */
-  applyBatchSync(ops: readonly RunOp[], now: number): BatchResult {
+  applyBatchSync(ops: readonly RunOp[], now: number, options: { events?: boolean } = {}): BatchResult {
     const plan = new BatchPlan(ops, now, this.options);
     let commitSeq = 0;
     this.db
@@ -94,7 +98,8 @@ export class SqliteRunStore implements RunStore {
     this.stats.batches++;
     this.stats.ops += ops.length;
     this.remember(plan);
-    return { outcomes: plan.outcomes, events: plan.hasChanges() ? plan.events(commitSeq) : [] };
+    const events = plan.hasChanges() && options.events !== false ? plan.events(commitSeq) : [];
+    return { outcomes: plan.outcomes, events };
   }
 
   async getRun(id: string, owner: string): Promise<AgentRun | null> {
@@ -208,8 +213,8 @@ export class SqliteRunStore implements RunStore {
     const { inserts, updates, deletes } = plan.writes();
     for (const run of inserts) this.sql.insert.run(...recordToParams(run));
     for (const { before, after } of updates) {
-      if (before.status === after.status) this.sql.updateProgress.run(...progressParams(after));
-      else this.sql.updateFull.run(...recordToParams(after).slice(1), after.id);
+      const mask = changedColumns(before, after);
+      if (mask !== 0) this.updateStatement(mask).run(...updateParams(mask, after));
     }
     for (const run of deletes) {
       this.sql.deleteHistory.run(run.id);
@@ -242,6 +247,15 @@ export class SqliteRunStore implements RunStore {
     if (seq % 1000 === 0) this.sql.trimChanges.run(seq - this.options.changeLogLimit);
     // Our own commit moved data_version for nobody but other connections.
     return seq;
+  }
+
+  private updateStatement(mask: number): SqliteStatementLike {
+    let statement = this.updates.get(mask);
+    if (!statement) {
+      statement = this.db.prepare(updateSql(mask));
+      this.updates.set(mask, statement);
+    }
+    return statement;
   }
 
   private remember(plan: BatchPlan): void {
@@ -289,9 +303,7 @@ function prepareStatements(db: SqliteDatabaseLike) {
     listActive: db.prepare<RunRow>(
       `${select} WHERE owner = ? AND status = 'running' AND id < ? ORDER BY id DESC LIMIT ?`,
     ),
-    listChildren: db.prepare<RunRow>(
-      `${select} WHERE parent_id = ? AND owner = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-    ),
+    listChildren: db.prepare<RunRow>(`${select} WHERE parent_id = ? AND owner = ? AND id < ? ORDER BY id DESC LIMIT ?`),
     listChildrenActive: db.prepare<RunRow>(
       `${select} WHERE parent_id = ? AND owner = ? AND status = 'running' AND id < ? ORDER BY id DESC LIMIT ?`,
     ),
@@ -299,17 +311,6 @@ function prepareStatements(db: SqliteDatabaseLike) {
       `INSERT INTO progress_runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(",")
         .map(() => "?")
         .join(", ")})`,
-    ),
-    updateProgress: db.prepare(
-      `UPDATE progress_runs SET title = ?, step = ?, percent = ?, state = ?, metadata = ?, cancel_requested = ?,
-        eta_ms = ?, updated_at = ?, heartbeat_at = ?, version = ?, percent_set_by_run = ?, samples = ?, history_at = ?
-       WHERE id = ?`,
-    ),
-    updateFull: db.prepare(
-      `UPDATE progress_runs SET owner = ?, title = ?, step = ?, percent = ?, status = ?, state = ?, metadata = ?,
-        parent_id = ?, cancel_requested = ?, eta_ms = ?, created_at = ?, updated_at = ?, completed_at = ?,
-        heartbeat_at = ?, version = ?, percent_set_by_run = ?, samples = ?, history_at = ?
-       WHERE id = ?`,
     ),
     delete: db.prepare("DELETE FROM progress_runs WHERE id = ?"),
     deleteHistory: db.prepare("DELETE FROM run_history WHERE run_id = ?"),
@@ -323,9 +324,7 @@ function prepareStatements(db: SqliteDatabaseLike) {
     history: db.prepare<HistoryRow>(
       "SELECT version, at, type, percent, step, status, state FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT ?",
     ),
-    insertChange: db.prepare(
-      "INSERT INTO change_log (writer, at, started, updated, deleted) VALUES (?, ?, ?, ?, ?)",
-    ),
+    insertChange: db.prepare("INSERT INTO change_log (writer, at, started, updated, deleted) VALUES (?, ?, ?, ?, ?)"),
     trimChanges: db.prepare("DELETE FROM change_log WHERE seq <= ?"),
     changesAfter: db.prepare<ChangeLogRow & { writer: string }>(
       "SELECT seq, writer, started, updated, deleted FROM change_log WHERE seq > ? AND writer != ? ORDER BY seq",

@@ -55,7 +55,8 @@ export class ExternalChangeTail {
     try {
       version = this.options.dataVersion();
     } catch {
-      return this.stop(); // the database was closed under us
+      this.stop(); // the database was closed under us
+      return;
     }
     if (version === this.lastVersion) return;
     this.lastVersion = version;

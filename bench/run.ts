@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: every benchmark, each in its own process so one's heap and
+ * file handles never colour another's figures. Prints markdown tables.
+ * Pass `--quick` for a short smoke run (fewer trials, fewer rows).
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { machine } from "./stats.js";
+
+const quick = process.argv.includes("--quick");
+const benches: Array<[file: string, args: string[]]> = [
+  ["bench/ingest.ts", quick ? ["--trials", "1", "--seconds", "1"] : ["--trials", "5", "--seconds", "3"]],
+  ["bench/list.ts", quick ? ["--rows", "50000", "--trials", "1"] : ["--rows", "1000000", "--trials", "5"]],
+  ["bench/fanout.ts", quick ? ["--clients", "200"] : []],
+];
+
+console.log(`# Headway benchmarks\n\nMachine: ${machine()}\n`);
+let failed = 0;
+for (const [file, args] of benches) {
+  if (!existsSync(file)) continue;
+  const result = spawnSync(process.execPath, ["--import", "tsx", file, ...args], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  // Each bench prints its own "Machine:" line when run alone; here it is printed once above.
+  const output = result.stdout.toString().replace(/^Machine: .*\n\n?/m, "");
+  console.log(`## ${file}\n\n${output}`);
+  if (result.status !== 0) failed++;
+}
+process.exitCode = failed ? 1 : 0;
