@@ -4,6 +4,7 @@
  */
 export { BatchPlan, type PlanOptions } from "./batch-plan.js";
 export { DEFAULT_DATABASE_PATH, type OpenStoreOptions, openStore, sqlitePathOf } from "./open-store.js";
+export { tokenStoreFor } from "./open-token-store.js";
 export type {
   BatchResult,
   ChangeFeed,
@@ -14,7 +15,6 @@ export type {
   RunStoreStats,
 } from "./run-store.js";
 export * from "./sqlite/index.js";
-export { tokenStoreFor } from "./open-token-store.js";
 export { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite/sqlite-token-store.js";
 export {
   type ApiToken,

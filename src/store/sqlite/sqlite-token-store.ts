@@ -50,7 +50,7 @@ export class SqliteTokenStore implements TokenStore {
       byHash: db.prepare<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`),
       byId: db.prepare<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE id = ?`),
       list: db.prepare<TokenRow>(
-        `SELECT ${COLUMNS} FROM api_tokens WHERE (?1 IS NULL OR owner = ?1) AND (?2 OR revoked_at IS NULL)
+        `SELECT ${COLUMNS} FROM api_tokens WHERE (@owner IS NULL OR owner = @owner) AND (@all OR revoked_at IS NULL)
          ORDER BY created_at, id`,
       ),
       touch: db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"),
@@ -64,7 +64,18 @@ export class SqliteTokenStore implements TokenStore {
     const id = generateTokenId();
     const now = this.clock();
     this.sql.insert.run(id, owner, hashTokenSecret(token), scope, label ?? null, now);
-    return { token, record: toApiToken({ id, owner, scope, label: label ?? null, created_at: now, last_used_at: null, revoked_at: null }) };
+    return {
+      token,
+      record: toApiToken({
+        id,
+        owner,
+        scope,
+        label: label ?? null,
+        created_at: now,
+        last_used_at: null,
+        revoked_at: null,
+      }),
+    };
   }
 
   async verify(secret: string): Promise<ApiToken | null> {
@@ -82,7 +93,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async list(options: ListTokensOptions = {}): Promise<ApiToken[]> {
-    return this.sql.list.all(options.owner ?? null, options.includeRevoked ? 1 : 0).map(toApiToken);
+    return this.sql.list.all({ owner: options.owner ?? null, all: options.includeRevoked ? 1 : 0 }).map(toApiToken);
   }
 
   async revoke(id: string): Promise<ApiToken | null> {
