@@ -87,9 +87,38 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, root:
 }
 
 export const validateStart = (input: unknown): StartRunInput => parseInput(startRunSchema, input, "input");
-export const validatePatch = (patch: unknown): RunPatch => parseInput(runPatchSchema, patch ?? {}, "patch");
-export const validateOwner = (owner: unknown): string => parseInput(ownerSchema, owner, "owner");
-export const validateRunId = (id: unknown): string => parseInput(runIdSchema, id, "id");
+export const validatePatch = (patch: unknown): RunPatch =>
+  progressOnlyPatch(patch) ?? parseInput(runPatchSchema, patch ?? {}, "patch");
+export const validateOwner = (owner: unknown): string =>
+  isBoundedString(owner, LIMITS.ownerChars) ? owner : parseInput(ownerSchema, owner, "owner");
+export const validateRunId = (id: unknown): string =>
+  isBoundedString(id, LIMITS.idChars) ? id : parseInput(runIdSchema, id, "id");
+
+/*
+ * Fast paths for the writes an agent sends thousands of times a second. Each
+ * accepts only input the zod schema would accept unchanged (and returns what
+ * it would return); anything else goes to the schema, which owns the error
+ * messages. test/core/validation.test.ts checks the two agree.
+ */
+function isBoundedString(value: unknown, limit: number): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= limit;
+}
+
+function progressOnlyPatch(patch: unknown): RunPatch | undefined {
+  if (typeof patch !== "object" || patch === null || Object.getPrototypeOf(patch) !== Object.prototype) return;
+  const { percent, step, ...rest } = patch as Record<string, unknown>;
+  for (const _ in rest) return;
+  const result: RunPatch = {};
+  if (percent !== undefined) {
+    if (percent !== null && (typeof percent !== "number" || !Number.isFinite(percent))) return;
+    result.percent = percent === null ? null : Math.round(Math.min(100, Math.max(0, percent)));
+  }
+  if (step !== undefined) {
+    if (step !== null && (typeof step !== "string" || step.length > LIMITS.stepChars)) return;
+    result.step = step;
+  }
+  return result;
+}
 export const validateTerminalStatus = (status: unknown): TerminalStatus =>
   parseInput(terminalStatusSchema, status, "status");
 export const validateCompleteOptions = (opts: unknown): CompleteOptions =>

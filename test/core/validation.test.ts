@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { ValidationError, validatePatch, validateStart } from "../../src/core/index.js";
+import {
+  ownerSchema,
+  parseInput,
+  runPatchSchema,
+  ValidationError,
+  validateOwner,
+  validatePatch,
+  validateStart,
+} from "../../src/core/index.js";
 
 function errorOf(fn: () => unknown): ValidationError {
   try {
@@ -49,5 +57,50 @@ describe("validation", () => {
     expect(errorOf(() => validateStart({ owner: "", title: "t" })).field).toBe("owner");
     expect(errorOf(() => validateStart({ owner: "o" })).field).toBe("title");
     expect(errorOf(() => validatePatch({ state: "sleeping" })).message).toMatch(/state: must be one of submitted/);
+  });
+});
+
+describe("fast paths agree with the schemas", () => {
+  const patches: unknown[] = [
+    { percent: 45.5 },
+    { percent: -1, step: "x" },
+    { percent: 1e9 },
+    { percent: null, step: null },
+    { step: "" },
+    { step: "s".repeat(500) },
+    { step: "s".repeat(501) },
+    { percent: Number.NaN },
+    { percent: "12" },
+    { step: 5 },
+    { percent: 3, title: "renamed" },
+    { percent: 3, extra: true },
+    {},
+    null,
+    undefined,
+    [],
+    Object.create(null),
+  ];
+
+  it.each(patches.map((patch) => [patch]))("validatePatch(%j) matches the zod schema", (patch) => {
+    let viaSchema: unknown;
+    let schemaError: string | undefined;
+    try {
+      viaSchema = parseInput(runPatchSchema, patch ?? {}, "patch");
+    } catch (error) {
+      schemaError = (error as Error).message;
+    }
+    if (schemaError) expect(() => validatePatch(patch)).toThrow(schemaError);
+    else expect(validatePatch(patch)).toEqual(viaSchema);
+  });
+
+  it.each([["ann"], [""], ["x".repeat(320)], ["x".repeat(321)], [42], [undefined]])("validateOwner(%j)", (owner) => {
+    let schemaError: string | undefined;
+    try {
+      parseInput(ownerSchema, owner, "owner");
+    } catch (error) {
+      schemaError = (error as Error).message;
+    }
+    if (schemaError) expect(() => validateOwner(owner)).toThrow(schemaError);
+    else expect(validateOwner(owner)).toBe(owner);
   });
 });
