@@ -24,7 +24,7 @@ export async function listBench(options: { rows: number; trials: number }): Prom
     const insert = db.prepare(
       `INSERT INTO progress_runs (id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested,
         eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at)
-       VALUES (?, ?, ?, ?, 100, 'succeeded', 'completed', '{}', NULL, 0, 0, ?, ?, ?, ?, 12, 1, '', ?)`,
+       VALUES (?, ?, ?, ?, 100, 'succeeded', 'completed', '{}', NULL, 0, 0, ?, ?, ?, ?, 12, 1, X'', ?)`,
     );
     const seedStarted = performance.now();
     const base = Date.now() - 10 * 24 * 60 * 60 * 1000;

@@ -36,10 +36,10 @@ export function estimateEtaMs(samples: readonly ProgressSample[]): number | null
   // Runs on every progress write: a scratch buffer and an insertion sort of at most 7 rates.
   let count = 0;
   for (let i = 1; i < samples.length; i++) {
-    const [t0, p0] = samples[i - 1] as ProgressSample;
-    const [t1, p1] = samples[i] as ProgressSample;
-    if (t1 <= t0) continue;
-    const rate = (p1 - p0) / (t1 - t0);
+    const from = samples[i - 1] as ProgressSample;
+    const to = samples[i] as ProgressSample;
+    if (to[0] <= from[0]) continue;
+    const rate = (to[1] - from[1]) / (to[0] - from[0]);
     let j = count++;
     while (j > 0 && (rates[j - 1] as number) > rate) {
       rates[j] = rates[j - 1] as number;

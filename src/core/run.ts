@@ -84,9 +84,46 @@ function setPercent(next: RunRecord, percent: number | null, now: number): RunRe
   return next;
 }
 
+/**
+ * A field-by-field copy: every transition makes one, and V8 builds a literal
+ * of known shape several times faster than it spreads a 20-field object.
+ */
+export function copyRecord(run: RunRecord): RunRecord {
+  return {
+    id: run.id,
+    owner: run.owner,
+    title: run.title,
+    step: run.step,
+    percent: run.percent,
+    status: run.status,
+    state: run.state,
+    metadata: run.metadata,
+    parentId: run.parentId,
+    cancelRequested: run.cancelRequested,
+    etaMs: run.etaMs,
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    completedAt: run.completedAt,
+    heartbeatAt: run.heartbeatAt,
+    version: run.version,
+    percentSetByRun: run.percentSetByRun,
+    samples: run.samples,
+    historyAt: run.historyAt,
+  };
+}
+
+/** A copy one version on, changed at `now`. */
+function nextVersion(run: RunRecord, now: number): RunRecord {
+  const next = copyRecord(run);
+  next.updatedAt = now;
+  next.version = run.version + 1;
+  return next;
+}
+
 /** Applies a validated patch to a running run. */
 export function applyPatch(run: RunRecord, patch: RunPatch, now: number): RunRecord {
-  const next: RunRecord = { ...run, updatedAt: now, heartbeatAt: now, version: run.version + 1 };
+  const next = nextVersion(run, now);
+  next.heartbeatAt = now;
   if (patch.percent !== undefined) {
     setPercent(next, patch.percent, now);
     next.percentSetByRun = true;
@@ -100,7 +137,7 @@ export function applyPatch(run: RunRecord, patch: RunPatch, now: number): RunRec
 
 /** Percent derived from children: only for a parent that never set its own. */
 export function applyRollup(run: RunRecord, percent: number | null, step: string | null, now: number): RunRecord {
-  const next = setPercent({ ...run, updatedAt: now, version: run.version + 1 }, percent, now);
+  const next = setPercent(nextVersion(run, now), percent, now);
   if (step !== null) next.step = step;
   return next;
 }
@@ -128,11 +165,16 @@ export function applyComplete(
 }
 
 export function applyHeartbeat(run: RunRecord, now: number): RunRecord {
-  return { ...run, heartbeatAt: now, version: run.version + 1 };
+  const next = copyRecord(run);
+  next.heartbeatAt = now;
+  next.version = run.version + 1;
+  return next;
 }
 
 export function applyCancelRequest(run: RunRecord, now: number): RunRecord {
-  return { ...run, cancelRequested: true, updatedAt: now, version: run.version + 1 };
+  const next = nextVersion(run, now);
+  next.cancelRequested = true;
+  return next;
 }
 
 /** Shallow merge: keys in the patch replace the run's; other keys stay. */

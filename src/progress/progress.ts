@@ -144,7 +144,12 @@ export class Progress {
 
   /** Like updateRunProgress, but says why nothing changed. */
   tryUpdate(id: string, owner: string, patch: RunPatch): Promise<WriteOutcome> {
-    return this.writer.submit({ kind: "update", ...this.target(id, owner), patch: validatePatch(patch) });
+    return this.writer.submit({
+      kind: "update",
+      id: validateRunId(id),
+      owner: validateOwner(owner),
+      patch: validatePatch(patch),
+    });
   }
 
   /** Like completeRun, but says why nothing changed. */

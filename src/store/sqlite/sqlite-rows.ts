@@ -20,7 +20,7 @@ export interface RunRow {
   heartbeat_at: number;
   version: number;
   percent_set_by_run: number;
-  samples: string;
+  samples: Buffer | null;
   history_at: number;
 }
 
@@ -184,16 +184,24 @@ export function historyRowToPoint(row: HistoryRow): HistoryPoint {
   };
 }
 
-/** ETA samples as "at,percent,at,percent": rewritten on every progress write, so kept cheap. */
-export function formatSamples(samples: readonly ProgressSample[]): string {
-  // join() flattens the pairs natively: [[1,2],[3,4]] -> "1,2,3,4".
-  return samples.join(",");
+/**
+ * ETA samples as a BLOB of float64 pairs: rewritten on every progress write,
+ * and formatting 13-digit timestamps as text cost more than the UPDATE itself.
+ */
+export function formatSamples(samples: readonly ProgressSample[]): Buffer {
+  const values = new Float64Array(samples.length * 2);
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i] as ProgressSample;
+    values[i * 2] = sample[0];
+    values[i * 2 + 1] = sample[1];
+  }
+  return Buffer.from(values.buffer);
 }
 
-export function parseSamples(text: string): ProgressSample[] {
-  if (!text) return [];
-  const parts = text.split(",").map(Number);
+export function parseSamples(blob: Buffer | null): ProgressSample[] {
+  if (!Buffer.isBuffer(blob) || blob.byteLength < 16) return [];
+  const values = new Float64Array(blob.buffer.slice(blob.byteOffset, blob.byteOffset + blob.byteLength));
   const samples: ProgressSample[] = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) samples.push([parts[i] as number, parts[i + 1] as number]);
+  for (let i = 0; i + 1 < values.length; i += 2) samples.push([values[i] as number, values[i + 1] as number]);
   return samples;
 }

@@ -25,7 +25,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     heartbeat_at INTEGER NOT NULL,
     version INTEGER NOT NULL,
     percent_set_by_run INTEGER NOT NULL,
-    samples TEXT NOT NULL,
+    samples BLOB NOT NULL,
     history_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX progress_runs_owner_status ON progress_runs (owner, status, id);
