@@ -30,6 +30,9 @@ function deferred(): Deferred {
     resolve = res;
     reject = rej;
   });
+  // Updates are fire-and-forget in hot loops: a failed write must not become an
+  // unhandled rejection that kills the worker. Awaiting callers still see the error.
+  promise.catch(() => {});
   return { promise, resolve, reject };
 }
 
@@ -88,7 +91,8 @@ export class RunHandle {
   /**
    * Records progress. Writes are coalesced to one per `minIntervalMs` unless
    * the step text changes; the last value is always written. Resolves after
-   * the write that carries this patch committed.
+   * the write that carries this patch committed — so in a hot loop, do not
+   * await it (a failed write never becomes an unhandled rejection).
    */
   update(patch: RunPatch): Promise<AgentRun | null> {
     const valid = validatePatch(patch);

@@ -117,6 +117,17 @@ describe("RunHandle", () => {
     );
   });
 
+  it("a fire-and-forget update whose write fails is no unhandled rejection, yet an awaiting caller sees it", async () => {
+    const run = await progress.startRun({ owner, title: "doomed" });
+    const { RunHandle } = await import("../../src/progress/index.js");
+    const handle = new RunHandle(progress, run, { minIntervalMs: 0 });
+    await progress.store.close(); // every later write fails
+    handle.update({ percent: 10 }); // not awaited: must not crash the process
+    await expect(handle.update({ percent: 20 })).rejects.toThrow(/database connection is not open/);
+    handle.dispose();
+    progress = createProgress({ databaseUrl: tempDatabasePath(), sweepIntervalMs: 0 });
+  });
+
   it("heartbeatEvery keeps heartbeatAt fresh during a silent call", async () => {
     await withRun({ progress, owner, title: "silent" }, async (run) => {
       const stop = run.heartbeatEvery(20);

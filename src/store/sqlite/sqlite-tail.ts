@@ -59,15 +59,18 @@ export class ExternalChangeTail {
       return;
     }
     if (version === this.lastVersion) return;
-    this.lastVersion = version;
-    const entries = this.options.readAfter(this.lastSeq);
-    if (entries.length === 0) return;
     const events: HeadwayEvent[] = [];
-    for (const entry of entries) {
-      this.lastSeq = entry.seq;
-      events.push(...this.eventsOf(entry));
+    try {
+      for (const entry of this.options.readAfter(this.lastSeq)) {
+        events.push(...this.eventsOf(entry));
+        this.lastSeq = entry.seq;
+      }
+      this.lastVersion = version;
+    } catch (error) {
+      // A locked or busy read is retried on the next tick; a timer must never throw.
+      console.error("[headway] reading other processes' changes failed; retrying:", error);
     }
-    for (const listener of this.listeners) listener(events);
+    if (events.length > 0) for (const listener of this.listeners) listener(events);
   }
 
   private eventsOf(entry: ChangeEntry): HeadwayEvent[] {
