@@ -1,5 +1,148 @@
-// Placeholder until this command lands; see the open issues.
-export async function run(_argv: string[]): Promise<number> {
-  console.error("headway serve: not available in this build yet");
-  return 2;
+import { userInfo } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { HeadwayError, ownerSchema, parseInput } from "../../core/index.js";
+import { createProgress } from "../../progress/index.js";
+import { DEFAULT_BASE_PATH, DEFAULT_PORT, type McpHandler, startDemo, startServer } from "../../server/index.js";
+import { DEFAULT_DATABASE_PATH, sqlitePathOf, tokenStoreFor } from "../../store/index.js";
+
+const USAGE = `Usage: headway serve [options]
+
+Serves the runs API, the live stream, the MCP endpoint, metrics and the
+dashboard, and prints a dashboard URL carrying a fresh token.
+
+Options:
+  --port N          port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
+  --host HOST       address to bind (default 127.0.0.1: this machine only)
+  --database URL    SQLite file path or sqlite: URL (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
+  --base-path PATH  where the runs API lives (default ${DEFAULT_BASE_PATH})
+  --owner OWNER     whose runs the printed URL shows (default <your user name>@localhost)
+  --demo            start a simulated agent that keeps a few runs moving for that owner
+  -h, --help        show this help`;
+
+const portSchema = z.coerce
+  .number({ error: "must be a whole number from 0 to 65535" })
+  .int({ error: "must be a whole number from 0 to 65535" })
+  .min(0, { error: "must be a whole number from 0 to 65535" })
+  .max(65_535, { error: "must be a whole number from 0 to 65535" });
+
+/** The manage-progress tool's MCP handler, when the tools module is part of this build. */
+async function loadMcpHandler(): Promise<((progress: ReturnType<typeof createProgress>) => McpHandler) | undefined> {
+  // A computed specifier: the tools module is built separately and may be absent.
+  const specifier = "../../tools/index.js";
+  try {
+    const tools = (await import(specifier)) as { createMcpHttpHandler?: unknown };
+    return typeof tools.createMcpHttpHandler === "function"
+      ? (tools.createMcpHttpHandler as (progress: ReturnType<typeof createProgress>) => McpHandler)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>["values"];
+  try {
+    values = parse(argv).values;
+  } catch (error) {
+    console.error(`headway serve: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  let port: number;
+  let owner: string;
+  try {
+    port = parseInput(portSchema, values.port ?? String(DEFAULT_PORT), "--port");
+    owner = parseInput(ownerSchema, values.owner ?? `${userInfo().username}@localhost`, "--owner");
+  } catch (error) {
+    console.error(`headway serve: ${(error as Error).message}`);
+    return 2;
+  }
+  const databaseUrl = values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH;
+  const host = values.host ?? "127.0.0.1";
+
+  // Other processes (the CLI, workers) write to the same file: follow them so the stream shows their runs too.
+  const progress = createProgress({ databaseUrl, followExternalWrites: true });
+  const tokens = tokenStoreFor(progress.store);
+  if (!tokens) throw new HeadwayError("no_tokens", `the database at ${databaseUrl} keeps no API tokens`);
+  const createMcp = await loadMcpHandler();
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer({
+      progress,
+      port,
+      host,
+      basePath: values["base-path"],
+      mcp: createMcp?.(progress),
+    });
+  } catch (error) {
+    await progress.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EADDRINUSE") {
+      console.error(`headway serve: port ${port} on ${host} is in use; pick another with --port (0 picks a free one)`);
+      return 1;
+    }
+    throw error;
+  }
+  // Like Jupyter: a token for this session, revoked when it ends.
+  const { token, record } = await tokens.create({ owner, scope: "read", label: "headway serve dashboard" });
+  const demo = values.demo ? startDemo(progress, { owner }) : undefined;
+  const base = values["base-path"] ?? DEFAULT_BASE_PATH;
+  const path = sqlitePathOf(databaseUrl);
+
+  console.log(`Headway is serving on ${server.url}
+
+  Dashboard   ${server.url}/?token=${token}
+  Runs API    ${server.url}${base}   (Authorization: Bearer <token>)
+  Live stream ${server.url}${base}/stream
+  MCP         ${server.url}/mcp${createMcp ? "" : "   (not in this build)"}
+  Metrics     ${server.url}/metrics
+  Database    ${path ? resolve(path) : databaseUrl}
+  Owner       ${owner}${demo ? "   (demo agent running)" : ""}
+
+Press Ctrl-C to stop.`);
+
+  return new Promise<number>((done) => {
+    let stopping = false;
+    const stop = async (signal: NodeJS.Signals) => {
+      if (stopping) {
+        console.error(`headway serve: ${signal} again, exiting now`);
+        process.exit(130);
+      }
+      stopping = true;
+      console.error(`\nheadway serve: ${signal}: shutting down…`);
+      try {
+        await demo?.stop();
+        await server.close();
+        await tokens.revoke(record.id);
+        await progress.close();
+        done(0);
+      } catch (error) {
+        console.error("headway serve: shutdown failed:", error);
+        done(1);
+      }
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      database: { type: "string" },
+      "base-path": { type: "string" },
+      owner: { type: "string" },
+      demo: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
 }

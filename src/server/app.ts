@@ -1,0 +1,69 @@
+import { Hono } from "hono";
+import type { AppEnv } from "./app-env.js";
+import { authenticate, requireScope } from "./auth.js";
+import { dashboardRoutes } from "./dashboard.js";
+import { errorResponse, HttpError } from "./http-error.js";
+import { createMetrics } from "./metrics.js";
+import { type HeadwayAppOptions, resolveAppOptions } from "./options.js";
+import { runsRoutes } from "./runs-routes.js";
+import { SseHub } from "./sse/sse-hub.js";
+import { streamRoute } from "./sse/stream-route.js";
+
+/**
+ * The whole Headway HTTP surface as one Hono app: the runs API and its live
+ * stream under `basePath`, `/mcp`, `/metrics`, `/healthz` and the dashboard
+ * at `/`. Mount it in a host Hono app with `host.route("/", app)`, or serve
+ * `app.fetch` from any Node server (see docs/server.md).
+ */
+export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
+  const config = resolveAppOptions(options);
+  const { progress, basePath } = config;
+  const hub = new SseHub({ keepAliveMs: config.keepAliveMs });
+  const metrics = config.metrics ? createMetrics(progress, hub, options.registry) : undefined;
+  const streamPath = `${basePath}/stream`;
+  const auth = authenticate(config.auth, (request) => new URL(request.url).pathname.endsWith(streamPath));
+
+  config.signal?.addEventListener(
+    "abort",
+    () => {
+      hub.endAll();
+      metrics?.dispose();
+    },
+    { once: true },
+  );
+
+  const app = new Hono<AppEnv>();
+  app.onError((error) => errorResponse(error, config.onError));
+  app.notFound((c) => new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).toResponse());
+  if (metrics) app.use("*", metrics.middleware);
+
+  app.get("/healthz", async (c) => {
+    await progress.store.currentCommitSeq(); // proves the store answers
+    return c.json({ ok: true });
+  });
+  if (metrics) {
+    app.get("/metrics", async () => {
+      const text = await metrics.registry.metrics();
+      return new Response(text, { headers: { "Content-Type": metrics.registry.contentType } });
+    });
+  }
+
+  app.use(basePath, auth);
+  app.use(`${basePath}/*`, auth);
+  app.get(streamPath, streamRoute(progress, hub, config.maxPendingEvents));
+  app.route(basePath, runsRoutes(progress));
+  app.all(`${basePath}/*`, (c) => {
+    throw new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
+  });
+
+  app.use("/mcp", auth, requireScope("agent"));
+  app.on(["GET", "POST", "DELETE"], "/mcp", (c) => {
+    if (!config.mcp) {
+      throw new HttpError(404, "mcp_unavailable", "this server has no MCP endpoint (no handler was configured)");
+    }
+    return config.mcp(c.req.raw, c.var.owner);
+  });
+
+  app.route("/", dashboardRoutes(config.dashboardDir, basePath));
+  return app;
+}

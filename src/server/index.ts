@@ -1,0 +1,20 @@
+/**
+ * The Headway server: the owner-scoped runs API, the live stream (SSE), the
+ * MCP endpoint, metrics and the dashboard, as a Hono app to mount or a Node
+ * server to start.
+ * @module
+ */
+
+export { createHeadwayApp } from "./app.js";
+export type { AppEnv } from "./app-env.js";
+export { type DemoOptions, type RunningDemo, startDemo } from "./demo.js";
+export { type ErrorBody, HttpError } from "./http-error.js";
+export {
+  DEFAULT_BASE_PATH,
+  type HeadwayAppOptions,
+  type McpHandler,
+  type ResolveOwner,
+} from "./options.js";
+export type { RunPage } from "./runs-routes.js";
+export { formatSseComment, formatSseMessage, type SseMessage } from "./sse/sse-writer.js";
+export { DEFAULT_PORT, type RunningServer, type StartServerOptions, startServer } from "./start-server.js";

@@ -1,0 +1,112 @@
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { Progress } from "../progress/index.js";
+import type { RunStore, SqliteDatabaseLike } from "../store/index.js";
+import type { SseHub } from "./sse/sse-hub.js";
+
+export interface ServerMetrics {
+  readonly registry: Registry;
+  /** Counts and times each request by method, route pattern and status. */
+  readonly middleware: MiddlewareHandler;
+  dispose(): void;
+}
+
+const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+
+/** Running runs of every owner, for the gauge; null when the backend offers no cheap count. */
+function activeRunCounter(store: RunStore): (() => number) | null {
+  const db = (store as RunStore & { db?: SqliteDatabaseLike }).db;
+  if (store.dialect !== "sqlite" || !db) return null;
+  const statement = db.prepare<{ n: number }>("SELECT count(*) AS n FROM progress_runs WHERE status = 'running'");
+  return () => statement.get()?.n ?? 0;
+}
+
+/** The route pattern that answered, so labels stay few (`/runs/:id`, not one per id). */
+function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
+  const routes = matchedRoutes(c);
+  const handler = routes.findLast((route) => route.method !== "ALL" && !route.path.endsWith("*"));
+  return handler?.path ?? (c.res.status === 404 ? "unmatched" : (routes.at(-1)?.path ?? "unmatched"));
+}
+
+export function createMetrics(progress: Progress, hub: SseHub, registry = new Registry()): ServerMetrics {
+  const requests = new Counter({
+    name: "headway_http_requests_total",
+    help: "HTTP requests by method, route and status",
+    labelNames: ["method", "route", "status"] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: "headway_http_request_duration_seconds",
+    help: "Time to the response headers, by method and route (a stream counts until it opens)",
+    labelNames: ["method", "route"] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const countActive = activeRunCounter(progress.store);
+  new Gauge({
+    name: "headway_active_runs",
+    help: "Runs whose status is running, all owners",
+    registers: [registry],
+    collect() {
+      if (countActive) this.set(countActive());
+    },
+  });
+  new Gauge({
+    name: "headway_sse_clients",
+    help: "Open Server-Sent Events streams",
+    registers: [registry],
+    collect() {
+      this.set(hub.size);
+    },
+  });
+  new Gauge({
+    name: "headway_sse_backlog_events",
+    help: "Events waiting for slow stream clients, summed (bounded per client: latest state per run)",
+    registers: [registry],
+    collect() {
+      this.set(hub.backlog);
+    },
+  });
+  const published = new Counter({
+    name: "headway_events_published_total",
+    help: "Events published on the bus, by type (this process's writes and other processes' tailed ones)",
+    labelNames: ["type"] as const,
+    registers: [registry],
+  });
+  const batches = new Histogram({
+    name: "headway_write_batch_size",
+    help: "Writes per group-commit transaction",
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  });
+
+  const unsubscribe = progress.subscribe((event) => published.inc({ type: event.type }));
+  // Chain, not replace: someone else may be listening to batch sizes too.
+  const previousOnBatch = progress.onBatch;
+  const onBatch = (size: number) => {
+    previousOnBatch?.(size);
+    batches.observe(size);
+  };
+  progress.onBatch = onBatch;
+
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      const route = routeLabel(c);
+      requests.inc({ method: c.req.method, route, status: String(c.res.status) });
+      latency.observe({ method: c.req.method, route }, (performance.now() - started) / 1000);
+    }
+  };
+
+  return {
+    registry,
+    middleware,
+    dispose() {
+      unsubscribe();
+      if (progress.onBatch === onBatch) progress.onBatch = previousOnBatch;
+    },
+  };
+}

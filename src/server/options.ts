@@ -1,0 +1,114 @@
+import { fileURLToPath } from "node:url";
+import type { Registry } from "prom-client";
+import { z } from "zod";
+import { parseInput } from "../core/index.js";
+import type { Progress } from "../progress/index.js";
+import { type TokenStore, tokenStoreFor } from "../store/index.js";
+
+/** Serves the MCP endpoint for an authenticated owner (`POST/GET/DELETE /mcp`). */
+export type McpHandler = (request: Request, owner: string) => Promise<Response>;
+
+/** Who is asking: an owner id, or null when the request carries no identity you accept. */
+export type ResolveOwner = (request: Request) => string | null | Promise<string | null>;
+
+export interface HeadwayAppOptions {
+  /** Where runs are read and cancelled, and whose events the stream carries. */
+  progress: Progress;
+  /** Where the runs API lives. (Default: "/_agent-native/runs") */
+  basePath?: string;
+  /** Replaces token auth: host apps map their own session to an owner. Such callers may use every route. */
+  resolveOwner?: ResolveOwner;
+  /** Where bearer tokens are checked. (Default: the token store beside `progress.store`) */
+  tokens?: TokenStore;
+  /** The MCP endpoint's handler; without it `/mcp` answers 404. */
+  mcp?: McpHandler;
+  /** The built dashboard's folder, or false for none. (Default: `dist/dashboard` of this package) */
+  dashboardDir?: string | false;
+  /** Comment lines sent on idle streams so proxies keep them open, in ms. (Default: 15000) */
+  keepAliveMs?: number;
+  /** Most undelivered events kept per slow stream client before it is re-synced from the store. (Default: 10000) */
+  maxPendingEvents?: number;
+  /** Serve Prometheus metrics at `/metrics`. (Default: true) */
+  metrics?: boolean;
+  /** The prom-client registry the metrics go to; pass one to add your own metrics or process defaults. (Default: a new one) */
+  registry?: Registry;
+  /** Aborting it ends every open stream cleanly; `startServer` aborts it on close. */
+  signal?: AbortSignal;
+  /** Where failures nobody awaits are reported. (Default: console.error) */
+  onError?: (error: unknown) => void;
+}
+
+export interface ResolvedAppOptions {
+  readonly progress: Progress;
+  readonly basePath: string;
+  readonly auth: { readonly resolveOwner: ResolveOwner } | { readonly tokens: TokenStore };
+  readonly mcp: McpHandler | undefined;
+  readonly dashboardDir: string | false;
+  readonly keepAliveMs: number;
+  readonly maxPendingEvents: number;
+  readonly metrics: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly onError: (error: unknown) => void;
+}
+
+export const DEFAULT_BASE_PATH = "/_agent-native/runs";
+
+const DEFAULTS = {
+  basePath: DEFAULT_BASE_PATH,
+  keepAliveMs: 15_000,
+  maxPendingEvents: 10_000,
+  metrics: true,
+} as const satisfies Partial<HeadwayAppOptions>;
+
+/** From src/server or dist/server alike, the package's dist/dashboard is two folders up. */
+export function defaultDashboardDir(): string {
+  return fileURLToPath(new URL("../../dist/dashboard", import.meta.url));
+}
+
+const RESERVED = ["/mcp", "/metrics", "/healthz"];
+
+const basePathSchema = z
+  .string({ error: "must be a string" })
+  .regex(/^(\/[A-Za-z0-9._~-]+)+$/, { error: 'must look like "/api/runs": a leading slash, no trailing slash' })
+  .refine((path) => !RESERVED.includes(path), { error: `must not be one of ${RESERVED.join(", ")}` });
+
+const numbersSchema = z.object({
+  keepAliveMs: z.number().int().min(1, { error: "must be at least 1 ms" }),
+  maxPendingEvents: z.number().int().min(1, { error: "must be at least 1" }),
+});
+
+/** Defaults filled in, checked and frozen once; everything downstream takes this. */
+export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOptions {
+  if (!options.progress) throw new TypeError("createHeadwayApp: the `progress` option is required");
+  const basePath = parseInput(basePathSchema, options.basePath ?? DEFAULTS.basePath, "basePath");
+  const numbers = parseInput(
+    numbersSchema,
+    {
+      keepAliveMs: options.keepAliveMs ?? DEFAULTS.keepAliveMs,
+      maxPendingEvents: options.maxPendingEvents ?? DEFAULTS.maxPendingEvents,
+    },
+    "options",
+  );
+  let auth: ResolvedAppOptions["auth"];
+  if (options.resolveOwner) auth = { resolveOwner: options.resolveOwner };
+  else {
+    const tokens = options.tokens ?? tokenStoreFor(options.progress.store);
+    if (!tokens) {
+      throw new TypeError(
+        "createHeadwayApp: this store keeps no API tokens; pass `tokens` or `resolveOwner` to authenticate requests",
+      );
+    }
+    auth = { tokens };
+  }
+  return Object.freeze({
+    progress: options.progress,
+    basePath,
+    auth,
+    mcp: options.mcp,
+    dashboardDir: options.dashboardDir ?? defaultDashboardDir(),
+    ...numbers,
+    metrics: options.metrics ?? DEFAULTS.metrics,
+    signal: options.signal,
+    onError: options.onError ?? ((error: unknown) => console.error("[headway] server error:", error)),
+  });
+}

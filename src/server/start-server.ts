@@ -1,0 +1,68 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createAdaptorServer } from "@hono/node-server";
+import { createHeadwayApp } from "./app.js";
+import type { HeadwayAppOptions } from "./options.js";
+
+export interface StartServerOptions extends HeadwayAppOptions {
+  /** 0 picks a free port. (Default: 4317) */
+  port?: number;
+  /** (Default: "127.0.0.1": only this machine) */
+  host?: string;
+  /** How long `close()` lets streams and requests finish before cutting connections, in ms. (Default: 3000) */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:4317`. */
+  readonly url: string;
+  readonly port: number;
+  /**
+   * Stops accepting connections, ends every stream cleanly (queued frames
+   * first), waits for pending writes to commit, then closes. Idempotent.
+   * The `progress` instance stays open: it is the caller's.
+   */
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 4317;
+
+/** Serves `createHeadwayApp(options)` on Node's HTTP server. */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const { port = DEFAULT_PORT, host = "127.0.0.1", shutdownGraceMs = 3000, ...appOptions } = options;
+  const lifetime = new AbortController();
+  options.signal?.addEventListener("abort", () => lifetime.abort(), { once: true });
+  const app = createHeadwayApp({ ...appOptions, signal: lifetime.signal });
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  server.on("error", (error) => appOptions.onError?.(error));
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      lifetime.abort();
+      // Streams end a moment after the abort; their keep-alive sockets then sit idle until swept.
+      const sweep = setInterval(() => server.closeIdleConnections(), 20);
+      server.closeIdleConnections();
+      await options.progress.flush();
+      const grace = new Promise<"timeout">((resolve) => setTimeout(resolve, shutdownGraceMs, "timeout").unref());
+      if ((await Promise.race([closed, grace])) === "timeout") {
+        server.closeAllConnections();
+        await closed;
+      }
+      clearInterval(sweep);
+    })();
+    return closing;
+  };
+  return { url: `http://${shownHost}:${address.port}`, port: address.port, close };
+}
