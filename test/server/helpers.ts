@@ -1,0 +1,97 @@
+import { EventSource } from "eventsource";
+import { afterEach } from "vitest";
+import { createProgress, type Progress } from "../../src/progress/index.js";
+import { type TokenScope, type TokenStore, tokenStoreFor } from "../../src/store/index.js";
+import { tempDatabasePath } from "../helpers/temp-db.js";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Runs after the test, last registered first (servers close before the Progress they use). */
+export function onCleanup(cleanup: () => Promise<void> | void): void {
+  cleanups.push(cleanup);
+}
+
+export interface Fixture {
+  progress: Progress;
+  tokens: TokenStore;
+  path: string;
+  tokenFor(owner: string, scope?: TokenScope): Promise<string>;
+}
+
+/** A Progress on a fresh SQLite file, with its token store; closed after the test. */
+export function fixture(options: { followExternalWrites?: boolean } = {}): Fixture {
+  const path = tempDatabasePath();
+  const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0, ...options });
+  onCleanup(() => progress.close());
+  const tokens = tokenStoreFor(progress.store);
+  if (!tokens) throw new Error("SQLite must keep tokens");
+  return {
+    progress,
+    tokens,
+    path,
+    tokenFor: async (owner, scope = "read") => (await tokens.create({ owner, scope })).token,
+  };
+}
+
+export interface ReceivedEvent {
+  type: string;
+  id: string;
+  data: unknown;
+}
+
+const TYPES = ["snapshot", "run.progress.started", "run.progress.updated", "run.deleted", "run.status.update"];
+
+/** A real SSE client (the `eventsource` package) that sends the token as a bearer header. */
+export function listen(url: string, token: string | null, headers: Record<string, string> = {}) {
+  const received: ReceivedEvent[] = [];
+  const errors: unknown[] = [];
+  const waiters = new Set<() => void>();
+  const source = new EventSource(url, {
+    fetch: (input, init) =>
+      fetch(input, {
+        ...init,
+        headers: { ...init.headers, ...headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      }),
+  });
+  for (const type of TYPES) {
+    source.addEventListener(type, (event) => {
+      received.push({ type, id: event.lastEventId, data: JSON.parse(event.data) });
+      for (const wake of waiters) wake();
+    });
+  }
+  source.addEventListener("error", (event) => {
+    errors.push(event);
+    for (const wake of waiters) wake();
+  });
+  onCleanup(() => source.close());
+  /** Waits until `predicate` holds over what arrived, or fails after `timeoutMs`. */
+  const until = (predicate: (events: ReceivedEvent[]) => boolean, timeoutMs = 5000, what = "events") =>
+    new Promise<ReceivedEvent[]>((resolve, reject) => {
+      const check = () => {
+        if (!predicate(received)) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(received);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; got ${JSON.stringify(received.map((e) => [e.type, e.id]))}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return { source, received, errors, until };
+}
+
+/** Polls `check` until it returns true, or fails after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5000, what = "condition") {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
