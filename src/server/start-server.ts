@@ -50,11 +50,12 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const close = () => {
     closing ??= (async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Writes already submitted commit first, so open streams carry their final states before they end.
+      await options.progress.flush();
       lifetime.abort();
       // Streams end a moment after the abort; their keep-alive sockets then sit idle until swept.
       const sweep = setInterval(() => server.closeIdleConnections(), 20);
       server.closeIdleConnections();
-      await options.progress.flush();
       const grace = new Promise<"timeout">((resolve) => setTimeout(resolve, shutdownGraceMs, "timeout").unref());
       if ((await Promise.race([closed, grace])) === "timeout") {
         server.closeAllConnections();

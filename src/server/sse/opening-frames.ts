@@ -72,7 +72,11 @@ export async function replayOpening(
   return { frames, seq: feed.commitSeq, versions: versionsOf(runs) };
 }
 
-/** Replay from `Last-Event-ID` when it is ours and recent enough, else a fresh snapshot. */
+/**
+ * Replay from `Last-Event-ID` when it is ours and recent enough, else a fresh
+ * snapshot. An id ahead of the store (a database replaced under the client)
+ * also gets a snapshot: replaying "nothing new" would leave it on stale state.
+ */
 export async function openingFor(
   progress: Progress,
   owner: string,
@@ -80,6 +84,7 @@ export async function openingFor(
   scope: RunScope,
 ): Promise<Opening> {
   const resume = lastEventId ? parseEventId(lastEventId) : null;
-  const replay = resume ? await replayOpening(progress, owner, resume.commitSeq, scope) : null;
+  const known = resume !== null && resume.commitSeq <= (await progress.store.currentCommitSeq());
+  const replay = known ? await replayOpening(progress, owner, resume.commitSeq, scope) : null;
   return replay ?? snapshotOpening(progress, owner, scope);
 }
