@@ -51,7 +51,7 @@ export class SqliteTokenStore implements TokenStore {
       byId: db.prepare<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE id = ?`),
       list: db.prepare<TokenRow>(
         `SELECT ${COLUMNS} FROM api_tokens WHERE (@owner IS NULL OR owner = @owner) AND (@all OR revoked_at IS NULL)
-         ORDER BY created_at, id`,
+         ORDER BY created_at, rowid`,
       ),
       touch: db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"),
       revoke: db.prepare("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL"),
