@@ -53,9 +53,7 @@ export function streamRoute(progress: Progress, hub: SseHub, maxPendingEvents: n
     });
     // Subscribe before reading the opening, so nothing committed in between is lost.
     unsubscribe = progress.subscribe((event) => channel.push(event), { owner });
-    const { signal } = c.req.raw;
-    if (signal.aborted) channel.dispose();
-    else signal.addEventListener("abort", () => channel.dispose(), { once: true });
+    // A client that leaves cancels the body stream, which disposes the channel; no abort listener needed.
     try {
       channel.begin(await openingFor(progress, owner, lastEventId, scope));
     } catch (error) {
