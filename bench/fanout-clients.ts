@@ -12,7 +12,9 @@ interface Start {
   kind: "connect";
   url: string;
   tokens: string[];
-  clients: number;
+  /** Opens clients number `from` up to (not including) `to`; client i uses token i mod tokens. */
+  from: number;
+  to: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -45,10 +47,10 @@ function connect(url: string, token: string): Promise<void> {
 
 async function connectAll(message: Start): Promise<void> {
   const started = now();
-  let next = 0;
+  let next = message.from;
   // A bounded number of handshakes in flight, so the listen backlog never overflows.
   const worker = async () => {
-    while (next < message.clients) {
+    while (next < message.to) {
       const i = next++;
       await connect(message.url, message.tokens[i % message.tokens.length] as string);
     }

@@ -99,13 +99,20 @@ async function fanout(clients: number, perOwner: number, rate: number, seconds: 
   const server = await startServer({ progress, port: 0, dashboardDir: false });
   const child = spawnClients();
   try {
-    const before = rssAfterGc();
-    const heapBefore = process.memoryUsage().heapUsed;
-    child.send({ kind: "connect", url: `${server.url}/_agent-native/runs/stream`, tokens: secrets, clients });
+    // Memory per connection is the slope between half and all of the clients: fixed costs cancel out.
+    const url = `${server.url}/_agent-native/runs/stream`;
+    const half = Math.floor(clients / 2);
+    child.send({ kind: "connect", url, tokens: secrets, from: 0, to: half });
+    const first = await reply<{ clients: number; ms: number }>(child, "connected", 45_000);
+    await sleep(500);
+    const rssHalf = rssAfterGc();
+    const heapHalf = process.memoryUsage().heapUsed;
+    child.send({ kind: "connect", url, tokens: secrets, from: half, to: clients });
     const connected = await reply<{ clients: number; ms: number }>(child, "connected", 45_000);
-    await sleep(1000);
+    await sleep(500);
     const idle = rssAfterGc();
     const idleHeap = process.memoryUsage().heapUsed;
+    const perConnection = (bytes: number) => bytes / (clients - half) / KiB;
 
     child.send({ kind: "measure" });
     await sleep(100);
@@ -138,16 +145,16 @@ async function fanout(clients: number, perOwner: number, rate: number, seconds: 
     const sorted = report.latencies.sort((a, b) => a - b);
     return {
       clients: connected.clients,
-      connectMs: connected.ms,
+      connectMs: first.ms + connected.ms,
       published,
       delivered: report.delivered,
       expected: published * perOwner,
       seconds,
       p50: percentile(sorted, 0.5),
       p99: percentile(sorted, 0.99),
-      idleKiB: (idle - before) / clients / KiB,
-      idleHeapKiB: (idleHeap - heapBefore) / clients / KiB,
-      loadedKiB: (loaded - before) / clients / KiB,
+      idleKiB: perConnection(idle - rssHalf),
+      idleHeapKiB: perConnection(idleHeap - heapHalf),
+      loadedKiB: perConnection(idle - rssHalf) + (loaded - idle) / clients / KiB,
     };
   } finally {
     if (child.connected) child.send({ kind: "close" });
@@ -194,7 +201,7 @@ export async function fanoutBench(options: { clients: number[]; perOwner: number
       rows,
     ),
     "",
-    "Per-connection memory is the server process's growth from before the clients connected, divided by their number, after GC; RSS moves in coarse steps (heap pages, allocator arenas), so small client counts overstate it. The JS heap figure is the finer one.",
+    "Memory per connection: the server process's growth (after GC) between half and all of the clients connected, divided by the clients added; loaded adds the growth under load spread over all clients. RSS moves in coarse steps (heap pages, allocator arenas), so small client counts make it noisy; the JS heap figure is the steadier one.",
   ].join("\n");
 }
 
