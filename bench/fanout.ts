@@ -137,11 +137,9 @@ async function fanout(clients: number, perOwner: number, rate: number, seconds: 
     await Promise.all(writes);
     const loaded = process.memoryUsage().rss;
     await sleep(500); // the last frames in flight
-    const report = await reply<{ delivered: number; latencies: number[] }>(
-      (child.send({ kind: "report" }), child),
-      "report",
-      10_000,
-    );
+    const reported = reply<{ delivered: number; latencies: number[] }>(child, "report", 10_000);
+    child.send({ kind: "report" });
+    const report = await reported;
     const sorted = report.latencies.sort((a, b) => a - b);
     return {
       clients: connected.clients,
