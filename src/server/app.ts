@@ -18,7 +18,7 @@ import { streamRoute } from "./sse/stream-route.js";
 export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   const config = resolveAppOptions(options);
   const { progress, basePath } = config;
-  const hub = new SseHub({ keepAliveMs: config.keepAliveMs });
+  const hub = new SseHub({ keepAliveMs: config.keepAliveMs, onError: config.onError });
   const metrics = config.metrics ? createMetrics(progress, hub, options.registry) : undefined;
   const streamPath = `${basePath}/stream`;
   const auth = authenticate(config.auth, (request) => new URL(request.url).pathname.endsWith(streamPath));

@@ -184,6 +184,21 @@ describe("the live stream, over a real socket with a real SSE client", () => {
     expect(events.filter((e) => e.type === "snapshot")).toHaveLength(1);
   });
 
+  it("forgets a client that leaves: its subscription and its stream are gone", async () => {
+    const { progress, server, stream, tokenFor } = await serve();
+    const baseline = progress.bus.listenerCount;
+    const token = await tokenFor("ann");
+    const clients = [listen(stream, token), listen(stream, token), listen(`${stream}?token=${token}`, null)];
+    for (const client of clients) await client.until((e) => e.length >= 1);
+    const gauge = async () =>
+      Number(/^headway_sse_clients (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+    expect(await gauge()).toBe(3);
+    expect(progress.bus.listenerCount).toBe(baseline + 3);
+    for (const client of clients) client.source.close();
+    await eventually(async () => (await gauge()) === 0, 5000, "the streams to close");
+    expect(progress.bus.listenerCount).toBe(baseline);
+  });
+
   it("sends keep-alive comments on an idle stream", async () => {
     const { stream, tokenFor } = await serve({ keepAliveMs: 50 });
     const res = await fetch(stream, { headers: { Authorization: `Bearer ${await tokenFor("ann")}` } });

@@ -17,6 +17,8 @@ export interface SseChannelOptions {
   /** Catches up a client whose backlog overflowed, from the last commit it was sent. */
   resync: (sinceSeq: number) => Promise<Opening>;
   onClose: () => void;
+  /** Where a failure while writing the stream is reported. */
+  onError?: (error: unknown) => void;
 }
 
 const MAX_EVENTS_PER_CHUNK = 256;
@@ -135,6 +137,17 @@ export class SseChannel {
   }
 
   private async pull(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    try {
+      await this.fill(controller);
+    } catch (error) {
+      // A failed re-sync ends this stream (the client reconnects and resumes); it must not leak the subscription.
+      this.dispose();
+      this.options.onError?.(error);
+      controller.error(error);
+    }
+  }
+
+  private async fill(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     for (;;) {
       if (this.closed) return;
       const chunk = this.started ? await this.nextChunk() : undefined;

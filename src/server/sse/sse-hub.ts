@@ -2,6 +2,7 @@ import { SseChannel, type SseChannelOptions } from "./sse-channel.js";
 
 export interface SseHubOptions {
   keepAliveMs: number;
+  onError?: (error: unknown) => void;
   onOpen?: () => void;
   onClose?: () => void;
 }
@@ -27,6 +28,7 @@ export class SseHub {
 
   open(options: Omit<SseChannelOptions, "onClose"> & { onClose?: () => void }): SseChannel {
     const channel = new SseChannel({
+      onError: this.options.onError,
       ...options,
       onClose: () => {
         this.channels.delete(channel);
