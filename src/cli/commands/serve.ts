@@ -1,6 +1,7 @@
 import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
 import { HeadwayError, ownerSchema, parseInput } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
@@ -70,6 +71,9 @@ export async function run(argv: string[]): Promise<number> {
   const tokens = tokenStoreFor(progress.store);
   if (!tokens) throw new HeadwayError("no_tokens", `the database at ${databaseUrl} keeps no API tokens`);
   const createMcp = await loadMcpHandler();
+  // The process's own figures (memory, CPU, event-loop lag) beside Headway's: this process is the whole server.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer({
@@ -78,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
       host,
       basePath: values["base-path"],
       mcp: createMcp?.(progress),
+      registry,
     });
   } catch (error) {
     await progress.close();
