@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import type { HeadwayEvent } from "../../src/core/index.js";
+import { type HeadwayEvent, parseEventId } from "../../src/core/index.js";
 import { createProgress, type Progress } from "../../src/progress/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
@@ -31,6 +31,34 @@ describe("writes by another process on the same SQLite file", () => {
     // The local cache saw the other writer too: a local write builds on its version.
     const updated = await progress.updateRunProgress(id, "ann", { percent: 60 });
     expect(updated).toMatchObject({ version: 3, step: "halfway, elsewhere", percent: 60 });
+  });
+
+  it("never give a local event an id past another process's commit the tail has not published yet", async () => {
+    const path = tempDatabasePath();
+    // The tail is slowed right down so the other writer's commit is certainly not yet published.
+    progress = createProgress({
+      databaseUrl: path,
+      followExternalWrites: true,
+      sweepIntervalMs: 0,
+      storeOptions: { tailIntervalMs: 60_000 },
+    });
+    const other = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+    const events: HeadwayEvent[] = [];
+    progress.subscribe((event) => events.push(event));
+    try {
+      const first = await progress.startRun({ owner: "ann", title: "local, before" });
+      const firstSeq = parseEventId(events[0]!.id)!.commitSeq;
+      const elsewhere = await other.startRun({ owner: "ann", title: "written elsewhere" });
+      const local = await progress.updateRunProgress(first.id, "ann", { percent: 10 });
+      const localSeq = parseEventId(events.at(-1)!.id)!.commitSeq;
+      expect(local?.percent).toBe(10);
+      expect(localSeq).toBe(firstSeq);
+      // A client that saw the local event and resumes from its id still gets the other process's run.
+      const feed = await progress.store.changesSince(localSeq, "ann");
+      expect(feed?.runs.map((run) => run.id)).toContain(elsewhere.id);
+    } finally {
+      await other.close();
+    }
   });
 
   it("are not heard by an instance that does not follow", async () => {

@@ -53,7 +53,15 @@ export class SqliteRunStore implements RunStore {
   /** Tags this process's change-log entries, so its own tail skips them. */
   readonly writerId = randomUUID();
   private readonly cache = new Map<string, RunRecord>();
-  private dataVersion = -1;
+  private dataVersion: number;
+  /**
+   * Every commit up to here has been published by this process (its own at
+   * commit, others' by the tail). Local events carry this sequence instead of
+   * their own while another process's commit still waits for the tail, so a
+   * client resuming from a local event's id never skips that commit.
+   */
+  private publishedThrough: number;
+  private untailedExternalCommit = false;
   private readonly options: Required<SqliteStoreOptions>;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private tail: ExternalChangeTail | undefined;
@@ -74,6 +82,8 @@ export class SqliteRunStore implements RunStore {
       tailIntervalMs: options.tailIntervalMs ?? 20,
     };
     this.sql = prepareStatements(db);
+    this.dataVersion = Number(db.pragma("data_version", { simple: true }));
+    this.publishedThrough = this.sql.maxSeq.get()?.seq ?? 0;
   }
 
   async applyBatch(ops: readonly RunOp[], now: number, options?: { events?: boolean }): Promise<BatchResult> {
@@ -86,7 +96,7 @@ export class SqliteRunStore implements RunStore {
     let commitSeq = 0;
     this.db
       .transaction(() => {
-        this.checkCache();
+        if (this.checkCache() && this.tail?.running) this.untailedExternalCommit = true;
         plan.apply(this.load(plan.idsToLoad()));
         plan.rollUp(
           (id) => this.loadOne(id),
@@ -98,7 +108,9 @@ export class SqliteRunStore implements RunStore {
     this.stats.batches++;
     this.stats.ops += ops.length;
     this.remember(plan);
-    const events = plan.hasChanges() && options.events !== false ? plan.events(commitSeq) : [];
+    if (!this.untailedExternalCommit && commitSeq > 0) this.publishedThrough = commitSeq;
+    const eventSeq = this.untailedExternalCommit ? this.publishedThrough : commitSeq;
+    const events = plan.hasChanges() && options.events !== false ? plan.events(eventSeq) : [];
     return { outcomes: plan.outcomes, events };
   }
 
@@ -150,11 +162,15 @@ export class SqliteRunStore implements RunStore {
       readAfter: (seq) => {
         // Another process wrote: our cached rows may be stale.
         this.cache.clear();
-        return this.sql.changesAfter.all(seq, this.writerId);
+        return { entries: this.sql.changesAfter.all(seq, this.writerId), newest: this.sql.maxSeq.get()?.seq ?? 0 };
       },
       loadRun: (id) => {
         const row = this.sql.getById.get(id);
         return row ? rowToRecord(row) : undefined;
+      },
+      caughtUpTo: (seq) => {
+        this.publishedThrough = Math.max(this.publishedThrough, seq);
+        this.untailedExternalCommit = false;
       },
     });
     return this.tail.add(listener);
@@ -185,12 +201,13 @@ export class SqliteRunStore implements RunStore {
     if (this.db.open) this.db.close();
   }
 
-  private checkCache(): void {
+  /** Drops the cache when another connection committed since we last looked; says whether one did. */
+  private checkCache(): boolean {
     const version = Number(this.db.pragma("data_version", { simple: true }));
-    if (version !== this.dataVersion) {
-      this.cache.clear();
-      this.dataVersion = version;
-    }
+    if (version === this.dataVersion) return false;
+    this.cache.clear();
+    this.dataVersion = version;
+    return true;
   }
 
   private loadOne(id: string): RunRecord | undefined {

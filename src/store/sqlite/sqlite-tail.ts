@@ -11,9 +11,11 @@ export interface TailOptions {
   intervalMs: number;
   dataVersion: () => number;
   startSeq: number;
-  /** Change-log entries after `seq` written by other processes. */
-  readAfter: (seq: number) => ChangeEntry[];
+  /** Change-log entries after `seq` written by other processes, and the newest sequence at that moment. */
+  readAfter: (seq: number) => { entries: ChangeEntry[]; newest: number };
   loadRun: (id: string) => RunRecord | undefined;
+  /** Everything committed up to `seq` (by anyone) has now been published. */
+  caughtUpTo: (seq: number) => void;
 }
 
 /**
@@ -44,6 +46,10 @@ export class ExternalChangeTail {
     };
   }
 
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
@@ -61,11 +67,13 @@ export class ExternalChangeTail {
     if (version === this.lastVersion) return;
     const events: HeadwayEvent[] = [];
     try {
-      for (const entry of this.options.readAfter(this.lastSeq)) {
+      const { entries, newest } = this.options.readAfter(this.lastSeq);
+      for (const entry of entries) {
         events.push(...this.eventsOf(entry));
         this.lastSeq = entry.seq;
       }
       this.lastVersion = version;
+      this.options.caughtUpTo(newest);
     } catch (error) {
       // A locked or busy read is retried on the next tick; a timer must never throw.
       console.error("[headway] reading other processes' changes failed; retrying:", error);
