@@ -2,7 +2,6 @@ import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Progress } from "../progress/index.js";
-import type { RunStore, SqliteDatabaseLike } from "../store/index.js";
 import type { SseHub } from "./sse/sse-hub.js";
 
 export interface ServerMetrics {
@@ -13,22 +12,6 @@ export interface ServerMetrics {
 }
 
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
-
-/** How long a count of active runs is reused: on a million rows it scans an index for ~70 ms. */
-const ACTIVE_COUNT_TTL_MS = 30_000;
-
-/** Running runs of every owner, for the gauge; null when the backend offers no count. */
-function activeRunCounter(store: RunStore): (() => number) | null {
-  const db = (store as RunStore & { db?: SqliteDatabaseLike }).db;
-  if (store.dialect !== "sqlite" || !db) return null;
-  const statement = db.prepare<{ n: number }>("SELECT count(*) AS n FROM progress_runs WHERE status = 'running'");
-  let cached: { at: number; n: number } | undefined;
-  return () => {
-    const now = Date.now();
-    if (!cached || now - cached.at >= ACTIVE_COUNT_TTL_MS) cached = { at: now, n: statement.get()?.n ?? 0 };
-    return cached.n;
-  };
-}
 
 /** The route pattern that answered, so labels stay few (`/runs/:id`, not one per id). */
 function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
@@ -51,13 +34,12 @@ export function createMetrics(progress: Progress, hub: SseHub, registry = new Re
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
-  const countActive = activeRunCounter(progress.store);
   new Gauge({
     name: "headway_active_runs",
-    help: "Runs whose status is running, all owners (recounted at most every 30 s)",
+    help: "Runs whose status is running, all owners",
     registers: [registry],
-    collect() {
-      if (countActive) this.set(countActive());
+    async collect() {
+      this.set(await progress.store.countActive());
     },
   });
   new Gauge({

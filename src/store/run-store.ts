@@ -73,6 +73,8 @@ export interface RunStore {
   getRun(id: string, owner: string): Promise<AgentRun | null>;
   listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]>;
   listHistory(id: string, owner: string, limit?: number): Promise<HistoryPoint[] | null>;
+  /** Runs whose status is running, across all owners (for metrics). */
+  countActive(): Promise<number>;
   /** Newest commit sequence, for resume tokens. */
   currentCommitSeq(): Promise<number>;
   /** Changes after `commitSeq`, or null when that point is older than the retained change log. */

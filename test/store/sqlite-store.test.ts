@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SchemaVersionError } from "../../src/core/index.js";
-import { openStore, SQLITE_MIGRATIONS } from "../../src/store/index.js";
+import { migrateSqlite, openStore, SQLITE_MIGRATIONS } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { runStoreContract } from "./store-contract.js";
 
@@ -27,7 +27,31 @@ describe("SQLite store", () => {
     db.pragma(`user_version = ${SQLITE_MIGRATIONS.length + 1}`);
     db.close();
     expect(() => openStore(path)).toThrow(SchemaVersionError);
-    expect(() => openStore(path)).toThrow(/schema is version 2 but this Headway knows versions up to 1/);
+    const known = SQLITE_MIGRATIONS.length;
+    expect(() => openStore(path)).toThrow(
+      `the database schema is version ${known + 1} but this Headway knows versions up to ${known}`,
+    );
+  });
+
+  it("migrates an older database forward at start-up, keeping its rows", async () => {
+    const path = tempDatabasePath();
+    const old = new Database(path);
+    migrateSqlite(old, SQLITE_MIGRATIONS.slice(0, 1));
+    old
+      .prepare(
+        `INSERT INTO progress_runs (id, owner, title, status, metadata, cancel_requested, created_at, updated_at,
+          heartbeat_at, version, percent_set_by_run, samples, history_at)
+         VALUES ('r1', 'ann', 'from v1', 'running', '{}', 0, 1, 1, 1, 1, 0, X'', 1)`,
+      )
+      .run();
+    old.close();
+    const store = openStore(path);
+    expect(await store.getRun("r1", "ann")).toMatchObject({ title: "from v1", status: "running" });
+    expect(await store.countActive()).toBe(1);
+    await store.close();
+    const db = new Database(path);
+    expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_MIGRATIONS.length);
+    db.close();
   });
 
   it("rejects database URLs it cannot open, naming the URL", () => {

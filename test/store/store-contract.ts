@@ -134,6 +134,15 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       await expect(progress.listRuns("ann", { limit: 501 })).rejects.toThrow("limit: must be at most 500");
     });
 
+    it("counts running runs across owners", async () => {
+      const a = await progress.startRun({ owner: "ann", title: "a" });
+      await progress.startRun({ owner: "bob", title: "b" });
+      await progress.startRun({ owner: "bob", title: "c" });
+      expect(await store.countActive()).toBe(3);
+      await progress.completeRun(a.id, "ann", "succeeded");
+      expect(await store.countActive()).toBe(2);
+    });
+
     it("deletes a run and its history", async () => {
       const run = await progress.startRun({ owner: "ann", title: "gone soon" });
       expect(await progress.deleteRun(run.id, "ann")).toBe(true);

@@ -67,6 +67,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX api_tokens_owner ON api_tokens (owner);
   `,
+  // Counting running runs (the metrics gauge) reads only running rows, however many finished ones there are.
+  `
+  CREATE INDEX progress_runs_running ON progress_runs (id) WHERE status = 'running';
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {

@@ -140,6 +140,10 @@ export class SqliteRunStore implements RunStore {
     return this.sql.history.all(id, limit).reverse().map(historyRowToPoint);
   }
 
+  async countActive(): Promise<number> {
+    return this.sql.countActive.get()?.n ?? 0;
+  }
+
   async currentCommitSeq(): Promise<number> {
     return this.sql.maxSeq.get()?.seq ?? 0;
   }
@@ -345,6 +349,9 @@ function prepareStatements(db: SqliteDatabaseLike) {
     trimChanges: db.prepare("DELETE FROM change_log WHERE seq <= ?"),
     changesAfter: db.prepare<ChangeLogRow & { writer: string }>(
       "SELECT seq, writer, started, updated, deleted FROM change_log WHERE seq > ? AND writer != ? ORDER BY seq",
+    ),
+    countActive: db.prepare<{ n: number }>(
+      "SELECT count(*) AS n FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'",
     ),
     maxSeq: db.prepare<{ seq: number | null }>("SELECT max(seq) AS seq FROM change_log"),
     minSeq: db.prepare<{ seq: number | null }>("SELECT min(seq) AS seq FROM change_log"),
