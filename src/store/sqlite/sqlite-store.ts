@@ -10,19 +10,15 @@ import {
 import { BatchPlan, type PlanOptions } from "../batch-plan.js";
 import type { BatchResult, ChangeFeed, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import type { SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
-import {
-  changedColumns,
-  type HistoryRow,
-  historyRowToPoint,
-  RUN_COLUMNS,
-  type RunRow,
-  recordToParams,
-  rowToRecord,
-  updateParams,
-  updateSql,
-} from "./sqlite-rows.js";
+import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./sqlite-rows.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { ExternalChangeTail } from "./sqlite-tail.js";
+import {
+  buildWriteProgram,
+  type ProgramOptions,
+  runWriteProgram,
+  type StatementCache,
+} from "./sqlite-write-program.js";
 
 export interface SqliteStoreOptions extends Partial<PlanOptions> {
   /** Rows kept in memory between batches; checked against `PRAGMA data_version`. (Default: 20000) */
@@ -65,8 +61,8 @@ export class SqliteRunStore implements RunStore {
   private readonly options: Required<SqliteStoreOptions>;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private tail: ExternalChangeTail | undefined;
-  /** UPDATE statements by the set of columns they write. */
-  private readonly updates = new Map<number, SqliteStatementLike>();
+  /** Write statements by SQL text. */
+  private readonly statements: StatementCache = new Map();
 
   constructor(
     /** The connection, for stores of other tables in the same file (tokens). */
@@ -102,7 +98,11 @@ export class SqliteRunStore implements RunStore {
           (id) => this.loadOne(id),
           (parentId) => this.sql.children.all(parentId).map(rowToRecord),
         );
-        if (plan.hasChanges()) commitSeq = this.write(plan, now);
+        if (plan.hasChanges()) {
+          const program = buildWriteProgram(plan, now, this.programOptions());
+          commitSeq = runWriteProgram(this.db, this.statements, program);
+          this.stats.rowWrites += program.rowWrites;
+        }
       })
       .immediate();
     this.stats.batches++;
@@ -230,53 +230,12 @@ export class SqliteRunStore implements RunStore {
     return found;
   }
 
-  private write(plan: BatchPlan, now: number): number {
-    const { inserts, updates, deletes } = plan.writes();
-    for (const run of inserts) this.sql.insert.run(...recordToParams(run));
-    for (const { before, after } of updates) {
-      const mask = changedColumns(before, after);
-      if (mask !== 0) this.updateStatement(mask).run(...updateParams(mask, after));
-    }
-    for (const run of deletes) {
-      this.sql.deleteHistory.run(run.id);
-      this.sql.delete.run(run.id);
-    }
-    for (const { runId, point } of plan.history) {
-      this.sql.insertHistory.run(
-        runId,
-        point.version,
-        point.at,
-        point.type,
-        point.percent,
-        point.step,
-        point.status,
-        point.state,
-      );
-      if (point.type === "completed") this.sql.trimHistory.run(runId, runId, this.options.historyLimit);
-    }
-    this.stats.rowWrites += inserts.length + updates.length + deletes.length;
-    const ids = plan.changedIds();
-    const seq = Number(
-      this.sql.insertChange.run(
-        this.writerId,
-        now,
-        JSON.stringify(ids.started),
-        JSON.stringify(ids.updated),
-        JSON.stringify(ids.deleted),
-      ).lastInsertRowid,
-    );
-    if (seq % 1000 === 0) this.sql.trimChanges.run(seq - this.options.changeLogLimit);
-    // Our own commit moved data_version for nobody but other connections.
-    return seq;
-  }
-
-  private updateStatement(mask: number): SqliteStatementLike {
-    let statement = this.updates.get(mask);
-    if (!statement) {
-      statement = this.db.prepare(updateSql(mask));
-      this.updates.set(mask, statement);
-    }
-    return statement;
+  private programOptions(): ProgramOptions {
+    return {
+      writerId: this.writerId,
+      historyLimit: this.options.historyLimit,
+      changeLogLimit: this.options.changeLogLimit,
+    };
   }
 
   private remember(plan: BatchPlan): void {
@@ -328,25 +287,11 @@ function prepareStatements(db: SqliteDatabaseLike) {
     listChildrenActive: db.prepare<RunRow>(
       `${select} WHERE parent_id = ? AND owner = ? AND status = 'running' AND id < ? ORDER BY id DESC LIMIT ?`,
     ),
-    insert: db.prepare(
-      `INSERT INTO progress_runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(",")
-        .map(() => "?")
-        .join(", ")})`,
-    ),
     delete: db.prepare("DELETE FROM progress_runs WHERE id = ?"),
     deleteHistory: db.prepare("DELETE FROM run_history WHERE run_id = ?"),
-    insertHistory: db.prepare(
-      "INSERT INTO run_history (run_id, version, at, type, percent, step, status, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-    ),
-    trimHistory: db.prepare(
-      `DELETE FROM run_history WHERE run_id = ? AND seq < coalesce((
-         SELECT seq FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ? - 1), 0)`,
-    ),
     history: db.prepare<HistoryRow>(
       "SELECT version, at, type, percent, step, status, state FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT ?",
     ),
-    insertChange: db.prepare("INSERT INTO change_log (writer, at, started, updated, deleted) VALUES (?, ?, ?, ?, ?)"),
-    trimChanges: db.prepare("DELETE FROM change_log WHERE seq <= ?"),
     changesAfter: db.prepare<ChangeLogRow & { writer: string }>(
       "SELECT seq, writer, started, updated, deleted FROM change_log WHERE seq > ? AND writer != ? ORDER BY seq",
     ),

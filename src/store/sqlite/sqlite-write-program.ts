@@ -1,0 +1,99 @@
+import type { BatchPlan } from "../batch-plan.js";
+import type { SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
+import { changedColumns, RUN_COLUMNS, recordToParams, updateParams, updateSql } from "./sqlite-rows.js";
+
+/**
+ * A batch's writes as plain data: SQL text and parameters. The same program
+ * runs on the store's own connection or is posted to the writer thread, so
+ * both paths write exactly the same rows.
+ */
+export interface WriteProgram {
+  steps: Array<[sql: string, params: unknown[]]>;
+  /** Parameters of the change-log entry: writer, at, started, updated, deleted (JSON). */
+  changeLog: [string, number, string, string, string];
+  changeLogLimit: number;
+  rowWrites: number;
+}
+
+const INSERT_RUN = `INSERT INTO progress_runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.split(",")
+  .map(() => "?")
+  .join(", ")})`;
+const DELETE_RUN = "DELETE FROM progress_runs WHERE id = ?";
+const DELETE_HISTORY = "DELETE FROM run_history WHERE run_id = ?";
+const INSERT_HISTORY =
+  "INSERT INTO run_history (run_id, version, at, type, percent, step, status, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+const TRIM_HISTORY = `DELETE FROM run_history WHERE run_id = ? AND seq < coalesce((
+  SELECT seq FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ? - 1), 0)`;
+const INSERT_CHANGE = "INSERT INTO change_log (writer, at, started, updated, deleted) VALUES (?, ?, ?, ?, ?)";
+const TRIM_CHANGES = "DELETE FROM change_log WHERE seq <= ?";
+
+export interface ProgramOptions {
+  writerId: string;
+  historyLimit: number;
+  changeLogLimit: number;
+}
+
+export function buildWriteProgram(plan: BatchPlan, now: number, options: ProgramOptions): WriteProgram {
+  const { inserts, updates, deletes } = plan.writes();
+  const steps: WriteProgram["steps"] = [];
+  for (const run of inserts) steps.push([INSERT_RUN, recordToParams(run)]);
+  for (const { before, after } of updates) {
+    const mask = changedColumns(before, after);
+    if (mask !== 0) steps.push([updateSql(mask), updateParams(mask, after)]);
+  }
+  for (const run of deletes) {
+    steps.push([DELETE_HISTORY, [run.id]]);
+    steps.push([DELETE_RUN, [run.id]]);
+  }
+  for (const { runId, point } of plan.history) {
+    steps.push([
+      INSERT_HISTORY,
+      [runId, point.version, point.at, point.type, point.percent, point.step, point.status, point.state],
+    ]);
+    if (point.type === "completed") steps.push([TRIM_HISTORY, [runId, runId, options.historyLimit]]);
+  }
+  const ids = plan.changedIds();
+  return {
+    steps,
+    changeLog: [
+      options.writerId,
+      now,
+      JSON.stringify(ids.started),
+      JSON.stringify(ids.updated),
+      JSON.stringify(ids.deleted),
+    ],
+    changeLogLimit: options.changeLogLimit,
+    rowWrites: inserts.length + updates.length + deletes.length,
+  };
+}
+
+/** Prepared statements by SQL text, per connection. */
+export type StatementCache = Map<string, SqliteStatementLike>;
+
+/**
+ * Runs a program inside the caller's transaction; returns the commit sequence
+ * (the change-log entry's). BLOBs posted from another thread arrive as plain
+ * Uint8Arrays, which better-sqlite3 only binds as Buffers.
+ */
+export function runWriteProgram(db: SqliteDatabaseLike, cache: StatementCache, program: WriteProgram): number {
+  const statement = (sql: string) => {
+    let prepared = cache.get(sql);
+    if (!prepared) {
+      prepared = db.prepare(sql);
+      cache.set(sql, prepared);
+    }
+    return prepared;
+  };
+  for (const [sql, params] of program.steps) {
+    for (let i = 0; i < params.length; i++) {
+      const value = params[i];
+      if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
+        params[i] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      }
+    }
+    statement(sql).run(...params);
+  }
+  const seq = Number(statement(INSERT_CHANGE).run(...program.changeLog).lastInsertRowid);
+  if (seq % 1000 === 0) statement(TRIM_CHANGES).run(seq - program.changeLogLimit);
+  return seq;
+}
