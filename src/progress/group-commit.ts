@@ -22,7 +22,7 @@ export interface GroupCommitOptions {
 export class GroupCommitWriter {
   private queue: Pending[] = [];
   private scheduled = false;
-  private running: Promise<void> | null = null;
+  private inFlight = 0;
   private idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -45,28 +45,48 @@ export class GroupCommitWriter {
 
   /** Resolves once everything submitted so far is committed. */
   async drain(): Promise<void> {
-    if (this.queue.length === 0 && !this.running && !this.scheduled) return;
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running) return;
+    const depth = this.store.pipelineDepth ?? 1;
+    if (this.scheduled || this.inFlight >= depth || this.queue.length === 0) return;
     this.scheduled = true;
     // setImmediate, not a microtask: callers resuming from the previous batch get to enqueue first.
     setImmediate(() => {
       this.scheduled = false;
-      this.running = this.flush().finally(() => {
-        this.running = null;
-        if (this.queue.length > 0) this.schedule();
-        else for (const wake of this.idleWaiters.splice(0)) wake();
+      if (this.queue.length === 0) return this.wakeIfIdle();
+      this.inFlight++;
+      void this.flush(this.takeBatch(depth)).finally(() => {
+        this.inFlight--;
+        this.schedule();
+        this.wakeIfIdle();
       });
+      this.schedule();
     });
   }
 
-  private async flush(): Promise<void> {
-    const batch =
-      this.queue.length <= this.options.maxBatchSize ? this.queue : this.queue.slice(0, this.options.maxBatchSize);
-    this.queue = batch === this.queue ? [] : this.queue.slice(batch.length);
+  /**
+   * With a pipelined store and nothing out, half the queue goes now and half
+   * right behind it: callers that wait for their write before the next one
+   * then form two groups that take turns, one being planned while the other commits.
+   */
+  private takeBatch(depth: number): Pending[] {
+    let size = Math.min(this.queue.length, this.options.maxBatchSize);
+    if (depth > 1 && this.inFlight === 1 && size >= 64) size = Math.ceil(size / 2);
+    const batch = size === this.queue.length ? this.queue : this.queue.slice(0, size);
+    this.queue = batch === this.queue ? [] : this.queue.slice(size);
+    return batch;
+  }
+
+  private wakeIfIdle(): void {
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private async flush(batch: Pending[]): Promise<void> {
     const ops = batch.map((pending) => pending.op);
     let result: Awaited<ReturnType<RunStore["applyBatch"]>>;
     try {

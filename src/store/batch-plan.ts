@@ -119,6 +119,11 @@ export class BatchPlan {
     return this.current;
   }
 
+  /** Whether `rollUp` will read parents and children (after `apply`). */
+  touchesTree(): boolean {
+    return this.parentsToRollUp.size > 0;
+  }
+
   hasChanges(): boolean {
     return this.changes.length > 0;
   }

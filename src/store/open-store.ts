@@ -8,7 +8,11 @@ import { SqliteRunStore, type SqliteStoreOptions } from "./sqlite/sqlite-store.j
 /** Where the embedded store lives when nothing is configured. */
 export const DEFAULT_DATABASE_PATH = ".headway/headway.db";
 
-export type OpenStoreOptions = OpenSqliteOptions & SqliteStoreOptions;
+export type OpenStoreOptions = OpenSqliteOptions &
+  Omit<SqliteStoreOptions, "writerThread"> & {
+    /** Commit on a writer thread so the next batch forms while one commits. (Default: false) */
+    writerThread?: boolean;
+  };
 
 /** The file path of a `sqlite:` URL or plain path; null for other schemes. */
 export function sqlitePathOf(url: string): string | null {
@@ -30,5 +34,10 @@ export function openStore(url: string = DEFAULT_DATABASE_PATH, options: OpenStor
   }
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   const db = openSqliteDatabase(path, options);
-  return new SqliteRunStore(db, options);
+  const { writerThread, ...storeOptions } = options;
+  if (writerThread && path === ":memory:") {
+    throw new HeadwayError("unsupported_option", "writerThread: an in-memory database cannot be shared with a thread");
+  }
+  const open = { synchronous: options.synchronous, busyTimeoutMs: options.busyTimeoutMs };
+  return new SqliteRunStore(db, { ...storeOptions, writerThread: writerThread ? { path, open } : undefined });
 }

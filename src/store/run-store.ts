@@ -87,6 +87,8 @@ export interface RunStore {
   /** Deletes completed runs (and their history) that completed before `before`; returns how many. */
   sweepCompleted(before: number): Promise<number>;
   readonly stats: RunStoreStats;
+  /** How many batches may be out at once; more than 1 lets the next batch form while one commits. (Default: 1) */
+  readonly pipelineDepth?: number;
   close(): Promise<void>;
 }
 

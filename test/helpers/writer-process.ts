@@ -1,15 +1,19 @@
 /**
  * A separate process writing through the library, for tests of what crosses
  * processes: durability under SIGKILL and change tailing.
- *   node --import tsx test/helpers/writer-process.ts <db> <mode> [runs]
+ *   node --import tsx test/helpers/writer-process.ts <db> <mode> [runs] [thread]
  * mode "hammer": start `runs` runs and update them forever, printing "ack <id> <version>" after each commit.
  * mode "once": start one run, update it to 40%, print its id, exit.
  */
 import { createProgress } from "../../src/progress/index.js";
 
-const [path, mode, count = "1000"] = process.argv.slice(2);
-if (!path || !mode) throw new Error("usage: writer-process <db> <mode> [runs]");
-const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+const [path, mode, count = "1000", thread] = process.argv.slice(2);
+if (!path || !mode) throw new Error("usage: writer-process <db> <mode> [runs] [thread]");
+const progress = createProgress({
+  databaseUrl: path,
+  sweepIntervalMs: 0,
+  storeOptions: { writerThread: thread === "thread" },
+});
 
 if (mode === "once") {
   const run = await progress.startRun({ owner: "ann", title: "from another process", step: "starting" });

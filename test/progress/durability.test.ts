@@ -4,16 +4,14 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
-describe("durability", () => {
+describe.each([
+  ["committing on the main thread", "main"],
+  ["committing on a writer thread", "thread"],
+])("durability, %s", (_label, mode) => {
   it("keeps every acknowledged write when the writer is killed with SIGKILL mid-load", async () => {
     const path = tempDatabasePath();
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "test/helpers/writer-process.ts", path, "hammer", "1000"],
-      {
-        stdio: ["ignore", "pipe", "inherit"],
-      },
-    );
+    const args = ["--import", "tsx", "test/helpers/writer-process.ts", path, "hammer", "1000", mode];
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
     const acked = new Map<string, number>();
     let ackCount = 0;
     const lines = createInterface({ input: child.stdout });

@@ -6,6 +6,7 @@ import { tempDatabasePath } from "../helpers/temp-db.js";
 import { runStoreContract } from "./store-contract.js";
 
 runStoreContract("sqlite", { open: () => openStore(tempDatabasePath()) });
+runStoreContract("sqlite with a writer thread", { open: () => openStore(tempDatabasePath(), { writerThread: true }) });
 
 describe("SQLite store", () => {
   it("runs in WAL mode with synchronous=FULL by default", async () => {

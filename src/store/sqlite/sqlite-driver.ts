@@ -22,6 +22,7 @@ export interface SqliteDatabaseLike {
   transaction<R>(fn: () => R): SqliteTransactionLike<R>;
   close(): unknown;
   readonly open: boolean;
+  readonly inTransaction: boolean;
 }
 
 export type SynchronousMode = "OFF" | "NORMAL" | "FULL" | "EXTRA";

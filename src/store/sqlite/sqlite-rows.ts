@@ -145,9 +145,16 @@ export function changedColumns(a: RunRecord, b: RunRecord): number {
   return mask;
 }
 
+const updateSqlByMask = new Map<number, string>();
+
 export function updateSql(mask: number): string {
-  const sets = UPDATABLE_COLUMNS.filter((_, i) => mask & (1 << i)).map((column) => `${column} = ?`);
-  return `UPDATE progress_runs SET ${sets.join(", ")} WHERE id = ?`;
+  let sql = updateSqlByMask.get(mask);
+  if (sql === undefined) {
+    const sets = UPDATABLE_COLUMNS.filter((_, i) => mask & (1 << i)).map((column) => `${column} = ?`);
+    sql = `UPDATE progress_runs SET ${sets.join(", ")} WHERE id = ?`;
+    updateSqlByMask.set(mask, sql);
+  }
+  return sql;
 }
 
 /** The values of the columns in `mask`, then the id. */

@@ -9,16 +9,12 @@ import {
 } from "../../core/index.js";
 import { BatchPlan, type PlanOptions } from "../batch-plan.js";
 import type { BatchResult, ChangeFeed, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
-import type { SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
+import type { OpenSqliteOptions, SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
+import { type PipelineHost, SqlitePipeline } from "./sqlite-pipeline.js";
 import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./sqlite-rows.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { ExternalChangeTail } from "./sqlite-tail.js";
-import {
-  buildWriteProgram,
-  type ProgramOptions,
-  runWriteProgram,
-  type StatementCache,
-} from "./sqlite-write-program.js";
+import { buildWriteProgram, runWriteProgram, type StatementCache, type WriteProgram } from "./sqlite-write-program.js";
 
 export interface SqliteStoreOptions extends Partial<PlanOptions> {
   /** Rows kept in memory between batches; checked against `PRAGMA data_version`. (Default: 20000) */
@@ -29,6 +25,11 @@ export interface SqliteStoreOptions extends Partial<PlanOptions> {
   historyLimit?: number;
   /** How often to look for other processes' commits, in ms. (Default: 20) */
   tailIntervalMs?: number;
+  /**
+   * Commit on a writer thread (a second connection to `path`), so one batch's
+   * fsync overlaps the planning of the next. `openStore` sets this up.
+   */
+  writerThread?: { path: string; open: OpenSqliteOptions };
 }
 
 interface ChangeLogRow {
@@ -58,7 +59,9 @@ export class SqliteRunStore implements RunStore {
    */
   private publishedThrough: number;
   private untailedExternalCommit = false;
-  private readonly options: Required<SqliteStoreOptions>;
+  private readonly options: Required<Omit<SqliteStoreOptions, "writerThread">>;
+  private readonly pipeline: SqlitePipeline | undefined;
+  readonly pipelineDepth: number;
   private readonly sql: ReturnType<typeof prepareStatements>;
   private tail: ExternalChangeTail | undefined;
   /** Write statements by SQL text. */
@@ -80,9 +83,13 @@ export class SqliteRunStore implements RunStore {
     this.sql = prepareStatements(db);
     this.dataVersion = Number(db.pragma("data_version", { simple: true }));
     this.publishedThrough = this.sql.maxSeq.get()?.seq ?? 0;
+    const thread = options.writerThread;
+    this.pipeline = thread ? new SqlitePipeline(thread.path, thread.open, this.pipelineHost()) : undefined;
+    this.pipelineDepth = this.pipeline ? 2 : 1;
   }
 
   async applyBatch(ops: readonly RunOp[], now: number, options?: { events?: boolean }): Promise<BatchResult> {
+    if (this.pipeline) return this.pipeline.submit(ops, now, options?.events !== false);
     return this.applyBatchSync(ops, now, options);
   }
 
@@ -94,24 +101,59 @@ export class SqliteRunStore implements RunStore {
       .transaction(() => {
         if (this.checkCache() && this.tail?.running) this.untailedExternalCommit = true;
         plan.apply(this.load(plan.idsToLoad()));
-        plan.rollUp(
-          (id) => this.loadOne(id),
-          (parentId) => this.sql.children.all(parentId).map(rowToRecord),
-        );
-        if (plan.hasChanges()) {
-          const program = buildWriteProgram(plan, now, this.programOptions());
-          commitSeq = runWriteProgram(this.db, this.statements, program);
-          this.stats.rowWrites += program.rowWrites;
-        }
+        this.rollUp(plan);
+        if (plan.hasChanges()) commitSeq = runWriteProgram(this.db, this.statements, this.program(plan, now));
       })
       .immediate();
+    this.remember(plan, false);
+    return this.finish(plan, commitSeq, options.events !== false);
+  }
+
+  /** Counts the batch and builds its answer once it committed as `commitSeq` (0 when nothing was written). */
+  private finish(plan: BatchPlan, commitSeq: number, wantEvents: boolean): BatchResult {
     this.stats.batches++;
-    this.stats.ops += ops.length;
-    this.remember(plan);
+    this.stats.ops += plan.outcomes.length;
     if (!this.untailedExternalCommit && commitSeq > 0) this.publishedThrough = commitSeq;
     const eventSeq = this.untailedExternalCommit ? this.publishedThrough : commitSeq;
-    const events = plan.hasChanges() && options.events !== false ? plan.events(eventSeq) : [];
+    const events = plan.hasChanges() && wantEvents ? plan.events(eventSeq) : [];
     return { outcomes: plan.outcomes, events };
+  }
+
+  private program(plan: BatchPlan, now: number): WriteProgram {
+    const program = buildWriteProgram(plan, now, {
+      writerId: this.writerId,
+      historyLimit: this.options.historyLimit,
+      changeLogLimit: this.options.changeLogLimit,
+    });
+    this.stats.rowWrites += program.rowWrites;
+    return program;
+  }
+
+  private pipelineHost(): PipelineHost {
+    return {
+      plan: (ops, now, othersInFlight) => {
+        const plan = new BatchPlan(ops, now, this.options);
+        plan.apply(this.load(plan.idsToLoad()));
+        // Children are read from the table: with batches still out, it may not hold theirs yet.
+        if (othersInFlight && plan.touchesTree()) return "blocked";
+        this.rollUp(plan);
+        this.remember(plan, othersInFlight);
+        return plan;
+      },
+      program: (plan, now) => this.program(plan, now),
+      finish: (plan, seq, events) => this.finish(plan, seq, events),
+      invalidate: () => {
+        this.cache.clear();
+        if (this.tail?.running) this.untailedExternalCommit = true;
+      },
+    };
+  }
+
+  private rollUp(plan: BatchPlan): void {
+    plan.rollUp(
+      (id) => this.loadOne(id),
+      (parentId) => this.sql.children.all(parentId).map(rowToRecord),
+    );
   }
 
   async getRun(id: string, owner: string): Promise<AgentRun | null> {
@@ -163,9 +205,8 @@ export class SqliteRunStore implements RunStore {
       intervalMs: this.options.tailIntervalMs,
       dataVersion: () => Number(this.db.pragma("data_version", { simple: true })),
       startSeq: this.sql.maxSeq.get()?.seq ?? 0,
+      // The cache needs nothing here: each batch checks data_version (or the writer thread refuses stale plans).
       readAfter: (seq) => {
-        // Another process wrote: our cached rows may be stale.
-        this.cache.clear();
         return { entries: this.sql.changesAfter.all(seq, this.writerId), newest: this.sql.maxSeq.get()?.seq ?? 0 };
       },
       loadRun: (id) => {
@@ -202,6 +243,7 @@ export class SqliteRunStore implements RunStore {
 
   async close(): Promise<void> {
     this.tail?.stop();
+    await this.pipeline?.close();
     if (this.db.open) this.db.close();
   }
 
@@ -230,16 +272,9 @@ export class SqliteRunStore implements RunStore {
     return found;
   }
 
-  private programOptions(): ProgramOptions {
-    return {
-      writerId: this.writerId,
-      historyLimit: this.options.historyLimit,
-      changeLogLimit: this.options.changeLogLimit,
-    };
-  }
-
-  private remember(plan: BatchPlan): void {
-    if (this.cache.size > this.options.cacheSize) this.cache.clear();
+  /** Keeps the batch's rows; with batches still out, the cache holds their uncommitted rows and must not be dropped. */
+  private remember(plan: BatchPlan, othersInFlight: boolean): void {
+    if (!othersInFlight && this.cache.size > this.options.cacheSize) this.cache.clear();
     for (const [id, run] of plan.touched()) {
       if (run) this.cache.set(id, run);
       else this.cache.delete(id);

@@ -8,7 +8,14 @@ import { changedColumns, RUN_COLUMNS, recordToParams, updateParams, updateSql } 
  * both paths write exactly the same rows.
  */
 export interface WriteProgram {
-  steps: Array<[sql: string, params: unknown[]]>;
+  /** The distinct statements of this program. */
+  sqls: string[];
+  /**
+   * Flat: statement index, parameter count, the parameters; again and again.
+   * One array of primitives crosses to the writer thread far cheaper than
+   * thousands of small arrays.
+   */
+  steps: unknown[];
   /** Parameters of the change-log entry: writer, at, started, updated, deleted (JSON). */
   changeLog: [string, number, string, string, string];
   changeLogLimit: number;
@@ -35,25 +42,42 @@ export interface ProgramOptions {
 
 export function buildWriteProgram(plan: BatchPlan, now: number, options: ProgramOptions): WriteProgram {
   const { inserts, updates, deletes } = plan.writes();
-  const steps: WriteProgram["steps"] = [];
-  for (const run of inserts) steps.push([INSERT_RUN, recordToParams(run)]);
+  const sqls: string[] = [];
+  const indexOf = new Map<string, number>();
+  const steps: unknown[] = [];
+  const step = (sql: string, params: readonly unknown[]) => {
+    let index = indexOf.get(sql);
+    if (index === undefined) {
+      index = sqls.push(sql) - 1;
+      indexOf.set(sql, index);
+    }
+    steps.push(index, params.length, ...params);
+  };
+  for (const run of inserts) step(INSERT_RUN, recordToParams(run));
   for (const { before, after } of updates) {
     const mask = changedColumns(before, after);
-    if (mask !== 0) steps.push([updateSql(mask), updateParams(mask, after)]);
+    if (mask !== 0) step(updateSql(mask), updateParams(mask, after));
   }
   for (const run of deletes) {
-    steps.push([DELETE_HISTORY, [run.id]]);
-    steps.push([DELETE_RUN, [run.id]]);
+    step(DELETE_HISTORY, [run.id]);
+    step(DELETE_RUN, [run.id]);
   }
   for (const { runId, point } of plan.history) {
-    steps.push([
-      INSERT_HISTORY,
-      [runId, point.version, point.at, point.type, point.percent, point.step, point.status, point.state],
+    step(INSERT_HISTORY, [
+      runId,
+      point.version,
+      point.at,
+      point.type,
+      point.percent,
+      point.step,
+      point.status,
+      point.state,
     ]);
-    if (point.type === "completed") steps.push([TRIM_HISTORY, [runId, runId, options.historyLimit]]);
+    if (point.type === "completed") step(TRIM_HISTORY, [runId, runId, options.historyLimit]);
   }
   const ids = plan.changedIds();
   return {
+    sqls,
     steps,
     changeLog: [
       options.writerId,
@@ -84,14 +108,20 @@ export function runWriteProgram(db: SqliteDatabaseLike, cache: StatementCache, p
     }
     return prepared;
   };
-  for (const [sql, params] of program.steps) {
-    for (let i = 0; i < params.length; i++) {
-      const value = params[i];
+  const prepared = program.sqls.map(statement);
+  const { steps } = program;
+  for (let i = 0; i < steps.length; ) {
+    const target = prepared[steps[i] as number] as SqliteStatementLike;
+    const count = steps[i + 1] as number;
+    const params = steps.slice(i + 2, i + 2 + count);
+    for (let j = 0; j < count; j++) {
+      const value = params[j];
       if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
-        params[i] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+        params[j] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
       }
     }
-    statement(sql).run(...params);
+    target.run(...params);
+    i += 2 + count;
   }
   const seq = Number(statement(INSERT_CHANGE).run(...program.changeLog).lastInsertRowid);
   if (seq % 1000 === 0) statement(TRIM_CHANGES).run(seq - program.changeLogLimit);
