@@ -20,9 +20,13 @@ interface Trial {
   rowWritesPerUpdate: number;
 }
 
-async function trial(runCount: number, inFlight: number, seconds: number): Promise<Trial> {
+async function trial(runCount: number, inFlight: number, seconds: number, writerThread: boolean): Promise<Trial> {
   const dir = mkdtempSync(join(tmpdir(), "headway-bench-"));
-  const progress = createProgress({ databaseUrl: join(dir, "bench.db"), sweepIntervalMs: 0 });
+  const progress = createProgress({
+    databaseUrl: join(dir, "bench.db"),
+    sweepIntervalMs: 0,
+    storeOptions: { writerThread },
+  });
   try {
     const runs = await Promise.all(
       Array.from({ length: runCount }, (_, i) =>
@@ -62,11 +66,16 @@ async function trial(runCount: number, inFlight: number, seconds: number): Promi
 
 export async function ingestBench(options: { trials: number; seconds: number }): Promise<string> {
   const rows: Array<Array<string | number>> = [];
-  for (const inFlight of [1, 4]) {
+  for (const [writerThread, inFlight] of [
+    [false, 1],
+    [true, 1],
+    [false, 4],
+    [true, 4],
+  ] as const) {
     const results: Trial[] = [];
-    for (let i = 0; i < options.trials; i++) results.push(await trial(1000, inFlight, options.seconds));
+    for (let i = 0; i < options.trials; i++) results.push(await trial(1000, inFlight, options.seconds, writerThread));
     rows.push([
-      `1,000 runs × ${inFlight} in flight`,
+      `1,000 runs × ${inFlight} in flight, ${writerThread ? "writer thread" : "main thread"}`,
       fmt(median(results.map((r) => r.updatesPerSecond))),
       fmt(median(results.map((r) => r.p50)), 2),
       fmt(median(results.map((r) => r.p99)), 2),

@@ -67,7 +67,8 @@ export async function run(argv: string[]): Promise<number> {
   const host = values.host ?? "127.0.0.1";
 
   // Other processes (the CLI, workers) write to the same file: follow them so the stream shows their runs too.
-  const progress = createProgress({ databaseUrl, followExternalWrites: true });
+  // A long-lived server commits on a writer thread, so one batch's fsync overlaps the next batch's planning.
+  const progress = createProgress({ databaseUrl, followExternalWrites: true, storeOptions: { writerThread: true } });
   const tokens = tokenStoreFor(progress.store);
   if (!tokens) throw new HeadwayError("no_tokens", `the database at ${databaseUrl} keeps no API tokens`);
   const createMcp = await loadMcpHandler();
