@@ -77,6 +77,8 @@ export class SqliteWriterThread {
   }
 
   async close(): Promise<void> {
+    // Held until it has exited: an unref'd worker would let the process end mid-close.
+    this.worker.ref();
     if (this.alive) this.send({ type: "close" });
     await this.exited;
   }
