@@ -1,5 +1,156 @@
-// Placeholder until this command lands; see the open issues.
-export async function run(_argv: string[]): Promise<number> {
-  console.error("headway manage-progress: not available in this build yet");
-  return 2;
+import { userInfo } from "node:os";
+import { parseArgs } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ownerSchema, parseInput } from "../../core/index.js";
+import { createProgress } from "../../progress/index.js";
+import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
+import { executeManageProgress, TOOL_NAME, type ToolReply } from "../../tools/index.js";
+
+const USAGE = `Usage: headway manage-progress --action=start|update|complete|list [options]
+
+The agent tool from a shell script:
+  headway manage-progress --action=start --title "Nightly import" --json     # prints the run, with its id
+  headway manage-progress --action=update --run-id ID --percent 45 --step "Importing 450/1000"
+  headway manage-progress --action=complete --run-id ID --status succeeded
+  headway manage-progress --action=list
+
+Options:
+  --run-id ID          the run to update or complete
+  --title TEXT         for start
+  --step TEXT          what is happening now
+  --percent N          0..100
+  --status S           for complete: succeeded | failed | cancelled
+  --state S            fine-grained state (tool_running, action_required, ...)
+  --parent-run-id ID   for start: the run this one is part of
+  --metadata JSON      a small JSON object stored with the run
+  --all                for list: finished runs too (default: active only)
+  --json               print the structured result
+Where runs are written:
+  --database URL       local SQLite file (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
+  --owner OWNER        local owner (default $HEADWAY_OWNER, else $USER@localhost)
+  --server URL --token T   a running \`headway serve\` (through its /mcp endpoint; an agent-scope token, or $HEADWAY_TOKEN)
+Exit codes: 0 done, 1 the tool refused (not found, already finished), 2 bad options.`;
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    options: {
+      action: { type: "string" },
+      "run-id": { type: "string" },
+      title: { type: "string" },
+      step: { type: "string" },
+      percent: { type: "string" },
+      status: { type: "string" },
+      state: { type: "string" },
+      "parent-run-id": { type: "string" },
+      metadata: { type: "string" },
+      all: { type: "boolean" },
+      json: { type: "boolean" },
+      database: { type: "string" },
+      owner: { type: "string" },
+      server: { type: "string" },
+      token: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  }).values;
+}
+
+class UsageError extends Error {}
+
+/** Tool arguments from options; only syntax is checked here, the tool checks the rest and names the field. */
+function toolArgs(values: ReturnType<typeof parse>): Record<string, unknown> {
+  const args: Record<string, unknown> = { action: values.action };
+  if (values["run-id"] !== undefined) args.runId = values["run-id"];
+  if (values.title !== undefined) args.title = values.title;
+  if (values.step !== undefined) args.step = values.step;
+  if (values.status !== undefined) args.status = values.status;
+  if (values.state !== undefined) args.state = values.state;
+  if (values["parent-run-id"] !== undefined) args.parentRunId = values["parent-run-id"];
+  if (values.percent !== undefined) {
+    const percent = Number(values.percent);
+    if (values.percent.trim() === "" || !Number.isFinite(percent)) {
+      throw new UsageError(`--percent: must be a number from 0 to 100, got "${values.percent}"`);
+    }
+    args.percent = percent;
+  }
+  if (values.metadata !== undefined) {
+    try {
+      args.metadata = JSON.parse(values.metadata);
+    } catch {
+      throw new UsageError("--metadata: must be a JSON object, e.g. '{\"batch\": 3}'");
+    }
+  }
+  if (values.action === "list") args.active = !values.all;
+  return args;
+}
+
+async function viaServer(server: string, token: string, args: Record<string, unknown>): Promise<ToolReply> {
+  const client = new Client({ name: "headway-cli", version: "0.1.0" });
+  const transport = new StreamableHTTPClientTransport(new URL("/mcp", server), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  try {
+    const result = await client.callTool({ name: TOOL_NAME, arguments: args });
+    const content = result.content as Array<{ type: string; text?: string }>;
+    return {
+      text: content.map((part) => part.text ?? "").join("\n"),
+      isError: result.isError === true,
+      structured: result.structuredContent as ToolReply["structured"],
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+async function locally(values: ReturnType<typeof parse>, args: Record<string, unknown>): Promise<ToolReply> {
+  const owner = parseInput(
+    ownerSchema,
+    values.owner ?? process.env.HEADWAY_OWNER ?? `${userInfo().username}@localhost`,
+    "--owner",
+  );
+  const databaseUrl = values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH;
+  const progress = createProgress({ databaseUrl, sweepIntervalMs: 0 });
+  try {
+    return await executeManageProgress(progress, owner, args);
+  } finally {
+    await progress.close();
+  }
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: ReturnType<typeof parse>;
+  let args: Record<string, unknown>;
+  try {
+    values = parse(argv);
+    if (values.help) {
+      console.log(USAGE);
+      return 0;
+    }
+    if (!values.action) throw new UsageError("--action: required (start, update, complete or list)");
+    args = toolArgs(values);
+  } catch (error) {
+    const hint = error instanceof UsageError ? 'Run "headway manage-progress --help" for the options.' : USAGE;
+    console.error(`headway manage-progress: ${(error as Error).message}\n${hint}`);
+    return 2;
+  }
+  const token = values.token ?? process.env.HEADWAY_TOKEN;
+  if (values.server && !token) {
+    console.error("headway manage-progress: --token: required with --server (or set HEADWAY_TOKEN)");
+    return 2;
+  }
+  let reply: ToolReply;
+  try {
+    reply = values.server && token ? await viaServer(values.server, token, args) : await locally(values, args);
+  } catch (error) {
+    console.error(`headway manage-progress: ${(error as Error).message}`);
+    return 2;
+  }
+  if (values.json) console.log(JSON.stringify(reply.structured, null, 2));
+  else (reply.isError ? console.error : console.log)(reply.text);
+  if (!reply.isError) return 0;
+  return reply.structured?.error?.code === "invalid_argument" || reply.structured?.error?.code === "validation_error"
+    ? 2
+    : 1;
 }

@@ -5,8 +5,9 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
 import { HeadwayError, ownerSchema, parseInput } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
-import { DEFAULT_BASE_PATH, DEFAULT_PORT, type McpHandler, startDemo, startServer } from "../../server/index.js";
+import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf, tokenStoreFor } from "../../store/index.js";
+import { createMcpHttpHandler } from "../../tools/index.js";
 
 const USAGE = `Usage: headway serve [options]
 
@@ -29,18 +30,6 @@ const portSchema = z.coerce
   .max(65_535, { error: "must be a whole number from 0 to 65535" });
 
 /** The manage-progress tool's MCP handler, when the tools module is part of this build. */
-async function loadMcpHandler(): Promise<((progress: ReturnType<typeof createProgress>) => McpHandler) | undefined> {
-  // A computed specifier: the tools module is built separately and may be absent.
-  const specifier = "../../tools/index.js";
-  try {
-    const tools = (await import(specifier)) as { createMcpHttpHandler?: unknown };
-    return typeof tools.createMcpHttpHandler === "function"
-      ? (tools.createMcpHttpHandler as (progress: ReturnType<typeof createProgress>) => McpHandler)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export async function run(argv: string[]): Promise<number> {
   let values: ReturnType<typeof parse>["values"];
@@ -71,7 +60,6 @@ export async function run(argv: string[]): Promise<number> {
   const progress = createProgress({ databaseUrl, followExternalWrites: true, storeOptions: { writerThread: true } });
   const tokens = tokenStoreFor(progress.store);
   if (!tokens) throw new HeadwayError("no_tokens", `the database at ${databaseUrl} keeps no API tokens`);
-  const createMcp = await loadMcpHandler();
   // The process's own figures (memory, CPU, event-loop lag) beside Headway's: this process is the whole server.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -82,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
       port,
       host,
       basePath: values["base-path"],
-      mcp: createMcp?.(progress),
+      mcp: createMcpHttpHandler(progress),
       registry,
     });
   } catch (error) {
@@ -105,7 +93,7 @@ export async function run(argv: string[]): Promise<number> {
   Dashboard   ${server.url}/?token=${token}
   Runs API    ${server.url}${base}   (Authorization: Bearer <token>)
   Live stream ${server.url}${base}/stream
-  MCP         ${server.url}/mcp${createMcp ? "" : "   (not in this build)"}
+  MCP         ${server.url}/mcp   (manage-progress; needs an agent-scope token)
   Metrics     ${server.url}/metrics
   Database    ${path ? resolve(path) : databaseUrl}
   Owner       ${owner}${demo ? "   (demo agent running)" : ""}
