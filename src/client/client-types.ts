@@ -1,0 +1,65 @@
+import type { AgentRun, HeadwayEvent, RunState, RunStatus } from "../core/index.js";
+
+/** One point of a run's timeline, as `GET {base}/:id/events` returns it. */
+export interface RunHistoryPoint {
+  version: number;
+  at: string;
+  type: "started" | "progress" | "cancel_requested" | "completed";
+  percent: number | null;
+  step: string | null;
+  status: RunStatus;
+  state: RunState | null;
+}
+
+/** One page of runs, newest first. */
+export interface RunPage {
+  runs: AgentRun[];
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface ListOptions {
+  /** Only running runs. (Default: false) */
+  active?: boolean;
+  /** At most this many runs, 1..500. (Default: the server's, 50) */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Only the children of this run. */
+  parentId?: string;
+}
+
+/**
+ * What a subscription delivers. A `snapshot` replaces what the handler knew
+ * about the runs in scope (active runs, or one run and its children); an
+ * `event` is one change, its `run` the full run after it.
+ */
+export type RunUpdate = { kind: "snapshot"; runs: AgentRun[] } | { kind: "event"; event: HeadwayEvent };
+
+/**
+ * Where a subscription stands: `connecting` (first attempt), `live` (stream
+ * open), `polling` (stream unavailable or polling asked for), `closed`, or
+ * `error` (a refusal retrying cannot fix, such as a bad token).
+ */
+export type ConnectionStatus = "connecting" | "live" | "polling" | "closed" | "error";
+
+export interface SubscribeOptions {
+  /** Only this run and its children. */
+  runId?: string;
+  /** How often to poll when the stream is unavailable, or always with `transport: "poll"`. (Default: 3000) */
+  pollMs?: number;
+  /** `"sse"` streams and falls back to polling while the stream is down; `"poll"` only polls. (Default: "sse") */
+  transport?: "sse" | "poll";
+  /** Called whenever the connection status changes. */
+  onStatus?: (status: ConnectionStatus, error?: Error) => void;
+  /** Aborting it closes the subscription. */
+  signal?: AbortSignal;
+}
+
+export interface Subscription {
+  /** Stops streaming and polling; idempotent. */
+  close(): void;
+  readonly status: ConnectionStatus;
+  /** The id of the last event received, sent as `Last-Event-ID` on reconnect. */
+  readonly lastEventId: string | null;
+}

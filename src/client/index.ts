@@ -1,0 +1,20 @@
+/**
+ * The framework-free client of a Headway server, for browsers and Node:
+ * list, get, delete, cancel, history and a live subscription (SSE with
+ * resume, polling while the stream is unavailable).
+ * @module
+ */
+export type { AgentRun, HeadwayEvent, RunState, RunStatus } from "../core/index.js";
+export { HeadwayClientError } from "./client-error.js";
+export { DEFAULT_BASE_PATH, DEFAULT_POLL_MS, type HeadwayClientOptions } from "./client-options.js";
+export type {
+  ConnectionStatus,
+  ListOptions,
+  RunHistoryPoint,
+  RunPage,
+  RunUpdate,
+  SubscribeOptions,
+  Subscription,
+} from "./client-types.js";
+export { createHeadwayClient, type HeadwayClient } from "./headway-client.js";
+export { type ApplyOptions, applyRunUpdate } from "./run-updates.js";

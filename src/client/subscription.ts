@@ -1,0 +1,172 @@
+import type { EventSourceMessage } from "eventsource-parser";
+import type { AgentRun, HeadwayEvent } from "../core/index.js";
+import { HeadwayClientError } from "./client-error.js";
+import { DEFAULT_POLL_MS } from "./client-options.js";
+import type { ConnectionStatus, RunUpdate, SubscribeOptions, Subscription } from "./client-types.js";
+import type { HeadwayClient } from "./headway-client.js";
+import { authHeaders } from "./headway-client.js";
+import { readSseStream } from "./sse-connection.js";
+
+const MAX_BACKOFF_MS = 10_000;
+
+/** Jittered exponential backoff, so a restarted server is not hit by every client at once. */
+function backoffMs(attempt: number): number {
+  const base = Math.min(250 * 2 ** attempt, MAX_BACKOFF_MS);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+/** Refusals that no retry or fallback can fix: a bad token, a missing run. */
+function isFatal(error: unknown): error is HeadwayClientError {
+  if (!(error instanceof HeadwayClientError)) return false;
+  return error.status === 401 || error.status === 403 || error.code === "run_not_found";
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * One live subscription: the SSE stream with resume by Last-Event-ID, and
+ * polling while the stream is down (or always, with `transport: "poll"`).
+ */
+export function openSubscription(
+  client: HeadwayClient,
+  handler: (update: RunUpdate) => void,
+  options: SubscribeOptions,
+): Subscription {
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const { runId } = options;
+  const stop = new AbortController();
+  let status: ConnectionStatus = "connecting";
+  let lastEventId: string | null = null;
+  let pollTimer: ReturnType<typeof setTimeout> | undefined;
+  let polling = false;
+
+  const setStatus = (next: ConnectionStatus, error?: Error) => {
+    if (status === next && !error) return;
+    status = next;
+    options.onStatus?.(next, error);
+  };
+
+  const deliver = (update: RunUpdate) => {
+    try {
+      handler(update);
+    } catch (error) {
+      // A throwing handler must not end the subscription.
+      console.error(error);
+    }
+  };
+
+  const fail = (error: HeadwayClientError) => {
+    stopPolling();
+    stop.abort();
+    setStatus("error", error);
+  };
+
+  async function pollOnce(): Promise<void> {
+    if (!runId) {
+      deliver({ kind: "snapshot", runs: (await client.list({ active: true, limit: 500 })).runs });
+      return;
+    }
+    const run = await client.get(runId);
+    if (!run) throw new HeadwayClientError(404, "run_not_found", `run ${runId} not found`);
+    const children = await client.list({ parentId: runId, limit: 500 });
+    deliver({ kind: "snapshot", runs: [run, ...children.runs] });
+  }
+
+  function startPolling(): void {
+    if (polling || stop.signal.aborted) return;
+    polling = true;
+    const tick = async () => {
+      if (!polling) return;
+      try {
+        await pollOnce();
+        if (polling) setStatus("polling");
+      } catch (error) {
+        if (isFatal(error)) return fail(error);
+        if (polling) setStatus("polling", toError(error));
+      }
+      if (polling) pollTimer = setTimeout(tick, pollMs);
+    };
+    void tick();
+  }
+
+  function stopPolling(): void {
+    polling = false;
+    clearTimeout(pollTimer);
+  }
+
+  const onMessage = (message: EventSourceMessage) => {
+    if (message.id) lastEventId = message.id;
+    if (!message.event) return;
+    let data: unknown;
+    try {
+      data = JSON.parse(message.data);
+    } catch {
+      return; // A frame we cannot read is skipped; the next snapshot or event heals the state.
+    }
+    if (message.event === "snapshot") {
+      const runs = (data as { runs?: AgentRun[] }).runs;
+      if (Array.isArray(runs)) deliver({ kind: "snapshot", runs });
+      return;
+    }
+    deliver({ kind: "event", event: data as HeadwayEvent });
+  };
+
+  async function streamLoop(): Promise<void> {
+    const url = `${client.options.root}/stream${runId ? `?run=${encodeURIComponent(runId)}` : ""}`;
+    let attempt = 0;
+    while (!stop.signal.aborted) {
+      try {
+        await readSseStream(client.options, {
+          url,
+          headers: authHeaders(client.options),
+          lastEventId,
+          signal: stop.signal,
+          idleTimeoutMs: client.options.idleTimeoutMs,
+          onOpen: () => {
+            attempt = 0;
+            stopPolling();
+            setStatus("live");
+          },
+          onMessage,
+        });
+        // The server ended the stream (a restart, say): reconnect soon, resuming.
+      } catch (error) {
+        if (stop.signal.aborted) return;
+        if (isFatal(error)) return fail(error);
+        startPolling();
+        setStatus("polling", toError(error));
+      }
+      if (stop.signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, backoffMs(attempt++));
+        stop.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+      });
+    }
+  }
+
+  const subscription: Subscription = {
+    close() {
+      if (status === "closed") return;
+      stopPolling();
+      stop.abort();
+      setStatus("closed");
+    },
+    get status() {
+      return status;
+    },
+    get lastEventId() {
+      return lastEventId;
+    },
+  };
+
+  if (options.signal?.aborted) {
+    subscription.close();
+    return subscription;
+  }
+  options.signal?.addEventListener("abort", () => subscription.close(), { once: true });
+  if (options.transport === "poll") startPolling();
+  else void streamLoop();
+  return subscription;
+}
