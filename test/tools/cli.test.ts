@@ -1,0 +1,110 @@
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { createProgress } from "../../src/progress/index.js";
+import { startServer } from "../../src/server/index.js";
+import { createMcpHttpHandler } from "../../src/tools/index.js";
+import { tempDatabasePath } from "../helpers/temp-db.js";
+import { fixture, onCleanup } from "../server/helpers.js";
+
+const exec = promisify(execFile);
+
+async function headway(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await exec(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
+      env: { ...process.env, ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("headway manage-progress", () => {
+  it("starts, updates, lists and completes against the local database", async () => {
+    const db = tempDatabasePath();
+    const local = ["--database", db, "--owner", "ann"];
+    const started = await headway([
+      "manage-progress",
+      "--action=start",
+      "--title",
+      "Nightly import",
+      "--json",
+      ...local,
+    ]);
+    expect(started.code).toBe(0);
+    const runId = JSON.parse(started.stdout).runId as string;
+    const updated = await headway([
+      "manage-progress",
+      "--action=update",
+      "--run-id",
+      runId,
+      "--percent",
+      "45",
+      "--step",
+      "Importing 450/1000",
+      ...local,
+    ]);
+    expect(updated.stdout).toContain('"Nightly import" (45% — Importing 450/1000)');
+    const listed = await headway(["manage-progress", "--action=list", ...local]);
+    expect(listed.stdout).toContain(runId);
+    expect(
+      (await headway(["manage-progress", "--action=complete", "--run-id", runId, "--status", "succeeded", ...local]))
+        .code,
+    ).toBe(0);
+
+    const reader = createProgress({ databaseUrl: db, sweepIntervalMs: 0 });
+    onCleanup(() => reader.close());
+    expect(await reader.getRun(runId, "ann")).toMatchObject({ status: "succeeded", percent: 100 });
+  });
+
+  it("exits non-zero with a message naming the option or field", async () => {
+    const db = tempDatabasePath();
+    const local = ["--database", db, "--owner", "ann"];
+    const noAction = await headway(["manage-progress", ...local]);
+    expect(noAction.code).toBe(2);
+    expect(noAction.stderr).toContain("--action: required");
+    const badPercent = await headway([
+      "manage-progress",
+      "--action=update",
+      "--run-id",
+      "x",
+      "--percent",
+      "abc",
+      ...local,
+    ]);
+    expect(badPercent.code).toBe(2);
+    expect(badPercent.stderr).toContain('--percent: must be a number from 0 to 100, got "abc"');
+    const longTitle = await headway(["manage-progress", "--action=start", "--title", "t".repeat(201), ...local]);
+    expect(longTitle.code).toBe(2);
+    expect(longTitle.stderr).toContain("title: must be at most 200 characters");
+    const missing = await headway([
+      "manage-progress",
+      "--action=complete",
+      "--run-id",
+      "nope",
+      "--status",
+      "failed",
+      ...local,
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain("No run nope was found for you");
+  });
+
+  it("writes through a running server's /mcp endpoint with --server and --token", async () => {
+    const fx = fixture();
+    const server = await startServer({ progress: fx.progress, port: 0, mcp: createMcpHttpHandler(fx.progress) });
+    onCleanup(() => server.close());
+    const token = await fx.tokenFor("ann", "agent");
+    const remote = ["--server", server.url, "--token", token];
+    const started = await headway(["manage-progress", "--action=start", "--title", "Remote", "--json", ...remote]);
+    expect(started.code).toBe(0);
+    const runId = JSON.parse(started.stdout).runId as string;
+    expect(await fx.progress.getRun(runId, "ann")).toMatchObject({ title: "Remote", status: "running" });
+    const viaEnv = await headway(["manage-progress", "--action=list", "--server", server.url], {
+      HEADWAY_TOKEN: token,
+    });
+    expect(viaEnv.stdout).toContain(runId);
+  });
+});
