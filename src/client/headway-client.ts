@@ -1,7 +1,14 @@
 import type { AgentRun } from "../core/index.js";
 import { errorFromResponse } from "./client-error.js";
 import { type HeadwayClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./client-options.js";
-import type { ListOptions, RunHistoryPoint, RunPage, RunUpdate, SubscribeOptions, Subscription } from "./client-types.js";
+import type {
+  ListOptions,
+  RunHistoryPoint,
+  RunPage,
+  RunUpdate,
+  SubscribeOptions,
+  Subscription,
+} from "./client-types.js";
 import { openSubscription } from "./subscription.js";
 
 /** The framework-free client of a Headway server's runs API. Every call is scoped to the token's owner. */

@@ -25,7 +25,10 @@ export async function readSseStream(options: ResolvedClientOptions, connect: Sse
   let timer: ReturnType<typeof setTimeout> | undefined;
   const armIdle = () => {
     clearTimeout(timer);
-    timer = setTimeout(() => idle.abort(new Error(`stream: no data for ${connect.idleTimeoutMs} ms`)), connect.idleTimeoutMs);
+    timer = setTimeout(
+      () => idle.abort(new Error(`stream: no data for ${connect.idleTimeoutMs} ms`)),
+      connect.idleTimeoutMs,
+    );
   };
   armIdle();
   try {

@@ -71,7 +71,11 @@ describe("createHeadwayClient over HTTP, against a real server", () => {
   it("honours a custom base path", async () => {
     const { progress, server, tokenFor } = await serveRuns({ basePath: "/api/progress" });
     await progress.startRun({ owner: "ann", title: "elsewhere" });
-    const client = createHeadwayClient({ baseUrl: `${server.url}/`, basePath: "api/progress/", token: await tokenFor("ann") });
+    const client = createHeadwayClient({
+      baseUrl: `${server.url}/`,
+      basePath: "api/progress/",
+      token: await tokenFor("ann"),
+    });
     expect((await client.list()).runs.map((run) => run.title)).toEqual(["elsewhere"]);
   });
 });

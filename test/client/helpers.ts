@@ -9,7 +9,13 @@ export const BASE = "/_agent-native/runs";
 /** A real server on 127.0.0.1:0 over a fresh SQLite file, closed after the test. */
 export async function serveRuns(options: Partial<StartServerOptions> = {}) {
   const f = fixture();
-  const server = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: false, ...options });
+  const server = await startServer({
+    progress: f.progress,
+    port: 0,
+    host: "127.0.0.1",
+    dashboardDir: false,
+    ...options,
+  });
   onCleanup(() => server.close());
   return { ...f, server };
 }
