@@ -24,12 +24,14 @@ export function applyRunUpdate(runs: readonly AgentRun[], update: RunUpdate, opt
     const next = runs.filter((run) => run.id !== event.payload.runId);
     return next.length === runs.length ? (runs as AgentRun[]) : next;
   }
-  const incoming = event.run;
-  if (!incoming) return runs as AgentRun[];
-  const index = runs.findIndex((run) => run.id === incoming.id);
-  const held = index === -1 ? undefined : runs[index];
-  if (held && held.version >= incoming.version) return runs as AgentRun[];
-  const next = runs.filter((run) => run.id !== incoming.id);
-  if (keep(incoming)) next.push(incoming);
+  return event.run ? upsertRun(runs, event.run, options) : (runs as AgentRun[]);
+}
+
+/** Puts one run into a list, newest first, unless an equal or newer version is already held. */
+export function upsertRun(runs: readonly AgentRun[], run: AgentRun, options: ApplyOptions = {}): AgentRun[] {
+  const held = runs.find((r) => r.id === run.id);
+  if (held && held.version >= run.version) return runs as AgentRun[];
+  const next = runs.filter((r) => r.id !== run.id);
+  if (!options.activeOnly || run.status === "running") next.push(run);
   return next.sort(newestFirst);
 }

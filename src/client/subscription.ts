@@ -141,7 +141,14 @@ export function openSubscription(
       if (stop.signal.aborted) return;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, backoffMs(attempt++));
-        stop.signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+        stop.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          { once: true },
+        );
       });
     }
   }

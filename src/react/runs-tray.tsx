@@ -1,0 +1,107 @@
+import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { SpinnerIcon } from "./icons.js";
+import { RunProgressItem } from "./run-progress-item.js";
+import { useHeadwayStyles } from "./styles.js";
+import { useNow } from "./use-now.js";
+import { type UseRunsOptions, useRuns } from "./use-runs.js";
+
+export interface RunsTrayProps extends UseRunsOptions {
+  /** Which edge of the trigger the dropdown lines up with. (Default: "end", for a header's right side) */
+  align?: "start" | "end";
+  /** Offer a cancel button per run. (Default: true) */
+  allowCancel?: boolean;
+  /** Heading of the dropdown. (Default: "In progress") */
+  heading?: string;
+  className?: string;
+}
+
+const plural = (n: number) => `${n} ${n === 1 ? "run" : "runs"} in progress`;
+
+/**
+ * A header widget for the owner's running work, made to sit next to a
+ * notifications bell: a spinner and a count while runs are active, nothing
+ * at all when none are; it opens a dropdown with one live bar per run.
+ */
+export function RunsTray({
+  align = "end",
+  allowCancel = true,
+  heading = "In progress",
+  className,
+  ...options
+}: RunsTrayProps) {
+  useHeadwayStyles();
+  const { runs: all, cancel } = useRuns(options);
+  // Child runs roll up into their parent's bar; one shows alone only when its parent is not running.
+  const runs = all.filter((run) => !run.parentId || !all.some((parent) => parent.id === run.parentId));
+  const [open, setOpen] = useState(false);
+  const root = useRef<HTMLDivElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const panel = useRef<HTMLDivElement>(null);
+  const panelId = useId();
+  const now = useNow(1000, open);
+  const active = runs.length > 0;
+
+  useEffect(() => {
+    if (!active) setOpen(false);
+  }, [active]);
+
+  useEffect(() => {
+    if (!open) return;
+    panel.current?.focus();
+    const onPointerDown = (event: PointerEvent) => {
+      if (root.current && !root.current.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener("pointerdown", onPointerDown);
+    return () => document.removeEventListener("pointerdown", onPointerDown);
+  }, [open]);
+
+  if (!active) return null;
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== "Escape" || !open) return;
+    event.stopPropagation();
+    setOpen(false);
+    trigger.current?.focus();
+  };
+
+  return (
+    <div ref={root} className={`hw-root hw-tray${className ? ` ${className}` : ""}`} onKeyDown={onKeyDown}>
+      <button
+        ref={trigger}
+        type="button"
+        className="hw-trigger"
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        aria-controls={open ? panelId : undefined}
+        aria-label={plural(runs.length)}
+        onClick={() => setOpen((was) => !was)}
+      >
+        <SpinnerIcon />
+        <span className="hw-badge" aria-hidden="true">
+          {runs.length}
+        </span>
+      </button>
+      {open && (
+        <div
+          ref={panel}
+          id={panelId}
+          className="hw-panel"
+          role="dialog"
+          aria-label={heading}
+          data-align={align}
+          tabIndex={-1}
+        >
+          <div className="hw-panel-header">
+            <span>{heading}</span>
+            <small>{plural(runs.length)}</small>
+          </div>
+          <ul className="hw-list">
+            {runs.map((run) => (
+              <RunProgressItem key={run.id} run={run} now={now} onCancel={allowCancel ? cancel : undefined} />
+            ))}
+          </ul>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,55 @@
+import type { AgentRun, RunState } from "../client/index.js";
+
+const STATE_LABELS: Record<RunState, string> = {
+  submitted: "Submitted",
+  binding: "Starting",
+  queued: "Queued",
+  routing: "Routing",
+  preparing: "Preparing",
+  waiting_provider: "Waiting for model",
+  streaming: "Responding",
+  tool_running: "Running tool",
+  action_required: "Needs your input",
+  retrying: "Retrying",
+  failed: "Failed",
+  cancelled: "Cancelled",
+  completed: "Done",
+};
+
+/** Why a row asks for attention; only these three do, so it means something when one does. */
+export type Attention = "action_required" | "failed" | "stale";
+
+export function attentionOf(run: AgentRun, now: number, staleAfterMs: number): Attention | null {
+  if (run.status === "failed" || run.state === "failed") return "failed";
+  if (run.status !== "running") return null;
+  if (run.state === "action_required") return "action_required";
+  if (now - Date.parse(run.heartbeatAt) > staleAfterMs) return "stale";
+  return null;
+}
+
+export function stateLabel(run: AgentRun, attention: Attention | null): string {
+  if (run.status === "succeeded") return "Done";
+  if (run.status === "failed") return "Failed";
+  if (run.status === "cancelled") return "Cancelled";
+  if (attention === "stale") return "Not responding";
+  if (run.cancelRequested) return "Stopping";
+  return run.state ? STATE_LABELS[run.state] : "Running";
+}
+
+function text(value: unknown): string | null {
+  return typeof value === "string" && value.trim() ? value.trim() : typeof value === "number" ? String(value) : null;
+}
+
+/** The active tool, or where the run stands in a queue, from its state and metadata. */
+export function summaryOf(run: AgentRun): string | null {
+  const { metadata } = run;
+  const tool = text(metadata.activeTool) ?? text(metadata.tool) ?? text(metadata.toolName);
+  if (tool && (run.state === "tool_running" || run.state === null)) return tool;
+  const position = metadata.queuePosition;
+  if (typeof position === "number" && Number.isFinite(position)) {
+    const size = metadata.queueSize;
+    return typeof size === "number" ? `#${position} of ${size} in queue` : `#${position} in queue`;
+  }
+  if (run.state === "queued") return "waiting in queue";
+  return tool;
+}

@@ -1,0 +1,71 @@
+import type { AgentRun } from "../client/index.js";
+import { elapsedMs, formatDuration } from "./format.js";
+import { attentionOf, stateLabel, summaryOf } from "./status-labels.js";
+import { useHeadwayStyles } from "./styles.js";
+import { useNow } from "./use-now.js";
+
+export interface StatusRowProps {
+  run: AgentRun;
+  /** Show the elapsed time once the run has taken this long. (Default: 3000) */
+  elapsedAfterMs?: number;
+  /** A running run without a heartbeat for this long is shown as stale. (Default: 120000, two minutes) */
+  staleAfterMs?: number;
+  /** Offers a Stop button; without it, the row only hints how to cancel when `cancelHint` is set. */
+  onCancel?: (id: string) => void;
+  /** Text telling how to stop the run, such as "Esc to stop". (Default: none) */
+  cancelHint?: string;
+  /** The current time, for tests and shared clocks. (Default: a clock ticking every second) */
+  now?: number;
+  className?: string;
+}
+
+/**
+ * A compact, stable-height status line for one run: the state, the active
+ * tool or queue position, elapsed time once it matters, and at most two lines
+ * of detail. Only "needs input", failed and stale runs are styled to draw the eye.
+ */
+export function StatusRow({
+  run,
+  elapsedAfterMs = 3000,
+  staleAfterMs = 120_000,
+  onCancel,
+  cancelHint,
+  now: fixedNow,
+  className,
+}: StatusRowProps) {
+  useHeadwayStyles();
+  const ticking = useNow(1000, fixedNow === undefined && run.status === "running");
+  const now = fixedNow ?? ticking;
+  const attention = attentionOf(run, now, staleAfterMs);
+  const label = stateLabel(run, attention);
+  const summary = summaryOf(run);
+  const elapsed = elapsedMs(run, now);
+  const running = run.status === "running";
+  const detail = run.step ?? run.title;
+
+  return (
+    <div
+      className={`hw-root hw-status-row${className ? ` ${className}` : ""}`}
+      role="status"
+      aria-label={`${run.title}: ${label}`}
+      data-attention={attention ?? undefined}
+      data-done={running ? undefined : ""}
+    >
+      <div className="hw-status-line">
+        <span className="hw-dot" aria-hidden="true" />
+        <span className="hw-state">{label}</span>
+        <span className="hw-summary">{summary ?? (run.percent !== null && running ? `${run.percent}%` : "")}</span>
+        {elapsed >= elapsedAfterMs && <span className="hw-elapsed">{formatDuration(elapsed)}</span>}
+        {running && !run.cancelRequested && onCancel && (
+          <button type="button" className="hw-button" onClick={() => onCancel(run.id)} aria-label={`Stop ${run.title}`}>
+            Stop
+          </button>
+        )}
+        {running && !run.cancelRequested && !onCancel && cancelHint && <span className="hw-hint">{cancelHint}</span>}
+      </div>
+      <p className="hw-detail" title={detail}>
+        {detail}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,131 @@
+import { useInsertionEffect } from "react";
+
+const LIGHT = `
+  --hw-bg: var(--popover, #ffffff);
+  --hw-fg: var(--popover-foreground, #09090b);
+  --hw-primary: var(--primary, #18181b);
+  --hw-primary-fg: var(--primary-foreground, #fafafa);
+  --hw-muted: var(--muted, #f4f4f5);
+  --hw-muted-fg: var(--muted-foreground, #71717a);
+  --hw-accent: var(--accent, #f4f4f5);
+  --hw-border: var(--border, #e4e4e7);
+  --hw-destructive: var(--destructive, #dc2626);
+  --hw-warning: var(--warning, #b45309);
+  --hw-ring: var(--ring, #a1a1aa);`;
+
+const DARK = `
+  --hw-bg: var(--popover, #18181b);
+  --hw-fg: var(--popover-foreground, #fafafa);
+  --hw-primary: var(--primary, #e4e4e7);
+  --hw-primary-fg: var(--primary-foreground, #18181b);
+  --hw-muted: var(--muted, #27272a);
+  --hw-muted-fg: var(--muted-foreground, #a1a1aa);
+  --hw-accent: var(--accent, #27272a);
+  --hw-border: var(--border, #3f3f46);
+  --hw-destructive: var(--destructive, #f87171);
+  --hw-warning: var(--warning, #fbbf24);
+  --hw-ring: var(--ring, #71717a);`;
+
+/**
+ * The components' styles. Colours come from the host's shadcn tokens
+ * (`--popover`, `--primary`, `--muted-foreground`…) when it defines them,
+ * else from fallbacks that follow the system theme, or a `.dark` / `.light`
+ * class (or `data-theme`) on an ancestor.
+ */
+export const HEADWAY_CSS = `
+.hw-root {${LIGHT}
+  --hw-radius: var(--radius, 0.625rem);
+  color: var(--hw-fg);
+  font: inherit;
+  font-size: 14px;
+  line-height: 1.4;
+}
+@media (prefers-color-scheme: dark) { .hw-root {${DARK} } }
+:where(.dark, [data-theme="dark"]) .hw-root {${DARK} }
+:where(.light, [data-theme="light"]) .hw-root {${LIGHT} }
+.hw-root *, .hw-root *::before, .hw-root *::after { box-sizing: border-box; }
+.hw-tray { position: relative; display: inline-flex; }
+.hw-trigger {
+  display: inline-flex; align-items: center; gap: 6px; height: 36px; padding: 0 10px;
+  border: 1px solid transparent; border-radius: calc(var(--hw-radius) - 2px);
+  background: transparent; color: inherit; font: inherit; cursor: pointer;
+}
+.hw-trigger:hover, .hw-trigger[aria-expanded="true"] { background: var(--hw-accent); }
+.hw-trigger:focus-visible, .hw-button:focus-visible { outline: 2px solid var(--hw-ring); outline-offset: 2px; }
+.hw-spinner { width: 16px; height: 16px; animation: hw-spin 0.9s linear infinite; }
+@keyframes hw-spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { .hw-spinner { animation-duration: 3s; } }
+.hw-badge {
+  min-width: 20px; height: 20px; padding: 0 6px; border-radius: 999px;
+  background: var(--hw-primary); color: var(--hw-primary-fg);
+  font-size: 12px; font-weight: 600; line-height: 20px; text-align: center; font-variant-numeric: tabular-nums;
+}
+.hw-panel {
+  position: absolute; top: calc(100% + 8px); right: 0; z-index: 50; width: min(380px, calc(100vw - 16px));
+  background: var(--hw-bg); color: var(--hw-fg); border: 1px solid var(--hw-border);
+  border-radius: var(--hw-radius); box-shadow: 0 10px 30px -10px rgb(0 0 0 / 0.25), 0 2px 6px rgb(0 0 0 / 0.06);
+  overflow: hidden;
+}
+.hw-panel[data-align="start"] { right: auto; left: 0; }
+.hw-panel-header {
+  display: flex; justify-content: space-between; align-items: baseline; padding: 12px 14px 10px;
+  border-bottom: 1px solid var(--hw-border); font-weight: 600;
+}
+.hw-panel-header small { color: var(--hw-muted-fg); font-weight: 400; font-size: 12px; }
+.hw-list { list-style: none; margin: 0; padding: 4px 0; max-height: 420px; overflow-y: auto; }
+.hw-item { padding: 10px 14px; display: grid; gap: 6px; }
+.hw-item + .hw-item { border-top: 1px solid var(--hw-border); }
+.hw-item-head { display: flex; align-items: center; gap: 8px; min-width: 0; }
+.hw-title { flex: 1; min-width: 0; font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.hw-step { color: var(--hw-muted-fg); font-size: 13px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.hw-meta {
+  display: flex; gap: 10px; color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums;
+}
+.hw-meta .hw-percent { color: var(--hw-fg); font-weight: 600; }
+.hw-meta .hw-spacer { flex: 1; }
+.hw-bar { position: relative; height: 6px; border-radius: 999px; background: var(--hw-muted); overflow: hidden; }
+.hw-bar-fill { height: 100%; border-radius: inherit; background: var(--hw-primary); transition: width 300ms ease; }
+.hw-bar[data-indeterminate] .hw-bar-fill { width: 35%; animation: hw-slide 1.4s ease-in-out infinite; }
+@keyframes hw-slide { from { transform: translateX(-100%); } to { transform: translateX(290%); } }
+.hw-button {
+  display: inline-flex; align-items: center; gap: 4px; height: 26px; padding: 0 8px;
+  border: 1px solid var(--hw-border); border-radius: calc(var(--hw-radius) - 4px);
+  background: transparent; color: inherit; font: inherit; font-size: 12px; cursor: pointer; white-space: nowrap;
+}
+.hw-button:hover:not(:disabled) { background: var(--hw-accent); }
+.hw-button[data-variant="destructive"]:hover:not(:disabled) { color: var(--hw-destructive); border-color: var(--hw-destructive); }
+.hw-button:disabled { opacity: 0.6; cursor: default; }
+.hw-status-row {
+  display: grid; grid-template-rows: 20px 40px; gap: 2px; height: 70px; padding: 4px 10px;
+  border: 1px solid var(--hw-border); border-left-width: 3px; border-radius: calc(var(--hw-radius) - 2px);
+  background: var(--hw-bg); color: var(--hw-fg); overflow: hidden;
+}
+.hw-status-row[data-attention] { border-left-color: var(--hw-destructive); }
+.hw-status-row[data-attention="action_required"] { border-left-color: var(--hw-warning); }
+.hw-status-line { display: flex; align-items: center; gap: 8px; font-size: 13px; min-width: 0; }
+.hw-state { font-weight: 600; white-space: nowrap; }
+.hw-status-row[data-attention] .hw-state { color: var(--hw-destructive); }
+.hw-status-row[data-attention="action_required"] .hw-state { color: var(--hw-warning); }
+.hw-summary { color: var(--hw-muted-fg); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; flex: 1; }
+.hw-elapsed { color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums; }
+.hw-hint { color: var(--hw-muted-fg); font-size: 12px; white-space: nowrap; }
+.hw-detail {
+  margin: 0; font-size: 13px; line-height: 20px; color: var(--hw-fg);
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; overflow-wrap: anywhere;
+}
+.hw-dot { width: 8px; height: 8px; border-radius: 999px; background: var(--hw-primary); flex: none; }
+.hw-status-row[data-attention] .hw-dot { background: var(--hw-destructive); }
+.hw-status-row[data-attention="action_required"] .hw-dot { background: var(--hw-warning); }
+.hw-status-row[data-done] .hw-dot { background: var(--hw-muted-fg); }
+`;
+
+/** Adds the styles to the document once, before the first paint of any Headway component. */
+export function useHeadwayStyles(): void {
+  useInsertionEffect(() => {
+    if (typeof document === "undefined" || document.querySelector("style[data-headway]")) return;
+    const style = document.createElement("style");
+    style.dataset.headway = "";
+    style.textContent = HEADWAY_CSS;
+    document.head.append(style);
+  }, []);
+}
