@@ -14,23 +14,11 @@ import type {
  * A run as the store keeps it: times as epoch milliseconds, plus the
  * bookkeeping behind derived fields (ETA samples, who sets the percent).
  */
-export interface RunRecord {
-  id: string;
-  owner: string;
-  title: string;
-  step: string | null;
-  percent: number | null;
-  status: RunStatus;
-  state: RunState | null;
-  metadata: RunMetadata;
-  parentId: string | null;
-  cancelRequested: boolean;
-  etaMs: number | null;
+export interface RunRecord extends Omit<AgentRun, "createdAt" | "updatedAt" | "completedAt" | "heartbeatAt"> {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
   heartbeatAt: number;
-  version: number;
   /** True once the run set its own percent; a parent that never did shows its children's roll-up. */
   percentSetByRun: boolean;
   samples: ProgressSample[];

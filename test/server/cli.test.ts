@@ -1,24 +1,13 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import { type ChildProcess, spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import type { HeadwayEvent } from "../../src/core/index.js";
 import { createProgress } from "../../src/progress/index.js";
 import { createHeadwayApp } from "../../src/server/index.js";
+import { headway } from "../helpers/cli.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { eventually, listen, onCleanup } from "./helpers.js";
 
-const exec = promisify(execFile);
 const CLI = ["--import", "tsx", "src/cli/main.ts"];
-
-async function headway(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, [...CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe("headway tokens", () => {
   it("creates a token (printed once), lists without secrets, revokes; the server honours each step", async () => {

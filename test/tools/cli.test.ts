@@ -1,25 +1,10 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { createProgress } from "../../src/progress/index.js";
 import { startServer } from "../../src/server/index.js";
 import { createMcpHttpHandler } from "../../src/tools/index.js";
+import { headway } from "../helpers/cli.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { fixture, onCleanup } from "../server/helpers.js";
-
-const exec = promisify(execFile);
-
-async function headway(args: string[], env: Record<string, string> = {}) {
-  try {
-    const { stdout, stderr } = await exec(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe("headway manage-progress", () => {
   it("starts, updates, lists and completes against the local database", async () => {
