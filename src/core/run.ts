@@ -5,7 +5,6 @@ import type {
   RunMetadata,
   RunPatch,
   RunState,
-  RunStatus,
   StartRunInput,
   TerminalStatus,
 } from "./types.js";
