@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 import { SpinnerIcon } from "./icons.js";
 import { RunProgressItem } from "./run-progress-item.js";
 import { useHeadwayStyles } from "./styles.js";
@@ -51,21 +51,24 @@ export function RunsTray({
     const onPointerDown = (event: PointerEvent) => {
       if (root.current && !root.current.contains(event.target as Node)) setOpen(false);
     };
+    // Escape closes from anywhere, as with any popover, and hands focus back to the trigger.
+    const onKeyDown = (event: globalThis.KeyboardEvent) => {
+      if (event.key !== "Escape") return;
+      setOpen(false);
+      trigger.current?.focus();
+    };
     document.addEventListener("pointerdown", onPointerDown);
-    return () => document.removeEventListener("pointerdown", onPointerDown);
+    document.addEventListener("keydown", onKeyDown);
+    return () => {
+      document.removeEventListener("pointerdown", onPointerDown);
+      document.removeEventListener("keydown", onKeyDown);
+    };
   }, [open]);
 
   if (!active) return null;
 
-  const onKeyDown = (event: KeyboardEvent) => {
-    if (event.key !== "Escape" || !open) return;
-    event.stopPropagation();
-    setOpen(false);
-    trigger.current?.focus();
-  };
-
   return (
-    <div ref={root} className={`hw-root hw-tray${className ? ` ${className}` : ""}`} onKeyDown={onKeyDown}>
+    <div ref={root} className={`hw-root hw-tray${className ? ` ${className}` : ""}`}>
       <button
         ref={trigger}
         type="button"
