@@ -1,5 +1,138 @@
-// Placeholder until this command lands; see the open issues.
-export async function run(_argv: string[]): Promise<number> {
-  console.error("headway exec: not available in this build yet");
-  return 2;
+import { spawn } from "node:child_process";
+import { userInfo } from "node:os";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { LIMITS, ownerSchema, parseInput } from "../../core/index.js";
+import { createProgress, type RunHandle, withRun } from "../../progress/index.js";
+import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
+import { progressFromLine } from "../terminal/output-progress.js";
+
+const USAGE = `Usage: headway exec [--title TEXT] [--owner OWNER] [--database URL] -- <command> [args…]
+
+Runs a command as a tracked run: its output passes through unchanged, lines
+like "45%" or "12/200" set the percent, the last line is the step. The run
+ends succeeded or failed by the exit code, and cancelled on Ctrl-C or when
+someone presses cancel on the dashboard (the command then gets SIGTERM).
+
+Options:
+  --title TEXT     the run's title (default: the command line)
+  --owner OWNER    whose run it is (default $HEADWAY_OWNER, else $USER@localhost)
+  --database URL   SQLite file path or sqlite: URL (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})`;
+
+class CommandFailed extends Error {}
+
+/** Exit code of a child that ended by a signal, as shells report it. */
+const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGKILL: 137, SIGHUP: 129 };
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true });
+  } catch (error) {
+    console.error(`headway exec: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals: command } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command.length === 0) {
+    console.error(`headway exec: no command given (put it after --)\n\n${USAGE}`);
+    return 2;
+  }
+  let owner: string;
+  try {
+    owner = parseInput(
+      ownerSchema,
+      values.owner ?? process.env.HEADWAY_OWNER ?? `${userInfo().username}@localhost`,
+      "--owner",
+    );
+  } catch (error) {
+    console.error(`headway exec: ${(error as Error).message}`);
+    return 2;
+  }
+  const commandLine = command.join(" ");
+  const title =
+    values.title ??
+    (commandLine.length <= LIMITS.titleChars ? commandLine : `${commandLine.slice(0, LIMITS.titleChars - 1)}…`);
+  // Following other writers' commits lets a cancel pressed on the dashboard reach us within milliseconds.
+  const progress = createProgress({
+    databaseUrl: values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH,
+    followExternalWrites: true,
+    sweepIntervalMs: 0,
+  });
+  const interrupted = new AbortController();
+  let exitCode = 0;
+  try {
+    await withRun({ progress, owner, title, step: "starting", signal: interrupted.signal }, async (handle) => {
+      exitCode = await runCommand(command, handle, interrupted);
+      await handle.flush();
+      if (exitCode !== 0) throw new CommandFailed(failureStep(exitCode, handle));
+    });
+  } catch (error) {
+    if (
+      !(error instanceof CommandFailed) &&
+      !interrupted.signal.aborted &&
+      !(error instanceof Error && error.name === "AbortError")
+    ) {
+      console.error(`headway exec: ${(error as Error).message}`);
+      exitCode ||= 1;
+    }
+  } finally {
+    await progress.close();
+  }
+  return exitCode;
+}
+
+const OPTIONS = {
+  title: { type: "string" },
+  owner: { type: "string" },
+  database: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+function failureStep(code: number, handle: RunHandle): string {
+  const last = handle.run.step && handle.run.step !== "starting" ? `: ${handle.run.step}` : "";
+  return `Exited with code ${code}${last}`;
+}
+
+/**
+ * Runs the command with its output passed through and read for progress.
+ * Resolves with its exit code; Ctrl-C is forwarded, a cancel from the
+ * dashboard stops it with SIGTERM.
+ */
+function runCommand(command: string[], handle: RunHandle, interrupted: AbortController): Promise<number> {
+  const [file, ...args] = command as [string, ...string[]];
+  const child = spawn(file, args, { stdio: ["inherit", "pipe", "pipe"] });
+  const onLine = (line: string) => {
+    const seen = progressFromLine(line);
+    if (seen) void handle.update(seen.percent === undefined ? { step: seen.step } : seen);
+  };
+  for (const [source, sink] of [
+    [child.stdout, process.stdout],
+    [child.stderr, process.stderr],
+  ] as const) {
+    source.pipe(sink, { end: false });
+    createInterface({ input: source }).on("line", onLine);
+  }
+  const onSigint = () => {
+    interrupted.abort(new Error("interrupted"));
+    child.kill("SIGINT");
+  };
+  process.on("SIGINT", onSigint);
+  const onCancel = () => child.kill("SIGTERM");
+  handle.signal.addEventListener("abort", onCancel, { once: true });
+  return new Promise<number>((resolve) => {
+    child.on("error", (error) => {
+      console.error(`headway exec: cannot run ${file}: ${error.message}`);
+      resolve(127);
+    });
+    child.on("close", (code, signal) => {
+      process.off("SIGINT", onSigint);
+      handle.signal.removeEventListener("abort", onCancel);
+      // After a cancel, withRun sees the aborted signal and completes the run as cancelled.
+      resolve(code ?? SIGNAL_CODES[signal ?? ""] ?? 1);
+    });
+  });
 }

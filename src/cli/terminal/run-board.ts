@@ -1,0 +1,83 @@
+import { MultiBar, Presets, type SingleBar } from "cli-progress";
+import type { AgentRun } from "../../core/index.js";
+import { elapsedOf, etaOf, plainLine, STATUS_MARK } from "./format.js";
+
+/** How long a finished run stays on the board before it leaves. */
+const LINGER_MS = 3000;
+
+/** A live view of runs: bars redrawn in place on a terminal, one line per change elsewhere. */
+export interface RunBoard {
+  show(run: AgentRun): void;
+  remove(runId: string): void;
+  stop(): void;
+}
+
+/** Plain lines for pipes and logs: one per change, nothing redrawn. */
+export function lineBoard(out: NodeJS.WritableStream): RunBoard {
+  const printed = new Map<string, string>();
+  return {
+    show(run) {
+      const line = plainLine(run, Date.now());
+      if (printed.get(run.id) === line) return;
+      printed.set(run.id, line);
+      out.write(`${line}\n`);
+    },
+    remove(runId) {
+      printed.delete(runId);
+    },
+    stop() {},
+  };
+}
+
+/** cli-progress bars, one per active run; elapsed and ETA tick every second. */
+export function barBoard(out: NodeJS.WritableStream & { isTTY?: boolean }): RunBoard {
+  const multibar = new MultiBar(
+    {
+      format: "{mark} {title} {bar} {pct} {step}  {times}",
+      barsize: 24,
+      hideCursor: true,
+      clearOnComplete: false,
+      stopOnComplete: false,
+      autopadding: true,
+      forceRedraw: true,
+      stream: out,
+    },
+    Presets.shades_classic,
+  );
+  const bars = new Map<string, { bar: SingleBar; run: AgentRun; leaving?: NodeJS.Timeout }>();
+  const payload = (run: AgentRun) => ({
+    mark: STATUS_MARK[run.status],
+    title: run.title.length > 32 ? `${run.title.slice(0, 31)}…` : run.title.padEnd(32),
+    pct: run.percent === null ? "   …" : `${String(run.percent).padStart(3)}%`,
+    step: run.status === "running" ? (run.step ?? "") : `${run.status}${run.step ? ` — ${run.step}` : ""}`,
+    times: [elapsedOf(run, Date.now()), etaOf(run, Date.now())].filter(Boolean).join("  "),
+  });
+  const remove = (runId: string) => {
+    const entry = bars.get(runId);
+    if (!entry) return;
+    clearTimeout(entry.leaving);
+    multibar.remove(entry.bar);
+    bars.delete(runId);
+  };
+  const ticker = setInterval(() => {
+    for (const { bar, run } of bars.values()) bar.update(run.percent ?? 0, payload(run));
+  }, 1000);
+  return {
+    show(run) {
+      let entry = bars.get(run.id);
+      if (entry && entry.run.version > run.version) return;
+      if (!entry) {
+        entry = { bar: multibar.create(100, run.percent ?? 0, payload(run)), run };
+        bars.set(run.id, entry);
+      }
+      entry.run = run;
+      entry.bar.update(run.percent ?? 0, payload(run));
+      if (run.status !== "running" && !entry.leaving) entry.leaving = setTimeout(() => remove(run.id), LINGER_MS);
+    },
+    remove,
+    stop() {
+      clearInterval(ticker);
+      multibar.stop();
+    },
+  };
+}
