@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { createProgress } from "../../src/progress/index.js";
+import { headway } from "../helpers/cli.js";
+import { tempDatabasePath } from "../helpers/temp-db.js";
+import { eventually, onCleanup } from "../server/helpers.js";
+
+function reader(path: string) {
+  const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+  onCleanup(() => progress.close());
+  return progress;
+}
+
+function spawnExec(path: string, script: string): { child: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "exec",
+      "--database",
+      path,
+      "--owner",
+      "ann",
+      "--title",
+      "Long job",
+      "--",
+      "node",
+      "-e",
+      script,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  onCleanup(() => {
+    child.kill("SIGKILL");
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, exited };
+}
+
+const LONG = "let i = 0; setInterval(() => console.log(`${++i}/1000 working`), 50);";
+
+describe("headway exec", () => {
+  it("runs the command as a run: output passes through, percent and step come from it, exit 0 succeeds", async () => {
+    const path = tempDatabasePath();
+    const script = "console.log('downloading 10%'); console.log('3/4 parsed'); console.log('all done');";
+    const result = await headway([
+      "exec",
+      "--database",
+      path,
+      "--owner",
+      "ann",
+      "--title",
+      "Import",
+      "--",
+      "node",
+      "-e",
+      script,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe("downloading 10%\n3/4 parsed\nall done\n");
+    const [run] = await reader(path).listRuns("ann");
+    expect(run).toMatchObject({ title: "Import", status: "succeeded", percent: 100, step: "all done" });
+  });
+
+  it("fails the run with the exit code and the last line, and exits with the command's code", async () => {
+    const path = tempDatabasePath();
+    const script = "console.log('50%'); console.error('disk full'); process.exit(3);";
+    const result = await headway(["exec", "--database", path, "--owner", "ann", "--", "node", "-e", script]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain("disk full");
+    const [run] = await reader(path).listRuns("ann");
+    expect(run).toMatchObject({ status: "failed", percent: 50, step: "Exited with code 3: disk full" });
+    expect(run?.title).toContain("node -e");
+  });
+
+  it("on Ctrl-C stops the command and completes the run as cancelled", async () => {
+    const path = tempDatabasePath();
+    const { child, exited } = spawnExec(path, LONG);
+    const progress = reader(path);
+    await eventually(async () => ((await progress.listRuns("ann"))[0]?.percent ?? 0) > 0, 10_000, "the run to move");
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    const [run] = await progress.listRuns("ann");
+    expect(run).toMatchObject({ status: "cancelled" });
+  });
+
+  it("stops the command when someone presses cancel on the dashboard", async () => {
+    const path = tempDatabasePath();
+    const { exited } = spawnExec(path, LONG);
+    const progress = reader(path);
+    await eventually(async () => ((await progress.listRuns("ann"))[0]?.percent ?? 0) > 0, 10_000, "the run to move");
+    const [started] = await progress.listRuns("ann");
+    await progress.requestCancel(started?.id as string, "ann");
+    expect(await exited).toBe(143);
+    expect(await progress.getRun(started?.id as string, "ann")).toMatchObject({
+      status: "cancelled",
+      cancelRequested: true,
+    });
+  });
+
+  it("says what is wrong with its options", async () => {
+    const noCommand = await headway(["exec", "--database", tempDatabasePath()]);
+    expect(noCommand.code).toBe(2);
+    expect(noCommand.stderr).toContain("no command given");
+    const longTitle = await headway([
+      "exec",
+      "--title",
+      "t".repeat(201),
+      "--database",
+      tempDatabasePath(),
+      "--",
+      "true",
+    ]);
+    expect(longTitle.code).toBe(1);
+    expect(longTitle.stderr).toContain("title: must be at most 200 characters");
+  });
+});

@@ -1,0 +1,81 @@
+import { spawn } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { createProgress } from "../../src/progress/index.js";
+import { headway } from "../helpers/cli.js";
+import { tempDatabasePath } from "../helpers/temp-db.js";
+import { eventually, onCleanup } from "../server/helpers.js";
+
+function watcher(command: string, args: string[]) {
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += String(chunk);
+  });
+  onCleanup(() => {
+    child.kill("SIGKILL");
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+describe("headway watch", () => {
+  it("prints a line per change when stdout is not a terminal, for runs another process writes", async () => {
+    const path = tempDatabasePath();
+    const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+    onCleanup(() => progress.close());
+    const watch = watcher(process.execPath, [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "watch",
+      "--database",
+      path,
+      "--owner",
+      "ann",
+    ]);
+    await eventually(() => watch.output().includes("Watching"), 10_000, "the watcher to start");
+    const run = await progress.startRun({ owner: "ann", title: "Classify 200 documents" });
+    await progress.updateRunProgress(run.id, "ann", { percent: 45, step: "Classifying 90/200" });
+    await progress.startRun({ owner: "bob", title: "Not ann's" });
+    // Another process's commits arrive as the latest state per run, so each step is awaited before the next.
+    await eventually(() => watch.output().includes("45% Classify 200 documents — Classifying 90/200"), 5000, "45%");
+    await progress.completeRun(run.id, "ann", "succeeded");
+    await eventually(() => watch.output().includes("[succeeded]"), 5000, "the completion line");
+    expect(watch.output()).not.toContain("Not ann's");
+    watch.child.kill("SIGINT");
+    expect(await watch.exited).toBe(0);
+  });
+
+  it("draws bars in place on a terminal", async () => {
+    const path = tempDatabasePath();
+    const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+    onCleanup(() => progress.close());
+    const run = await progress.startRun({
+      owner: "ann",
+      title: "Triage 128 unread emails",
+      percent: 45,
+      step: "Reading 58/128",
+    });
+    // `script` gives the watcher a pseudo-terminal, so it takes its TTY path.
+    const command = `${process.execPath} --import tsx src/cli/main.ts watch --database ${path} --owner ann`;
+    const watch = watcher("script", ["-qfec", command, "/dev/null"]);
+    await eventually(() => watch.output().includes("Reading 58/128"), 10_000, "the bar");
+    expect(watch.output()).toMatch(/Triage 128 unread emails\s+█+░+\s+45%/);
+    await progress.updateRunProgress(run.id, "ann", { percent: 80, step: "Reading 102/128" });
+    await eventually(() => watch.output().includes("Reading 102/128"), 5000, "the redraw");
+    expect(watch.output()).toContain("\u001b["); // redrawn in place with cursor moves, not appended lines
+  });
+
+  it("--once prints the active runs and exits", async () => {
+    const path = tempDatabasePath();
+    const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+    onCleanup(() => progress.close());
+    await progress.startRun({ owner: "ann", title: "Nightly import", percent: 10 });
+    const done = await progress.startRun({ owner: "ann", title: "Finished" });
+    await progress.completeRun(done.id, "ann", "succeeded");
+    const once = await headway(["watch", "--once", "--database", path, "--owner", "ann"]);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toContain(" 10% Nightly import");
+    expect(once.stdout).not.toContain("Finished");
+  });
+});
