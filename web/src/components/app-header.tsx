@@ -1,0 +1,56 @@
+import type { ConnectionStatus } from "../../../src/client/index.js";
+import { RunsTray } from "../../../src/react/index.js";
+import type { ThemeChoice } from "../theme.js";
+import { ThemeToggle } from "./theme-toggle.js";
+
+const CONNECTION: Record<ConnectionStatus, string> = {
+  connecting: "Connecting…",
+  live: "Live",
+  polling: "Reconnecting",
+  closed: "Offline",
+  error: "Disconnected",
+};
+
+export interface AppHeaderProps {
+  connection: ConnectionStatus;
+  theme: ThemeChoice;
+  onTheme: (choice: ThemeChoice) => void;
+  onHome: () => void;
+  onSignOut?: () => void;
+}
+
+export function AppHeader({ connection, theme, onTheme, onHome, onSignOut }: AppHeaderProps) {
+  return (
+    <header className="app-header">
+      <div className="app-header-inner">
+        <a
+          className="brand"
+          href="/"
+          onClick={(event) => {
+            event.preventDefault();
+            onHome();
+          }}
+        >
+          <svg className="brand-mark" viewBox="0 0 32 32" aria-hidden="true">
+            <rect width="32" height="32" rx="8" />
+            <path d="M9 21l5-5 4 4 6-8" />
+          </svg>
+          Headway
+        </a>
+        <span className="connection" data-state={connection} title="Connection to the server">
+          <span className="connection-dot" aria-hidden="true" />
+          {CONNECTION[connection]}
+        </span>
+        <div className="header-actions">
+          <RunsTray />
+          <ThemeToggle choice={theme} onChange={onTheme} />
+          {onSignOut && (
+            <button type="button" className="ghost-button" onClick={onSignOut}>
+              Sign out
+            </button>
+          )}
+        </div>
+      </div>
+    </header>
+  );
+}

@@ -1,0 +1,143 @@
+import { useEffect, useState } from "react";
+import type { RunHistoryPoint } from "../../../src/client/index.js";
+import { useHeadwayClient, useNow, useRun } from "../../../src/react/index.js";
+import { clockTime, elapsedMs, formatDuration, formatEta, timeAgo } from "../format.js";
+import { Bar } from "./bar.js";
+import { PercentChart } from "./percent-chart.js";
+import { RunActions } from "./run-actions.js";
+import { RunRow } from "./run-row.js";
+import { RunTimeline } from "./run-timeline.js";
+import { runTone, StatusBadge } from "./status-badge.js";
+
+export interface RunDetailProps {
+  id: string;
+  onOpen: (id: string) => void;
+  onBack: () => void;
+}
+
+/** One run: live progress, its timeline of steps, percent over time, its child runs, cancel and delete. */
+export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
+  const client = useHeadwayClient();
+  const { run, children, status, error, cancel } = useRun(id);
+  const [history, setHistory] = useState<RunHistoryPoint[]>([]);
+  const now = useNow(1000, run?.status === "running");
+  const version = run?.version;
+
+  useEffect(() => {
+    if (version === undefined) return;
+    // Re-read the timeline as versions arrive, at most every half second.
+    const timer = setTimeout(
+      () => void client.history(id, { limit: 500 }).then((points) => setHistory(points ?? [])),
+      500,
+    );
+    return () => clearTimeout(timer);
+  }, [client, id, version]);
+
+  if (!run) {
+    const missing = status === "error";
+    return (
+      <div className="page">
+        <BackLink onBack={onBack} />
+        <div className="card empty">
+          <strong>{missing ? "Run not found" : "Loading run…"}</strong>
+          {missing && <span className="muted">{error?.message ?? "It may have been deleted."}</span>}
+        </div>
+      </div>
+    );
+  }
+
+  const { tone } = runTone(run, now);
+  const running = run.status === "running";
+  const endAt = run.completedAt ? Date.parse(run.completedAt) : now;
+  const stats = [
+    ["Started", `${clockTime(run.createdAt)} · ${timeAgo(run.createdAt, now)}`],
+    [running ? "Elapsed" : "Took", formatDuration(elapsedMs(run, now))],
+    ["Time left", running ? (formatEta(run.etaMs) ?? "estimating…") : "—"],
+    ["Last heartbeat", timeAgo(run.heartbeatAt, now)],
+  ];
+  const metadata = Object.entries(run.metadata);
+
+  return (
+    <div className="page">
+      <BackLink onBack={onBack} />
+      <div className="detail-heading">
+        <div className="detail-title">
+          <h1>{run.title}</h1>
+          <StatusBadge run={run} now={now} />
+        </div>
+        <RunActions
+          run={run}
+          onCancel={() => cancel()}
+          onDelete={async () => {
+            await client.delete(run.id);
+            onBack();
+          }}
+        />
+      </div>
+      <section className="card progress-card" data-tone={tone}>
+        <div className="progress-head">
+          <span className="big-percent">{run.percent === null ? "—" : `${run.percent}%`}</span>
+          <span className="progress-step">{run.step ?? (running ? "Working…" : "")}</span>
+        </div>
+        <Bar percent={run.percent} label={run.title} tone={tone} size="lg" />
+        <dl className="stat-grid">
+          {stats.map(([label, value]) => (
+            <div key={label}>
+              <dt>{label}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </section>
+      <div className="detail-grid">
+        <section className="card">
+          <h2>Percent over time</h2>
+          <PercentChart points={history} endAt={endAt} />
+        </section>
+        <section className="card">
+          <h2>Timeline</h2>
+          <RunTimeline points={history} />
+        </section>
+      </div>
+      {children.length > 0 && (
+        <section className="card flush">
+          <h2 className="card-title">Child runs</h2>
+          <ul className="run-list" aria-label="Child runs">
+            {children.map((child) => (
+              <RunRow key={child.id} run={child} childCount={0} now={now} onOpen={onOpen} />
+            ))}
+          </ul>
+        </section>
+      )}
+      {metadata.length > 0 && (
+        <section className="card">
+          <h2>Metadata</h2>
+          <dl className="metadata">
+            {metadata.map(([key, value]) => (
+              <div key={key}>
+                <dt>{key}</dt>
+                <dd>{typeof value === "string" ? value : JSON.stringify(value)}</dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      )}
+      <p className="muted run-id">Run {run.id}</p>
+    </div>
+  );
+}
+
+function BackLink({ onBack }: { onBack: () => void }) {
+  return (
+    <a
+      href="/"
+      className="back-link"
+      onClick={(event) => {
+        event.preventDefault();
+        onBack();
+      }}
+    >
+      ← All runs
+    </a>
+  );
+}

@@ -1,0 +1,50 @@
+import type { AgentRun } from "../../../src/client/index.js";
+import { elapsedMs, formatDuration, formatEta, timeAgo } from "../format.js";
+import { Bar } from "./bar.js";
+import { runTone, StatusBadge } from "./status-badge.js";
+
+export interface RunRowProps {
+  run: AgentRun;
+  childCount: number;
+  now: number;
+  onOpen: (id: string) => void;
+}
+
+/** One run in the list; the whole row is a link to its detail. */
+export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
+  const { tone } = runTone(run, now);
+  const running = run.status === "running";
+  const eta = running ? formatEta(run.etaMs) : null;
+  return (
+    <li className="run-row" data-tone={tone} data-run-id={run.id}>
+      <a
+        href={`/runs/${encodeURIComponent(run.id)}`}
+        className="run-row-link"
+        onClick={(event) => {
+          if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+          event.preventDefault();
+          onOpen(run.id);
+        }}
+      >
+        <div className="run-row-main">
+          <div className="run-row-title">
+            <span className="run-title">{run.title}</span>
+            {childCount > 0 && <span className="chip">{childCount} subtasks</span>}
+          </div>
+          <div className="run-row-step">{run.step ?? (running ? "Starting…" : "\u00a0")}</div>
+        </div>
+        <div className="run-row-progress">
+          <Bar percent={run.percent} label={run.title} tone={tone} />
+          <span className="run-row-percent">{run.percent === null ? "—" : `${run.percent}%`}</span>
+        </div>
+        <div className="run-row-status">
+          <StatusBadge run={run} now={now} />
+        </div>
+        <div className="run-row-time">
+          <span>{running ? formatDuration(elapsedMs(run, now)) : timeAgo(run.completedAt ?? run.updatedAt, now)}</span>
+          <span className="muted">{eta ?? (running ? "elapsed" : `took ${formatDuration(elapsedMs(run, now))}`)}</span>
+        </div>
+      </a>
+    </li>
+  );
+}
