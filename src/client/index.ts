@@ -17,4 +17,4 @@ export type {
   Subscription,
 } from "./client-types.js";
 export { createHeadwayClient, type HeadwayClient } from "./headway-client.js";
-export { type ApplyOptions, applyRunUpdate, upsertRun } from "./run-updates.js";
+export { type ApplyOptions, applyRunUpdate, replaceRun, upsertRun } from "./run-updates.js";

@@ -35,3 +35,12 @@ export function upsertRun(runs: readonly AgentRun[], run: AgentRun, options: App
   if (!options.activeOnly || run.status === "running") next.push(run);
   return next.sort(newestFirst);
 }
+
+/**
+ * Replaces a held run with a newer copy, such as the one a cancel request
+ * returns; never inserts, so a late response cannot bring back a run the
+ * stream has since removed.
+ */
+export function replaceRun(runs: readonly AgentRun[], run: AgentRun, options: ApplyOptions = {}): AgentRun[] {
+  return runs.some((r) => r.id === run.id) ? upsertRun(runs, run, options) : (runs as AgentRun[]);
+}

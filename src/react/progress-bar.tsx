@@ -1,3 +1,5 @@
+import { useHeadwayStyles } from "./styles.js";
+
 export interface ProgressBarProps {
   /** 0..100, or null when the work cannot say how far along it is. */
   percent: number | null;
@@ -7,10 +9,11 @@ export interface ProgressBarProps {
 
 /** An accessible percent bar; indeterminate (no aria-valuenow) when percent is null. */
 export function ProgressBar({ percent, label }: ProgressBarProps) {
+  useHeadwayStyles();
   const known = percent !== null;
   return (
     <div
-      className="hw-bar"
+      className="hw-root hw-bar"
       role="progressbar"
       aria-label={label}
       aria-valuemin={0}

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { type AgentRun, applyRunUpdate, type ConnectionStatus, upsertRun } from "../client/index.js";
+import { type AgentRun, applyRunUpdate, type ConnectionStatus, replaceRun } from "../client/index.js";
 import { type ClientSource, useHeadwayClient } from "./headway-context.js";
 
 export interface UseRunOptions extends ClientSource {
@@ -50,7 +50,7 @@ export function useRun(id: string | null | undefined, options: UseRunOptions = {
   const cancel = useCallback(
     async (target?: string) => {
       const run = await client.cancel(target ?? id ?? "");
-      setRuns((held) => upsertRun(held, run));
+      setRuns((held) => replaceRun(held, run));
     },
     [client, id],
   );

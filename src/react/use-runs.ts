@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { type AgentRun, applyRunUpdate, type ConnectionStatus, upsertRun } from "../client/index.js";
+import { type AgentRun, applyRunUpdate, type ConnectionStatus, replaceRun } from "../client/index.js";
 import { type ClientSource, useHeadwayClient } from "./headway-context.js";
 
 export interface UseRunsOptions extends ClientSource {
@@ -44,7 +44,7 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
   const cancel = useCallback(
     async (id: string) => {
       const run = await client.cancel(id);
-      setRuns((held) => upsertRun(held, run, { activeOnly: true }));
+      setRuns((held) => replaceRun(held, run, { activeOnly: true }));
     },
     [client],
   );

@@ -4,6 +4,7 @@ import {
   applyRunUpdate,
   type ConnectionStatus,
   type HeadwayClient,
+  replaceRun,
   upsertRun,
 } from "../../src/client/index.js";
 
@@ -84,7 +85,7 @@ export function useRunList(client: HeadwayClient): RunList {
   }, [client, cursor]);
 
   const apply = useCallback((change: AgentRun | { deleted: string }) => {
-    setRuns((held) => ("deleted" in change ? held.filter((r) => r.id !== change.deleted) : upsertRun(held, change)));
+    setRuns((held) => ("deleted" in change ? held.filter((r) => r.id !== change.deleted) : replaceRun(held, change)));
   }, []);
 
   return { runs, loaded, status, error, hasMore: cursor !== null, loadMore, apply };

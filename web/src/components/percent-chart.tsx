@@ -3,7 +3,7 @@ import { formatDuration } from "../format.js";
 
 const W = 640;
 const H = 160;
-const PAD = { top: 12, right: 12, bottom: 24, left: 36 };
+const PAD = { top: 12, right: 12, bottom: 24, left: 46 };
 
 /** Percent over time as a small line chart; the line runs on to now while the run is live. */
 export function PercentChart({ points, endAt }: { points: RunHistoryPoint[]; endAt: number }) {

@@ -46,6 +46,23 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
     );
   }
 
+  // The store samples progress points over time; the run itself is always the latest point.
+  const last = history.at(-1);
+  const points: RunHistoryPoint[] =
+    last && last.version >= run.version
+      ? history
+      : [
+          ...history,
+          {
+            version: run.version,
+            at: run.completedAt ?? run.updatedAt,
+            type: run.status === "running" ? "progress" : "completed",
+            percent: run.percent,
+            step: run.step,
+            status: run.status,
+            state: run.state,
+          },
+        ];
   const { tone } = runTone(run, now);
   const running = run.status === "running";
   const endAt = run.completedAt ? Date.parse(run.completedAt) : now;
@@ -92,11 +109,11 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
       <div className="detail-grid">
         <section className="card">
           <h2>Percent over time</h2>
-          <PercentChart points={history} endAt={endAt} />
+          <PercentChart points={points} endAt={endAt} />
         </section>
         <section className="card">
           <h2>Timeline</h2>
-          <RunTimeline points={history} />
+          <RunTimeline points={points} />
         </section>
       </div>
       {children.length > 0 && (

@@ -1,0 +1,180 @@
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer } from "../../src/server/index.js";
+import { fixture, onCleanup } from "../server/helpers.js";
+import { ARTIFACTS, buildDashboard, launchChromium } from "./browser.js";
+
+let browser: Browser;
+let dashboard: Awaited<ReturnType<typeof buildDashboard>>;
+
+beforeAll(async () => {
+  dashboard = await buildDashboard();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  dashboard?.remove();
+});
+
+async function setup(scheme: "light" | "dark") {
+  const f = fixture();
+  const server = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: dashboard.dir });
+  onCleanup(() => server.close());
+  const context = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 860 } });
+  onCleanup(() => context.close());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  const open = async (path = "/") => {
+    await page.goto(`${server.url}${path}?token=${await f.tokenFor("ann")}`);
+  };
+  return { ...f, server, page, open, problems };
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const row = (page: Page, title: string) => page.locator(".run-row", { hasText: title });
+const tray = (page: Page) => page.getByRole("button", { name: /in progress$/ });
+
+for (const scheme of ["light", "dark"] as const) {
+  describe(`the dashboard in real Chromium (${scheme})`, () => {
+    it("follows the system theme, keeps the token out of the address bar, and lists runs", async () => {
+      const { progress, page, open, problems } = await setup(scheme);
+      await progress.startRun({ owner: "ann", title: "Triage 128 unread emails", step: "reading", percent: 12 });
+      const done = await progress.startRun({ owner: "ann", title: "Sync 3 calendars" });
+      await progress.completeRun(done.id, "ann", "failed", { step: "Calendar API returned 503 after 3 retries" });
+      await progress.startRun({ owner: "bob", title: "Bob's secret run" });
+      await open();
+      await row(page, "Triage 128 unread emails").waitFor();
+      expect(new URL(page.url()).search).toBe("");
+      expect(await page.evaluate(() => sessionStorage.getItem("headway-token"))).toMatch(/^hw_/);
+      expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(scheme === "dark");
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      expect(background).toBe(scheme === "dark" ? "rgb(9, 9, 11)" : "rgb(250, 250, 250)");
+      await expect.poll(() => page.locator(".connection").textContent()).toBe("Live");
+      expect(await page.locator(".run-row").count()).toBe(2);
+      expect(await page.content()).not.toContain("Bob's secret run");
+
+      await page.getByRole("button", { name: /^Failed/ }).click();
+      expect(await page.locator(".run-row .run-title").allTextContents()).toEqual(["Sync 3 calendars"]);
+      await page.getByRole("button", { name: /^All/ }).click();
+      await page.getByRole("searchbox", { name: "Search runs by title" }).fill("triage");
+      expect(await page.locator(".run-row .run-title").allTextContents()).toEqual(["Triage 128 unread emails"]);
+      await page.getByRole("searchbox").fill("");
+      await shot(page, `dashboard-list-${scheme}`);
+
+      // The toggle overrides the system theme and remembers it.
+      const toggle = page.getByRole("button", { name: /^Theme:/ });
+      await toggle.click(); // system -> light
+      await toggle.click(); // light -> dark
+      expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(true);
+      await toggle.click(); // dark -> system
+      expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(scheme === "dark");
+      expect(problems).toEqual([]);
+    });
+
+    it("moves a run's bar when the library updates it, in the list, the tray and the detail", async () => {
+      const { progress, page, open } = await setup(scheme);
+      const run = await progress.startRun({
+        owner: "ann",
+        title: "Classify 200 documents",
+        percent: 10,
+        step: "batch 1",
+      });
+      const child = await progress.startRun({ owner: "ann", title: "Sub-agent 1", parentId: run.id, percent: 20 });
+      await open();
+      const bar = row(page, "Classify 200 documents").getByRole("progressbar");
+      await expect.poll(() => bar.getAttribute("aria-valuenow")).toBe("10");
+      await progress.updateRunProgress(run.id, "ann", { percent: 45, step: "Classifying 90/200" });
+      await expect.poll(() => bar.getAttribute("aria-valuenow")).toBe("45");
+      await expect.poll(() => row(page, "Classify 200 documents").textContent()).toContain("Classifying 90/200");
+
+      await tray(page).click();
+      const dialog = page.getByRole("dialog", { name: "In progress" });
+      await expect.poll(() => dialog.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("45");
+      await progress.updateRunProgress(run.id, "ann", { percent: 60 });
+      await expect.poll(() => dialog.getByRole("progressbar").getAttribute("aria-valuenow")).toBe("60");
+      await shot(page, `dashboard-tray-${scheme}`);
+      await page.keyboard.press("Escape");
+      expect(await dialog.count()).toBe(0);
+
+      await row(page, "Classify 200 documents").getByRole("link").click();
+      await page.getByRole("heading", { name: "Classify 200 documents" }).waitFor();
+      expect(new URL(page.url()).pathname).toBe(`/runs/${run.id}`);
+      const big = page.locator(".progress-card").getByRole("progressbar");
+      await expect.poll(() => big.getAttribute("aria-valuenow")).toBe("60");
+      await progress.updateRunProgress(run.id, "ann", { percent: 75, step: "Classifying 150/200" });
+      await expect.poll(() => big.getAttribute("aria-valuenow")).toBe("75");
+      await expect.poll(() => page.locator(".timeline").textContent()).toContain("Classifying 150/200");
+      await page.locator(".chart").waitFor();
+      expect(await page.getByRole("list", { name: "Child runs" }).textContent()).toContain("Sub-agent 1");
+      await progress.updateRunProgress(child.id, "ann", { percent: 90 });
+      await expect
+        .poll(() =>
+          page.getByRole("list", { name: "Child runs" }).getByRole("progressbar").getAttribute("aria-valuenow"),
+        )
+        .toBe("90");
+      await page.waitForTimeout(600); // the timeline re-reads at most every half second
+      await shot(page, `dashboard-detail-${scheme}`);
+    });
+
+    it("cancels a run from the page: the library sees cancelRequested", async () => {
+      const { progress, page, open } = await setup(scheme);
+      const run = await progress.startRun({ owner: "ann", title: "Draft replies", percent: 30 });
+      await open(`/runs/${run.id}`);
+      await page.getByRole("button", { name: "Cancel run" }).click();
+      await expect.poll(async () => (await progress.getRun(run.id, "ann"))?.cancelRequested).toBe(true);
+      await page.getByRole("button", { name: "Stopping…" }).waitFor();
+      // The agent sees the request on its next write and stops.
+      await progress.completeRun(run.id, "ann", "cancelled");
+      await expect.poll(() => page.locator(".detail-title .badge").textContent()).toBe("Cancelled");
+      expect(await page.getByRole("button", { name: /Cancel run|Stopping/ }).count()).toBe(0);
+      await shot(page, `dashboard-cancelled-${scheme}`);
+    });
+
+    it("cancels from the tray, and hides the tray when nothing is active", async () => {
+      const { progress, page, open } = await setup(scheme);
+      const first = await progress.startRun({ owner: "ann", title: "Sync calendars", percent: 50 });
+      const second = await progress.startRun({ owner: "ann", title: "Export report" });
+      await open();
+      await expect.poll(() => tray(page).getAttribute("aria-label")).toBe("2 runs in progress");
+      await tray(page).click();
+      await page.getByRole("button", { name: "Cancel Sync calendars" }).click();
+      await expect.poll(async () => (await progress.getRun(first.id, "ann"))?.cancelRequested).toBe(true);
+      await progress.completeRun(first.id, "ann", "cancelled");
+      await expect.poll(() => tray(page).getAttribute("aria-label")).toBe("1 run in progress");
+      await progress.completeRun(second.id, "ann", "succeeded");
+      await expect.poll(() => tray(page).count()).toBe(0);
+      await expect.poll(() => row(page, "Export report").locator(".badge").textContent()).toBe("Done");
+      await shot(page, `dashboard-idle-${scheme}`);
+    });
+
+    it("deletes a run after a confirming click", async () => {
+      const { progress, page, open } = await setup(scheme);
+      const run = await progress.startRun({ owner: "ann", title: "Old import" });
+      await progress.completeRun(run.id, "ann", "succeeded");
+      await open(`/runs/${run.id}`);
+      await page.getByRole("button", { name: "Delete", exact: true }).click();
+      expect(await progress.getRun(run.id, "ann")).not.toBeNull();
+      await page.getByRole("button", { name: "Delete for good" }).click();
+      await page.getByRole("heading", { name: "Runs" }).waitFor();
+      await expect.poll(() => progress.getRun(run.id, "ann")).toBeNull();
+      await expect.poll(() => page.locator(".empty").textContent()).toContain("No runs yet");
+    });
+  });
+}
+
+describe("the dashboard without a valid token", () => {
+  it("asks for one, and a pasted token opens the runs", async () => {
+    const { progress, page, server, tokenFor } = await setup("light");
+    await progress.startRun({ owner: "ann", title: "Visible after sign-in" });
+    await page.goto(`${server.url}/?token=hw_revoked_or_wrong`);
+    await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
+    expect(await page.getByRole("alert").textContent()).toContain("not accepted");
+    await shot(page, "dashboard-token-light");
+    await page.getByLabel("Access token").fill(await tokenFor("ann"));
+    await page.getByRole("button", { name: "Open dashboard" }).click();
+    await row(page, "Visible after sign-in").waitFor();
+  });
+});
