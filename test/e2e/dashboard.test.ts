@@ -33,7 +33,10 @@ async function setup(scheme: "light" | "dark") {
   return { ...f, server, page, open, problems };
 }
 
-const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+async function shot(page: Page, name: string) {
+  await page.waitForTimeout(400); // let the bars' 300 ms width transition settle
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
 const row = (page: Page, title: string) => page.locator(".run-row", { hasText: title });
 const tray = (page: Page) => page.getByRole("button", { name: /in progress$/ });
 
