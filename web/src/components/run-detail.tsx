@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { RunHistoryPoint } from "../../../src/client/index.js";
 import { useHeadwayClient, useNow, useRun } from "../../../src/react/index.js";
 import { clockTime, elapsedMs, formatDuration, formatEta, timeAgo } from "../format.js";
@@ -22,14 +22,16 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
   const [history, setHistory] = useState<RunHistoryPoint[]>([]);
   const now = useNow(1000, run?.status === "running");
   const version = run?.version;
+  const loaded = useRef<string | null>(null);
 
   useEffect(() => {
     if (version === undefined) return;
-    // Re-read the timeline as versions arrive, at most every half second.
+    // Read the timeline at once, then again as versions arrive, at most every half second.
     const timer = setTimeout(
       () => void client.history(id, { limit: 500 }).then((points) => setHistory(points ?? [])),
-      500,
+      loaded.current === id ? 500 : 0,
     );
+    loaded.current = id;
     return () => clearTimeout(timer);
   }, [client, id, version]);
 
