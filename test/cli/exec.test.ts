@@ -39,7 +39,8 @@ function spawnExec(path: string, script: string): { child: ChildProcess; exited:
   return { child, exited };
 }
 
-const LONG = "let i = 0; setInterval(() => console.log(`${++i}/1000 working`), 50);";
+// Source for `node -e`: prints "1/1000 working", "2/1000 working", … until stopped.
+const LONG = "let i = 0; setInterval(() => console.log(++i + '/1000 working'), 50);";
 
 describe("headway exec", () => {
   it("runs the command as a run: output passes through, percent and step come from it, exit 0 succeeds", async () => {

@@ -43,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const token = values.token ?? process.env.HEADWAY_TOKEN;
   if (token) {
     const identity = await tokenStoreFor(progress.store)?.verify(token);
-    if (!identity || identity.scope !== "agent") {
+    if (identity?.scope !== "agent") {
       await progress.close();
       console.error(
         `headway mcp: --token: ${identity ? "this token has read scope; the tool needs an agent token" : "unknown or revoked token"} (create one with: headway tokens create --owner you@example.com --scope agent)`,
