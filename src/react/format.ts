@@ -1,22 +1,10 @@
-/** "45s", "3m 07s", "2h 05m": short enough for a tray row. */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.floor(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;
-  const hours = Math.floor(minutes / 60);
-  return `${hours}h ${String(minutes % 60).padStart(2, "0")}m`;
-}
+import { formatDuration } from "../core/durations.js";
+
+export { elapsedMs, formatDuration } from "../core/durations.js";
 
 /** "about 2m left", or null when there is no estimate. */
 export function formatEta(etaMs: number | null): string | null {
   if (etaMs === null || !Number.isFinite(etaMs)) return null;
   if (etaMs < 5000) return "almost done";
   return `about ${formatDuration(etaMs)} left`;
-}
-
-/** Time since the run started, up to its end when it ended. */
-export function elapsedMs(run: { createdAt: string; completedAt: string | null }, now: number): number {
-  const end = run.completedAt ? Date.parse(run.completedAt) : now;
-  return Math.max(0, end - Date.parse(run.createdAt));
 }

@@ -1,17 +1,7 @@
-import type { AgentRun } from "../../core/index.js";
-
-/** "42s", "3m05s", "1h02m": short enough for a terminal line. */
-export function formatDuration(ms: number): string {
-  const seconds = Math.max(0, Math.round(ms / 1000));
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m${String(seconds % 60).padStart(2, "0")}s`;
-  return `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, "0")}m`;
-}
+import { type AgentRun, elapsedMs, formatDuration } from "../../core/index.js";
 
 export function elapsedOf(run: AgentRun, now: number): string {
-  const end = run.completedAt ? Date.parse(run.completedAt) : now;
-  return formatDuration(end - Date.parse(run.createdAt));
+  return formatDuration(elapsedMs(run, now));
 }
 
 /** Time left, counting down from the last estimate; blank when there is none. */
