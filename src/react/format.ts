@@ -1,4 +1,5 @@
 import { formatDuration } from "../core/durations.js";
+import type { AgentRun } from "../core/types.js";
 
 export { elapsedMs, formatDuration } from "../core/durations.js";
 
@@ -7,4 +8,14 @@ export function formatEta(etaMs: number | null): string | null {
   if (etaMs === null || !Number.isFinite(etaMs)) return null;
   if (etaMs < 5000) return "almost done";
   return `about ${formatDuration(etaMs)} left`;
+}
+
+/**
+ * Time left for a run as people should read it: none once it ended, and no
+ * countdown while it waits for a person (its estimate would only mislead).
+ */
+export function etaLabel(run: Pick<AgentRun, "status" | "state" | "etaMs">): string | null {
+  if (run.status !== "running") return null;
+  if (run.state === "action_required") return "waiting for you";
+  return formatEta(run.etaMs);
 }

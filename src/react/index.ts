@@ -5,7 +5,7 @@
  * @module
  */
 export type { AgentRun, ConnectionStatus, HeadwayClient } from "../client/index.js";
-export { elapsedMs, formatDuration, formatEta } from "./format.js";
+export { elapsedMs, etaLabel, formatDuration, formatEta } from "./format.js";
 export { type ClientSource, HeadwayProvider, type HeadwayProviderProps, useHeadwayClient } from "./headway-context.js";
 export { ProgressBar, type ProgressBarProps } from "./progress-bar.js";
 export { RunProgressItem, type RunProgressItemProps } from "./run-progress-item.js";

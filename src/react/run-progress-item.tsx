@@ -1,6 +1,6 @@
 import { useState } from "react";
 import type { AgentRun } from "../client/index.js";
-import { elapsedMs, formatDuration, formatEta } from "./format.js";
+import { elapsedMs, etaLabel, formatDuration } from "./format.js";
 import { ProgressBar } from "./progress-bar.js";
 
 export interface RunProgressItemProps {
@@ -13,7 +13,7 @@ export interface RunProgressItemProps {
 export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
   const [pending, setPending] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
-  const eta = formatEta(run.etaMs);
+  const eta = etaLabel(run);
   const stopping = run.cancelRequested || pending;
 
   const cancel = async () => {

@@ -1,6 +1,6 @@
 import { formatDuration } from "../../src/react/index.js";
 
-export { elapsedMs, formatDuration, formatEta } from "../../src/react/index.js";
+export { elapsedMs, etaLabel, formatDuration, formatEta } from "../../src/react/index.js";
 
 /** "just now", "4m ago", "3h ago", then the date. */
 export function timeAgo(iso: string, now: number): string {

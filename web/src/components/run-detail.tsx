@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { RunHistoryPoint } from "../../../src/client/index.js";
 import { useHeadwayClient, useNow, useRun } from "../../../src/react/index.js";
-import { clockTime, elapsedMs, formatDuration, formatEta, timeAgo } from "../format.js";
+import { clockTime, elapsedMs, etaLabel, formatDuration, timeAgo } from "../format.js";
 import { Bar } from "./bar.js";
 import { PercentChart } from "./percent-chart.js";
 import { RunActions } from "./run-actions.js";
@@ -71,7 +71,7 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
   const stats = [
     ["Started", `${clockTime(run.createdAt)} · ${timeAgo(run.createdAt, now)}`],
     [running ? "Elapsed" : "Took", formatDuration(elapsedMs(run, now))],
-    ["Time left", running ? (formatEta(run.etaMs) ?? "estimating…") : "—"],
+    ["Time left", running ? (etaLabel(run) ?? "estimating…") : "—"],
     ["Last heartbeat", timeAgo(run.heartbeatAt, now)],
   ];
   const metadata = Object.entries(run.metadata);

@@ -1,5 +1,5 @@
 import type { AgentRun } from "../../../src/client/index.js";
-import { elapsedMs, formatDuration, formatEta, timeAgo } from "../format.js";
+import { elapsedMs, etaLabel, formatDuration, timeAgo } from "../format.js";
 import { Bar } from "./bar.js";
 import { runTone, StatusBadge } from "./status-badge.js";
 
@@ -14,7 +14,7 @@ export interface RunRowProps {
 export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
   const { tone } = runTone(run, now);
   const running = run.status === "running";
-  const eta = running ? formatEta(run.etaMs) : null;
+  const eta = etaLabel(run);
   return (
     <li className="run-row" data-tone={tone} data-run-id={run.id}>
       <a
