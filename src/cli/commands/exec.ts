@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { userInfo } from "node:os";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { LIMITS, ownerSchema, parseInput } from "../../core/index.js";
+import { LIMITS } from "../../core/index.js";
 import { createProgress, type RunHandle, withRun } from "../../progress/index.js";
 import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
+import { databaseUrlOption, ownerOption } from "../defaults.js";
 import { progressFromLine } from "../terminal/output-progress.js";
 
 const USAGE = `Usage: headway exec [--title TEXT] [--owner OWNER] [--database URL] -- <command> [args…]
@@ -43,11 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let owner: string;
   try {
-    owner = parseInput(
-      ownerSchema,
-      values.owner ?? process.env.HEADWAY_OWNER ?? `${userInfo().username}@localhost`,
-      "--owner",
-    );
+    owner = ownerOption(values.owner);
   } catch (error) {
     console.error(`headway exec: ${(error as Error).message}`);
     return 2;
@@ -58,7 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     (commandLine.length <= LIMITS.titleChars ? commandLine : `${commandLine.slice(0, LIMITS.titleChars - 1)}…`);
   // Following other writers' commits lets a cancel pressed on the dashboard reach us within milliseconds.
   const progress = createProgress({
-    databaseUrl: values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH,
+    databaseUrl: databaseUrlOption(values.database),
     followExternalWrites: true,
     sweepIntervalMs: 0,
   });

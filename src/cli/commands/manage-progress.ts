@@ -1,11 +1,10 @@
-import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ownerSchema, parseInput } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
 import { executeManageProgress, TOOL_NAME, type ToolReply } from "../../tools/index.js";
+import { databaseUrlOption, ownerOption } from "../defaults.js";
 
 const USAGE = `Usage: headway manage-progress --action=start|update|complete|list [options]
 
@@ -105,12 +104,8 @@ async function viaServer(server: string, token: string, args: Record<string, unk
 }
 
 async function locally(values: ReturnType<typeof parse>, args: Record<string, unknown>): Promise<ToolReply> {
-  const owner = parseInput(
-    ownerSchema,
-    values.owner ?? process.env.HEADWAY_OWNER ?? `${userInfo().username}@localhost`,
-    "--owner",
-  );
-  const databaseUrl = values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH;
+  const owner = ownerOption(values.owner);
+  const databaseUrl = databaseUrlOption(values.database);
   const progress = createProgress({ databaseUrl, sweepIntervalMs: 0 });
   try {
     return await executeManageProgress(progress, owner, args);

@@ -1,10 +1,9 @@
-import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { ownerSchema, parseInput } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_DATABASE_PATH, tokenStoreFor } from "../../store/index.js";
 import { createMcpServer } from "../../tools/index.js";
+import { databaseUrlOption, ownerOption } from "../defaults.js";
 
 const USAGE = `Usage: headway mcp [--owner OWNER | --token TOKEN] [--database URL]
 
@@ -36,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const progress = createProgress({
-    databaseUrl: values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH,
+    databaseUrl: databaseUrlOption(values.database),
     sweepIntervalMs: 0,
   });
   let owner: string;
@@ -53,11 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     owner = identity.owner;
   } else {
     try {
-      owner = parseInput(
-        ownerSchema,
-        values.owner ?? process.env.HEADWAY_OWNER ?? `${userInfo().username}@localhost`,
-        "--owner",
-      );
+      owner = ownerOption(values.owner);
     } catch (error) {
       await progress.close();
       console.error(`headway mcp: ${(error as Error).message}`);

@@ -1,13 +1,13 @@
-import { userInfo } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
-import { HeadwayError, ownerSchema, parseInput } from "../../core/index.js";
+import { HeadwayError, parseInput } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf, tokenStoreFor } from "../../store/index.js";
 import { createMcpHttpHandler } from "../../tools/index.js";
+import { databaseUrlOption, ownerOption } from "../defaults.js";
 
 const USAGE = `Usage: headway serve [options]
 
@@ -47,12 +47,12 @@ export async function run(argv: string[]): Promise<number> {
   let owner: string;
   try {
     port = parseInput(portSchema, values.port ?? String(DEFAULT_PORT), "--port");
-    owner = parseInput(ownerSchema, values.owner ?? `${userInfo().username}@localhost`, "--owner");
+    owner = ownerOption(values.owner);
   } catch (error) {
     console.error(`headway serve: ${(error as Error).message}`);
     return 2;
   }
-  const databaseUrl = values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH;
+  const databaseUrl = databaseUrlOption(values.database);
   const host = values.host ?? "127.0.0.1";
 
   // Other processes (the CLI, workers) write to the same file: follow them so the stream shows their runs too.

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { type ApiToken, DEFAULT_DATABASE_PATH, openStore, type TokenStore, tokenStoreFor } from "../../store/index.js";
+import { databaseUrlOption } from "../defaults.js";
 
 const USAGE = `Usage:
   headway tokens create --owner OWNER [--scope read|agent] [--label TEXT] [--json]
@@ -50,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(USAGE);
     return values.help ? 0 : 2;
   }
-  const store = openStore(values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH);
+  const store = openStore(databaseUrlOption(values.database));
   try {
     const tokens = tokenStoreFor(store);
     if (!tokens) {

@@ -1,9 +1,9 @@
-import { userInfo } from "node:os";
 import { parseArgs } from "node:util";
 import { createHeadwayClient } from "../../client/index.js";
-import { type AgentRun, type HeadwayEvent, ownerSchema, parseInput } from "../../core/index.js";
+import type { AgentRun, HeadwayEvent } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
+import { databaseUrlOption, ownerOption } from "../defaults.js";
 import { plainLine } from "../terminal/format.js";
 import { barBoard, lineBoard, type RunBoard } from "../terminal/run-board.js";
 
@@ -77,12 +77,8 @@ export async function run(argv: string[]): Promise<number> {
       if (!token) throw new Error("--token: required with --server (or set HEADWAY_TOKEN)");
       feed = serverFeed(values.server, token);
     } else {
-      const owner = parseInput(
-        ownerSchema,
-        values.owner ?? process.env.HEADWAY_OWNER ?? `${userInfo().username}@localhost`,
-        "--owner",
-      );
-      feed = localFeed(values.database ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH, owner);
+      const owner = ownerOption(values.owner);
+      feed = localFeed(databaseUrlOption(values.database), owner);
     }
   } catch (error) {
     console.error(`headway watch: ${(error as Error).message}`);
