@@ -29,7 +29,9 @@ export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
         <div className="run-row-main">
           <div className="run-row-title">
             <span className="run-title">{run.title}</span>
-            {childCount > 0 && <span className="chip">{childCount === 1 ? "1 subtask" : `${childCount} subtasks`}</span>}
+            {childCount > 0 && (
+              <span className="chip">{childCount === 1 ? "1 subtask" : `${childCount} subtasks`}</span>
+            )}
           </div>
           <div className="run-row-step">{run.step ?? (running ? "Starting…" : "\u00a0")}</div>
         </div>
