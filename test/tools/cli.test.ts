@@ -38,6 +38,11 @@ describe("headway manage-progress", () => {
       (await headway(["manage-progress", "--action=complete", "--run-id", runId, "--status", "succeeded", ...local]))
         .code,
     ).toBe(0);
+    const afterwards = await headway(["manage-progress", "--action=list", ...local]);
+    expect(afterwards.stdout).toContain(`${runId} succeeded`);
+    const activeOnly = await headway(["manage-progress", "--action=list", "--active", ...local]);
+    expect(activeOnly.stdout).not.toContain(runId);
+    expect(activeOnly.stdout).toContain("No runs.");
 
     const reader = createProgress({ databaseUrl: db, sweepIntervalMs: 0 });
     onCleanup(() => reader.close());

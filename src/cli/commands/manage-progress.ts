@@ -23,7 +23,7 @@ Options:
   --state S            fine-grained state (tool_running, action_required, ...)
   --parent-run-id ID   for start: the run this one is part of
   --metadata JSON      a small JSON object stored with the run
-  --all                for list: finished runs too (default: active only)
+  --active             for list: only runs still going (default: recent runs, finished ones too)
   --json               print the structured result
 Where runs are written:
   --database URL       local SQLite file (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
@@ -44,7 +44,7 @@ function parse(argv: string[]) {
       state: { type: "string" },
       "parent-run-id": { type: "string" },
       metadata: { type: "string" },
-      all: { type: "boolean" },
+      active: { type: "boolean" },
       json: { type: "boolean" },
       database: { type: "string" },
       owner: { type: "string" },
@@ -80,7 +80,8 @@ function toolArgs(values: ReturnType<typeof parse>): Record<string, unknown> {
       throw new UsageError("--metadata: must be a JSON object, e.g. '{\"batch\": 3}'");
     }
   }
-  if (values.action === "list") args.active = !values.all;
+  // A person at a shell wants to see what just finished too; the tool's own default (active only) suits agents.
+  if (values.action === "list") args.active = values.active === true;
   return args;
 }
 
