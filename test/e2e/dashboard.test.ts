@@ -59,6 +59,11 @@ for (const scheme of ["light", "dark"] as const) {
       expect(await page.locator(".run-row").count()).toBe(2);
       expect(await page.content()).not.toContain("Bob's secret run");
 
+      // A run that ended without a percent shows a still bar, not a busy one.
+      const endedFill = row(page, "Sync 3 calendars").locator(".hw-bar-fill");
+      expect(await endedFill.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+      expect(await row(page, "Sync 3 calendars").getByRole("progressbar").getAttribute("aria-valuenow")).toBeNull();
+
       await page.getByRole("button", { name: /^Failed/ }).click();
       expect(await page.locator(".run-row .run-title").allTextContents()).toEqual(["Sync 3 calendars"]);
       await page.getByRole("button", { name: /^All/ }).click();
