@@ -1,3 +1,4 @@
+import { LIMITS } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
 
 /** MCP's `notifications/progress` params, as a client's `onprogress` receives them. */
@@ -53,18 +54,32 @@ export async function callToolAsRun<Params extends { name: string }, Result>(
   );
   const ensureRun = (step?: string, percent?: number) => {
     starting ??= progress
-      .startRun({ owner, title: options.title ?? `Running ${params.name}`, step, percent })
+      .startRun({
+        owner,
+        title: (options.title ?? `Running ${params.name}`).slice(0, LIMITS.titleChars),
+        step,
+        percent,
+      })
       .then((run) => (runId = run.id));
     return starting;
   };
+  let updates: Promise<unknown> = Promise.resolve();
   if (options.lazy === false) await ensureRun("starting");
   const onprogress = (notification: McpProgressNotification) => {
     const { progress: done, total, message } = notification;
     const percent = total && total > 0 ? (done / total) * 100 : undefined;
     const step = message ?? (total ? `${done}/${total}` : undefined);
-    void ensureRun(step, percent).then((id) => {
-      if (percent !== undefined || step !== undefined) return progress.updateRunProgress(id, owner, { percent, step });
-    });
+    const clipped = step?.slice(0, LIMITS.stepChars);
+    // One chain, so updates land in the order the server sent them and all have landed before the run completes;
+    // a failed write must not crash the caller's process, and the run's own write is what shows the outcome.
+    updates = updates
+      .then(() => ensureRun(clipped, percent))
+      .then((id) =>
+        percent !== undefined || clipped !== undefined
+          ? progress.tryUpdate(id, owner, { percent, step: clipped })
+          : undefined,
+      )
+      .catch(() => undefined);
   };
   try {
     const result = await client.callTool(params, undefined, {
@@ -72,14 +87,18 @@ export async function callToolAsRun<Params extends { name: string }, Result>(
       signal: abort.signal,
       resetTimeoutOnProgress: true,
     });
+    await updates;
     if (starting) await progress.completeRun(await starting, owner, "succeeded");
     return result;
   } catch (error) {
+    await updates;
     if (starting) {
       const id = await starting;
       const cancelled = abort.signal.aborted;
       const reason = error instanceof Error ? error.message : String(error);
-      await progress.completeRun(id, owner, cancelled ? "cancelled" : "failed", { step: reason.slice(0, 500) });
+      await progress.completeRun(id, owner, cancelled ? "cancelled" : "failed", {
+        step: reason.slice(0, LIMITS.stepChars),
+      });
     }
     throw error;
   } finally {

@@ -3,6 +3,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { LIMITS } from "../../src/core/index.js";
 import { createProgress, type Progress } from "../../src/progress/index.js";
 import { callToolAsRun } from "../../src/tools/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
@@ -15,14 +16,14 @@ async function connectToSlowServer(): Promise<void> {
   const server = new McpServer({ name: "importer", version: "1.0.0" });
   server.registerTool(
     "import",
-    { inputSchema: { items: z.number(), hang: z.boolean().optional() } },
-    async ({ items, hang }, extra) => {
+    { inputSchema: { items: z.number(), hang: z.boolean().optional(), note: z.string().optional() } },
+    async ({ items, hang, note }, extra) => {
       const progressToken = extra._meta?.progressToken;
       for (let done = 1; done <= items; done++) {
         if (progressToken !== undefined) {
           await extra.sendNotification({
             method: "notifications/progress",
-            params: { progressToken, progress: done, total: items, message: `Imported ${done}/${items}` },
+            params: { progressToken, progress: done, total: items, message: note ?? `Imported ${done}/${items}` },
           });
         }
         await new Promise((resolve) => setTimeout(resolve, 5));
@@ -86,5 +87,17 @@ describe("callToolAsRun: MCP progress notifications as a run", () => {
   it("leaves no run for a call that reports no progress", async () => {
     await callToolAsRun(client, { name: "import", arguments: { items: 0 } }, { progress, owner: "ann" });
     expect(await progress.listRuns("ann")).toEqual([]);
+  });
+
+  it("clips a server's overlong progress message to the step limit instead of failing the call", async () => {
+    const note = "x".repeat(LIMITS.stepChars + 100);
+    const result = await callToolAsRun(
+      client,
+      { name: "import", arguments: { items: 3, note } },
+      { progress, owner: "ann" },
+    );
+    expect(result.content).toEqual([{ type: "text", text: "imported 3" }]);
+    const [run] = await progress.listRuns("ann");
+    expect(run).toMatchObject({ status: "succeeded", step: "x".repeat(LIMITS.stepChars) });
   });
 });
