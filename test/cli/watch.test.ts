@@ -46,6 +46,36 @@ describe("headway watch", () => {
     expect(await watch.exited).toBe(0);
   });
 
+  it("stops quietly when its reader goes away (`headway watch | head`)", async () => {
+    const path = tempDatabasePath();
+    const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+    onCleanup(() => progress.close());
+    const run = await progress.startRun({ owner: "ann", title: "Long job", percent: 10 });
+    const watch = watcher(process.execPath, [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "watch",
+      "--database",
+      path,
+      "--owner",
+      "ann",
+    ]);
+    let errors = "";
+    watch.child.stderr.on("data", (chunk) => {
+      errors += String(chunk);
+    });
+    await eventually(() => watch.output().includes("Watching"), 10_000, "the watcher to start");
+    watch.child.stdout.destroy();
+    // The next line the watcher writes finds the pipe closed.
+    for (let percent = 20; percent <= 90 && watch.child.exitCode === null; percent += 10) {
+      await progress.updateRunProgress(run.id, "ann", { percent });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(await watch.exited).toBe(0);
+    expect(errors).not.toContain("EPIPE");
+  });
+
   it("draws bars in place on a terminal", async () => {
     const path = tempDatabasePath();
     const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });

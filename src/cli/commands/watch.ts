@@ -100,6 +100,13 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function watchLive(feed: Feed): Promise<number> {
+  let finish = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  // A reader that goes away (`headway watch | head`) ends the watch quietly instead of crashing on EPIPE.
+  const onOutputError = () => finish();
+  process.stdout.on("error", onOutputError);
   const board: RunBoard = process.stdout.isTTY ? barBoard(process.stdout) : lineBoard(process.stdout);
   const seen = new Set<string>();
   const showAll = (runs: AgentRun[]) => {
@@ -116,10 +123,11 @@ async function watchLive(feed: Feed): Promise<number> {
   if (!process.stdout.isTTY) console.log("Watching for changes (Ctrl-C to stop)…");
   // Signal listeners do not hold the event loop open; this does, until Ctrl-C.
   const keepAlive = setInterval(() => {}, 60_000);
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
+  process.once("SIGINT", finish);
+  process.once("SIGTERM", finish);
+  await finished;
+  process.off("SIGINT", finish);
+  process.off("SIGTERM", finish);
   clearInterval(keepAlive);
   stop();
   board.stop();
