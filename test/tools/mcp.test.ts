@@ -4,7 +4,9 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { describe, expect, it } from "vitest";
 import { createProgress } from "../../src/progress/index.js";
 import { startServer } from "../../src/server/index.js";
+import { tokenStoreFor } from "../../src/store/index.js";
 import { createMcpHttpHandler } from "../../src/tools/index.js";
+import { headway } from "../helpers/cli.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { fixture, listen, onCleanup } from "../server/helpers.js";
 
@@ -148,5 +150,36 @@ describe("manage-progress over MCP stdio (headway mcp)", () => {
     expect(await reader.getRun(runId, "bob")).toBeNull();
     await reader.requestCancel(runId, "ann");
     expect(text(await call(client, { action: "update", runId, percent: 90 }))).toContain("The user asked to cancel");
+  });
+  it("acts for the owner of an agent token, refuses a read token, and names bad arguments", async () => {
+    const path = tempDatabasePath();
+    const setup = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+    onCleanup(() => setup.close());
+    const tokens = tokenStoreFor(setup.store);
+    if (!tokens) throw new Error("the SQLite store should offer tokens");
+    const agent = (await tokens.create({ owner: "ann", scope: "agent", label: "desktop" })).token;
+    const read = (await tokens.create({ owner: "ann", scope: "read", label: "viewer" })).token;
+    const bobsRun = await setup.startRun({ owner: "bob", title: "Bob's" });
+
+    const refused = await headway(["mcp", "--token", read, "--database", path]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--token: this token has read scope");
+
+    const client = await connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ["--import", "tsx", "src/cli/main.ts", "mcp", "--token", agent, "--database", path],
+        stderr: "pipe",
+      }),
+    );
+    const started = await call(client, { action: "start", title: "Via token" });
+    expect((await setup.getRun(started.structuredContent?.run?.id as string, "ann"))?.title).toBe("Via token");
+    const poke = await call(client, { action: "update", runId: bobsRun.id, percent: 50 });
+    expect(poke.isError).toBe(true);
+    expect(text(poke)).toContain("was found for you");
+    expect(text(await call(client, { action: "start", title: "t".repeat(201) }))).toBe(
+      "title: must be at most 200 characters",
+    );
+    expect(await setup.getRun(bobsRun.id, "bob")).toMatchObject({ version: 1, percent: null });
   });
 });
