@@ -65,6 +65,15 @@ describe("headway exec", () => {
     expect(run).toMatchObject({ title: "Import", status: "succeeded", percent: 100, step: "all done" });
   });
 
+  it("keeps the step when a line is only the figure", async () => {
+    const path = tempDatabasePath();
+    const script = "console.log('Reading files'); console.log('40%'); console.log('[3/4]');";
+    const result = await headway(["exec", "--database", path, "--owner", "ann", "--", "node", "-e", script]);
+    expect(result.code).toBe(0);
+    const [run] = await reader(path).listRuns("ann");
+    expect(run).toMatchObject({ status: "succeeded", step: "Reading files" });
+  });
+
   it("fails the run with the exit code and the last line, and exits with the command's code", async () => {
     const path = tempDatabasePath();
     const script = "console.log('50%'); console.error('disk full'); process.exit(3);";

@@ -10,7 +10,8 @@ import { progressFromLine } from "../terminal/output-progress.js";
 const USAGE = `Usage: headway exec [--title TEXT] [--owner OWNER] [--database URL] -- <command> [args…]
 
 Runs a command as a tracked run: its output passes through unchanged, lines
-like "45%" or "12/200" set the percent, the last line is the step. The run
+like "45%" or "12/200" set the percent, the last line with words is the
+step (a bare "40%" keeps the step before it). The run
 ends succeeded or failed by the exit code, and cancelled on Ctrl-C or when
 someone presses cancel on the dashboard (the command then gets SIGTERM).
 
@@ -103,7 +104,7 @@ function runCommand(command: string[], handle: RunHandle, interrupted: AbortCont
   const child = spawn(file, args, { stdio: ["inherit", "pipe", "pipe"] });
   const onLine = (line: string) => {
     const seen = progressFromLine(line);
-    if (seen) void handle.update(seen.percent === undefined ? { step: seen.step } : seen);
+    if (seen) void handle.update(seen);
   };
   for (const [source, sink] of [
     [child.stdout, process.stdout],
