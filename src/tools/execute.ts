@@ -105,7 +105,8 @@ async function run(progress: Progress, owner: string, input: ManageProgressInput
     case "list": {
       const runs = await progress.listRuns(owner, { activeOnly: input.active ?? true, limit: 50 });
       const lines = runs.map(
-        (item) => `- ${item.id} ${item.status} ${describe(item)}${item.cancelRequested ? " [cancel requested]" : ""}`,
+        (item) =>
+          `- ${item.id} ${item.status} ${describe(item)}${item.cancelRequested && item.status === "running" ? " [cancel requested]" : ""}`,
       );
       const text =
         runs.length === 0 ? "No runs." : `${runs.length} run${runs.length === 1 ? "" : "s"}:\n${lines.join("\n")}`;

@@ -12,6 +12,7 @@ export {
   type McpToolCaller,
 } from "./mcp-progress.js";
 export { createMcpHttpHandler, createMcpServer } from "./mcp-server.js";
+export { callRemoteManageProgress, RemoteCallError } from "./remote-call.js";
 export {
   type ManageProgressInput,
   manageProgressInput,

@@ -96,5 +96,18 @@ describe("headway manage-progress", () => {
       HEADWAY_TOKEN: token,
     });
     expect(viaEnv.stdout).toContain(runId);
+
+    const list = ["manage-progress", "--action=list"];
+    const unknown = await headway([...list, "--server", server.url, "--token", "hw_nope"]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("--token: the token is unknown or revoked");
+    const readOnly = await headway([...list, "--server", server.url, "--token", await fx.tokenFor("ann", "read")]);
+    expect(readOnly.code).toBe(2);
+    expect(readOnly.stderr).toContain("--token: ");
+    const notAUrl = await headway([...list, "--server", "localhost-4317", "--token", token]);
+    expect(notAUrl.stderr).toContain('--server: must be a URL such as http://127.0.0.1:4317, got "localhost-4317"');
+    const wrongPath = await headway([...list, "--server", `${server.url}/elsewhere/`, "--token", token]);
+    expect(wrongPath.stderr).toContain("--server: ");
+    expect(wrongPath.stderr).toContain("does not serve MCP (HTTP 404)");
   });
 });

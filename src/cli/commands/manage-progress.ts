@@ -1,9 +1,7 @@
 import { parseArgs } from "node:util";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
-import { executeManageProgress, TOOL_NAME, type ToolReply } from "../../tools/index.js";
+import { callRemoteManageProgress, executeManageProgress, RemoteCallError, type ToolReply } from "../../tools/index.js";
 import { databaseUrlOption, ownerOption } from "../defaults.js";
 
 const USAGE = `Usage: headway manage-progress --action=start|update|complete|list [options]
@@ -85,25 +83,6 @@ function toolArgs(values: ReturnType<typeof parse>): Record<string, unknown> {
   return args;
 }
 
-async function viaServer(server: string, token: string, args: Record<string, unknown>): Promise<ToolReply> {
-  const client = new Client({ name: "headway-cli", version: "0.1.0" });
-  const transport = new StreamableHTTPClientTransport(new URL("/mcp", server), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  });
-  await client.connect(transport);
-  try {
-    const result = await client.callTool({ name: TOOL_NAME, arguments: args });
-    const content = result.content as Array<{ type: string; text?: string }>;
-    return {
-      text: content.map((part) => part.text ?? "").join("\n"),
-      isError: result.isError === true,
-      structured: result.structuredContent as ToolReply["structured"],
-    };
-  } finally {
-    await client.close();
-  }
-}
-
 async function locally(values: ReturnType<typeof parse>, args: Record<string, unknown>): Promise<ToolReply> {
   const owner = ownerOption(values.owner);
   const databaseUrl = databaseUrlOption(values.database);
@@ -138,9 +117,11 @@ export async function run(argv: string[]): Promise<number> {
   }
   let reply: ToolReply;
   try {
-    reply = values.server && token ? await viaServer(values.server, token, args) : await locally(values, args);
+    reply =
+      values.server && token ? await callRemoteManageProgress(values.server, token, args) : await locally(values, args);
   } catch (error) {
-    console.error(`headway manage-progress: ${(error as Error).message}`);
+    const prefix = error instanceof RemoteCallError ? "--" : "";
+    console.error(`headway manage-progress: ${prefix}${(error as Error).message}`);
     return 2;
   }
   if (values.json) console.log(JSON.stringify(reply.structured, null, 2));
