@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { createProgress } from "../../src/progress/index.js";
+import { startServer } from "../../src/server/index.js";
 import { headway } from "../helpers/cli.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
-import { eventually, onCleanup } from "../server/helpers.js";
+import { eventually, fixture, onCleanup } from "../server/helpers.js";
 
 function watcher(command: string, args: string[]) {
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
@@ -107,5 +108,49 @@ describe("headway watch", () => {
     expect(once.code).toBe(0);
     expect(once.stdout).toContain(" 10% Nightly import");
     expect(once.stdout).not.toContain("Finished");
+  });
+
+  it("--server watches a running server over SSE, as the token's owner", async () => {
+    const { progress, tokenFor } = fixture();
+    const server = await startServer({ progress, port: 0, host: "127.0.0.1" });
+    onCleanup(() => server.close());
+    const token = await tokenFor("ann");
+    await progress.startRun({ owner: "ann", title: "Already going", percent: 5 });
+    const once = await headway(["watch", "--once", "--server", server.url, "--token", token]);
+    expect(once.code).toBe(0);
+    expect(once.stdout).toContain("  5% Already going");
+
+    const watch = watcher(process.execPath, [
+      "--import",
+      "tsx",
+      "src/cli/main.ts",
+      "watch",
+      "--server",
+      server.url,
+      "--token",
+      token,
+    ]);
+    await eventually(() => watch.output().includes("Watching"), 10_000, "the watcher to start");
+    const run = await progress.startRun({ owner: "ann", title: "Summarise the inbox" });
+    await progress.startRun({ owner: "bob", title: "Not ann's" });
+    await progress.updateRunProgress(run.id, "ann", { percent: 60, step: "Summarising 6/10" });
+    await eventually(() => watch.output().includes("60% Summarise the inbox — Summarising 6/10"), 5000, "60%");
+    await progress.completeRun(run.id, "ann", "failed", { step: "Mail server went away" });
+    await eventually(() => watch.output().includes("[failed]"), 5000, "the failure line");
+    expect(watch.output()).not.toContain("Not ann's");
+    watch.child.kill("SIGINT");
+    expect(await watch.exited).toBe(0);
+  });
+
+  it("--server refuses to start without a token, and says a bad one is refused", async () => {
+    const { progress } = fixture();
+    const server = await startServer({ progress, port: 0, host: "127.0.0.1" });
+    onCleanup(() => server.close());
+    const missing = await headway(["watch", "--once", "--server", server.url], { HEADWAY_TOKEN: "" });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("--token: required with --server");
+    const wrong = await headway(["watch", "--once", "--server", server.url, "--token", "hw_not_a_token"]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/headway watch: .*(401|token|unauthori)/i);
   });
 });
