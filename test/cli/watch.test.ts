@@ -95,6 +95,11 @@ describe("headway watch", () => {
     await progress.updateRunProgress(run.id, "ann", { percent: 80, step: "Reading 102/128" });
     await eventually(() => watch.output().includes("Reading 102/128"), 5000, "the redraw");
     expect(watch.output()).toContain("\u001b["); // redrawn in place with cursor moves, not appended lines
+    await progress.completeRun(run.id, "ann", "succeeded");
+    await eventually(() => watch.output().includes("succeeded"), 5000, "the final status");
+    // Shown once, then the run leaves and the idle line takes its place.
+    const afterFinish = () => watch.output().slice(watch.output().lastIndexOf("succeeded"));
+    await eventually(() => afterFinish().includes("No active runs"), 8000, "the finished run to leave");
   });
 
   it("--once prints the active runs and exits", async () => {

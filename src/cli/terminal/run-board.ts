@@ -52,10 +52,15 @@ export function barBoard(out: NodeJS.WritableStream & { isTTY?: boolean }): RunB
     step: run.status === "running" ? (run.step ?? "") : `${run.status}${run.step ? ` — ${run.step}` : ""}`,
     times: [elapsedOf(run, Date.now()), etaOf(run, Date.now())].filter(Boolean).join("  "),
   });
+  // The board always holds a line: cli-progress leaves the last bar's text on screen when it removes it,
+  // so an idle line comes in before the last run leaves, and goes after the first run arrives.
+  const idleLine = () => multibar.create(0, 0, {}, { format: "No active runs; waiting for one (Ctrl-C to stop)" });
+  let idle: SingleBar | null = idleLine();
   const remove = (runId: string) => {
     const entry = bars.get(runId);
     if (!entry) return;
     clearTimeout(entry.leaving);
+    if (bars.size === 1) idle = idleLine();
     multibar.remove(entry.bar);
     bars.delete(runId);
   };
@@ -69,6 +74,8 @@ export function barBoard(out: NodeJS.WritableStream & { isTTY?: boolean }): RunB
       if (!entry) {
         entry = { bar: multibar.create(100, run.percent ?? 0, payload(run)), run };
         bars.set(run.id, entry);
+        if (idle) multibar.remove(idle);
+        idle = null;
       }
       entry.run = run;
       entry.bar.update(run.percent ?? 0, payload(run));
