@@ -110,6 +110,20 @@ describe("headway exec", () => {
     });
   });
 
+  it("merges fast output into a few writes, the last line always landing, and clips an overlong step", async () => {
+    const path = tempDatabasePath();
+    const script = "for (let i = 1; i <= 2000; i++) console.log('item ' + i + '/2000'); console.log('x'.repeat(600));";
+    const result = await headway(["exec", "--database", path, "--owner", "ann", "--", "node", "-e", script]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split("\n")).toHaveLength(2002);
+    const progress = reader(path);
+    const [run] = await progress.listRuns("ann");
+    expect(run).toMatchObject({ status: "succeeded", percent: 100 });
+    expect(run?.step).toBe(`${"x".repeat(499)}…`);
+    // Start and completion, plus one write per 250 ms of output: nowhere near one per line.
+    expect(run?.version).toBeLessThan(20);
+  });
+
   it("says what is wrong with its options", async () => {
     const noCommand = await headway(["exec", "--database", tempDatabasePath()]);
     expect(noCommand.code).toBe(2);

@@ -6,6 +6,7 @@ import { createProgress, type RunHandle, withRun } from "../../progress/index.js
 import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
 import { databaseUrlOption, ownerOption } from "../defaults.js";
 import { progressFromLine } from "../terminal/output-progress.js";
+import { patchThrottle } from "../terminal/patch-throttle.js";
 
 const USAGE = `Usage: headway exec [--title TEXT] [--owner OWNER] [--database URL] -- <command> [args…]
 
@@ -21,6 +22,9 @@ Options:
   --database URL   SQLite file path or sqlite: URL (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})`;
 
 class CommandFailed extends Error {}
+
+/** At most one progress write per this many ms, however fast the command prints. */
+const UPDATE_INTERVAL_MS = 250;
 
 /** Exit code of a child that ended by a signal, as shells report it. */
 const SIGNAL_CODES: Record<string, number> = { SIGINT: 130, SIGTERM: 143, SIGKILL: 137, SIGHUP: 129 };
@@ -102,9 +106,10 @@ function failureStep(code: number, handle: RunHandle): string {
 function runCommand(command: string[], handle: RunHandle, interrupted: AbortController): Promise<number> {
   const [file, ...args] = command as [string, ...string[]];
   const child = spawn(file, args, { stdio: ["inherit", "pipe", "pipe"] });
+  const throttle = patchThrottle((patch) => handle.update(patch), UPDATE_INTERVAL_MS);
   const onLine = (line: string) => {
     const seen = progressFromLine(line);
-    if (seen) void handle.update(seen);
+    if (seen) throttle.push(seen);
   };
   for (const [source, sink] of [
     [child.stdout, process.stdout],
@@ -129,7 +134,7 @@ function runCommand(command: string[], handle: RunHandle, interrupted: AbortCont
       process.off("SIGINT", onSigint);
       handle.signal.removeEventListener("abort", onCancel);
       // After a cancel, withRun sees the aborted signal and completes the run as cancelled.
-      resolve(code ?? SIGNAL_CODES[signal ?? ""] ?? 1);
+      void throttle.flush().then(() => resolve(code ?? SIGNAL_CODES[signal ?? ""] ?? 1));
     });
   });
 }
