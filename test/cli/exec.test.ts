@@ -96,6 +96,46 @@ describe("headway exec", () => {
     expect(run).toMatchObject({ status: "cancelled" });
   });
 
+  it("lets a command clean up on Ctrl-C: no SIGTERM on top, and the run is cancelled even though it exits 0", async () => {
+    const path = tempDatabasePath();
+    const cleanup =
+      "process.on('SIGINT', () => setTimeout(() => { console.log('cleaned up'); process.exit(0); }, 300));";
+    const { child, exited } = spawnExec(
+      path,
+      `process.on('SIGTERM', () => console.log('got SIGTERM')); ${cleanup} ${LONG}`,
+    );
+    let output = "";
+    child.stdout?.on("data", (chunk) => {
+      output += String(chunk);
+    });
+    const progress = reader(path);
+    await eventually(async () => ((await progress.listRuns("ann"))[0]?.percent ?? 0) > 0, 10_000, "the run to move");
+    child.kill("SIGINT");
+    expect(await exited).toBe(0);
+    expect(output).toContain("cleaned up");
+    expect(output).not.toContain("got SIGTERM");
+    const [run] = await progress.listRuns("ann");
+    expect(run).toMatchObject({ status: "cancelled" });
+  });
+
+  it("a second Ctrl-C stops a command that ignores the first", async () => {
+    const path = tempDatabasePath();
+    const { child, exited } = spawnExec(path, `process.on('SIGINT', () => console.log('ignoring Ctrl-C')); ${LONG}`);
+    let output = "";
+    child.stdout?.on("data", (chunk) => {
+      output += String(chunk);
+    });
+    const progress = reader(path);
+    await eventually(async () => ((await progress.listRuns("ann"))[0]?.percent ?? 0) > 0, 10_000, "the run to move");
+    child.kill("SIGINT");
+    await eventually(() => output.includes("ignoring Ctrl-C"), 5000, "the command to shrug off Ctrl-C");
+    expect(child.exitCode).toBeNull();
+    child.kill("SIGINT");
+    expect(await exited).toBe(137);
+    const [run] = await progress.listRuns("ann");
+    expect(run).toMatchObject({ status: "cancelled" });
+  });
+
   it("stops the command when someone presses cancel on the dashboard", async () => {
     const path = tempDatabasePath();
     const { exited } = spawnExec(path, LONG);

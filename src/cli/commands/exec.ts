@@ -23,6 +23,8 @@ Options:
 
 class CommandFailed extends Error {}
 
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** At most one progress write per this many ms, however fast the command prints. */
 const UPDATE_INTERVAL_MS = 250;
 
@@ -69,6 +71,8 @@ export async function run(argv: string[]): Promise<number> {
     await withRun({ progress, owner, title, step: "starting", signal: interrupted.signal }, async (handle) => {
       exitCode = await runCommand(command, handle, interrupted);
       await handle.flush();
+      // A command that exits cleanly after Ctrl-C or a cancel was still stopped: withRun records it cancelled.
+      if (interrupted.signal.aborted || handle.signal.aborted) throw new CommandFailed("cancelled");
       if (exitCode !== 0) throw new CommandFailed(failureStep(exitCode, handle));
     });
   } catch (error) {
@@ -118,12 +122,18 @@ function runCommand(command: string[], handle: RunHandle, interrupted: AbortCont
     source.pipe(sink, { end: false });
     createInterface({ input: source }).on("line", onLine);
   }
-  const onSigint = () => {
+  // Ctrl-C (or the terminal closing, or a kill) is passed on; a second one, for a command that
+  // ignores the first, stops it outright.
+  const onStop = (signal: NodeJS.Signals) => {
+    const again = interrupted.signal.aborted;
     interrupted.abort(new Error("interrupted"));
-    child.kill("SIGINT");
+    child.kill(again ? "SIGKILL" : signal);
   };
-  process.on("SIGINT", onSigint);
-  const onCancel = () => child.kill("SIGTERM");
+  for (const signal of FORWARDED) process.on(signal, onStop);
+  // After Ctrl-C the run's own cancel fires this too; the command is already handling SIGINT its way.
+  const onCancel = () => {
+    if (!interrupted.signal.aborted) child.kill("SIGTERM");
+  };
   handle.signal.addEventListener("abort", onCancel, { once: true });
   return new Promise<number>((resolve) => {
     child.on("error", (error) => {
@@ -131,7 +141,7 @@ function runCommand(command: string[], handle: RunHandle, interrupted: AbortCont
       resolve(127);
     });
     child.on("close", (code, signal) => {
-      process.off("SIGINT", onSigint);
+      for (const signal of FORWARDED) process.off(signal, onStop);
       handle.signal.removeEventListener("abort", onCancel);
       // After a cancel, withRun sees the aborted signal and completes the run as cancelled.
       void throttle.flush().then(() => resolve(code ?? SIGNAL_CODES[signal ?? ""] ?? 1));
