@@ -164,6 +164,28 @@ describe("headway exec", () => {
     expect(run?.version).toBeLessThan(20);
   });
 
+  it("names a command that cannot be run, and a signal that killed one", async () => {
+    const path = tempDatabasePath();
+    const missing = await headway(["exec", "--database", path, "--owner", "ann", "--", "no-such-command-here"]);
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain("cannot run no-such-command-here: command not found");
+    const killed = await headway([
+      "exec",
+      "--database",
+      path,
+      "--owner",
+      "ann",
+      "--",
+      "bash",
+      "-c",
+      "echo 30%; kill -KILL $$",
+    ]);
+    expect(killed.code).toBe(137);
+    const steps = (await reader(path).listRuns("ann")).map((run) => `${run.status}: ${run.step}`);
+    expect(steps).toContain("failed: Exited with code 127: Cannot run no-such-command-here: command not found");
+    expect(steps).toContain("failed: Killed by SIGKILL");
+  });
+
   it("says what is wrong with its options", async () => {
     const noCommand = await headway(["exec", "--database", tempDatabasePath()]);
     expect(noCommand.code).toBe(2);

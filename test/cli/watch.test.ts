@@ -157,5 +157,9 @@ describe("headway watch", () => {
     const wrong = await headway(["watch", "--once", "--server", server.url, "--token", "hw_not_a_token"]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/headway watch: .*(401|token|unauthori)/i);
+    await server.close();
+    const down = await headway(["watch", "--once", "--server", server.url, "--token", "hw_any"]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain(`headway watch: cannot reach ${server.url}: connect ECONNREFUSED`);
   });
 });

@@ -69,11 +69,12 @@ export async function run(argv: string[]): Promise<number> {
   let exitCode = 0;
   try {
     await withRun({ progress, owner, title, step: "starting", signal: interrupted.signal }, async (handle) => {
-      exitCode = await runCommand(command, handle, interrupted);
+      const ended = await runCommand(command, handle, interrupted);
+      exitCode = ended.code;
       await handle.flush();
       // A command that exits cleanly after Ctrl-C or a cancel was still stopped: withRun records it cancelled.
       if (interrupted.signal.aborted || handle.signal.aborted) throw new CommandFailed("cancelled");
-      if (exitCode !== 0) throw new CommandFailed(failureStep(exitCode, handle));
+      if (exitCode !== 0) throw new CommandFailed(failureStep(ended, handle));
     });
   } catch (error) {
     if (
@@ -97,9 +98,15 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-function failureStep(code: number, handle: RunHandle): string {
+interface Ended {
+  code: number;
+  /** The signal that ended the command, when one did (its code is then the shell's 128 + n). */
+  signal: NodeJS.Signals | null;
+}
+
+function failureStep(ended: Ended, handle: RunHandle): string {
   const last = handle.run.step && handle.run.step !== "starting" ? `: ${handle.run.step}` : "";
-  return `Exited with code ${code}${last}`;
+  return `${ended.signal ? `Killed by ${ended.signal}` : `Exited with code ${ended.code}`}${last}`;
 }
 
 /**
@@ -107,7 +114,7 @@ function failureStep(code: number, handle: RunHandle): string {
  * Resolves with its exit code; Ctrl-C is forwarded, a cancel from the
  * dashboard stops it with SIGTERM.
  */
-function runCommand(command: string[], handle: RunHandle, interrupted: AbortController): Promise<number> {
+function runCommand(command: string[], handle: RunHandle, interrupted: AbortController): Promise<Ended> {
   const [file, ...args] = command as [string, ...string[]];
   const child = spawn(file, args, { stdio: ["inherit", "pipe", "pipe"] });
   const throttle = patchThrottle((patch) => handle.update(patch), UPDATE_INTERVAL_MS);
@@ -135,16 +142,19 @@ function runCommand(command: string[], handle: RunHandle, interrupted: AbortCont
     if (!interrupted.signal.aborted) child.kill("SIGTERM");
   };
   handle.signal.addEventListener("abort", onCancel, { once: true });
-  return new Promise<number>((resolve) => {
-    child.on("error", (error) => {
-      console.error(`headway exec: cannot run ${file}: ${error.message}`);
-      resolve(127);
+  return new Promise<Ended>((resolve) => {
+    child.on("error", (error: NodeJS.ErrnoException) => {
+      const why = error.code === "ENOENT" ? "command not found" : error.message;
+      console.error(`headway exec: cannot run ${file}: ${why}`);
+      // The step shows this instead of a bare exit code.
+      throttle.push({ step: `Cannot run ${file}: ${why}`.slice(0, LIMITS.stepChars) });
+      void throttle.flush().then(() => resolve({ code: 127, signal: null }));
     });
     child.on("close", (code, signal) => {
       for (const signal of FORWARDED) process.off(signal, onStop);
       handle.signal.removeEventListener("abort", onCancel);
       // After a cancel, withRun sees the aborted signal and completes the run as cancelled.
-      void throttle.flush().then(() => resolve(code ?? SIGNAL_CODES[signal ?? ""] ?? 1));
+      void throttle.flush().then(() => resolve({ code: code ?? SIGNAL_CODES[signal ?? ""] ?? 1, signal }));
     });
   });
 }

@@ -92,7 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return await watchLive(feed);
   } catch (error) {
-    console.error(`headway watch: ${(error as Error).message}`);
+    console.error(`headway watch: ${describe(error, values.server)}`);
     return 1;
   } finally {
     await feed.close();
@@ -132,4 +132,12 @@ async function watchLive(feed: Feed): Promise<number> {
   stop();
   board.stop();
   return 0;
+}
+
+/** fetch hides why it failed ("fetch failed") in `cause`; the reason is what a user can act on. */
+function describe(error: unknown, server: string | undefined): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : "";
+  if (server && error instanceof TypeError && cause) return `cannot reach ${server}: ${cause}`;
+  return cause ? `${message}: ${cause}` : message;
 }
