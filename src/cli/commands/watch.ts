@@ -115,10 +115,16 @@ async function watchLive(feed: Feed): Promise<number> {
       board.show(item);
     }
   };
+  // A fresh snapshot (after a reconnect the server could not resume) is the whole truth: runs missing from it are gone.
+  const replaceAll = (runs: AgentRun[]) => {
+    const current = new Set(runs.map((item) => item.id));
+    for (const id of seen) if (!current.has(id)) board.remove(id);
+    showAll(runs);
+  };
   const stop = feed.follow((event) => {
     if (event.type === "run.deleted") board.remove(event.payload.runId);
     else if (event.run && (event.run.status === "running" || seen.has(event.run.id))) showAll([event.run]);
-  }, showAll);
+  }, replaceAll);
   showAll(await feed.snapshot());
   if (!process.stdout.isTTY) console.log("Watching for changes (Ctrl-C to stop)…");
   // Signal listeners do not hold the event loop open; this does, until Ctrl-C.
