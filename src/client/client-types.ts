@@ -1,15 +1,7 @@
-import type { AgentRun, HeadwayEvent, RunState, RunStatus } from "../core/index.js";
+import type { AgentRun, HeadwayEvent, HistoryPoint } from "../core/index.js";
 
 /** One point of a run's timeline, as `GET {base}/:id/events` returns it. */
-export interface RunHistoryPoint {
-  version: number;
-  at: string;
-  type: "started" | "progress" | "cancel_requested" | "completed";
-  percent: number | null;
-  step: string | null;
-  status: RunStatus;
-  state: RunState | null;
-}
+export type RunHistoryPoint = HistoryPoint;
 
 /** One page of runs, newest first. */
 export interface RunPage {

@@ -53,6 +53,17 @@ export interface AgentRun {
   version: number;
 }
 
+/** One point of a run's bounded, sampled history, for timelines (library and `GET {base}/:id/events`). */
+export interface HistoryPoint {
+  version: number;
+  at: string;
+  type: "started" | "progress" | "cancel_requested" | "completed";
+  percent: number | null;
+  step: string | null;
+  status: RunStatus;
+  state: RunState | null;
+}
+
 export interface StartRunInput {
   owner: string;
   title: string;

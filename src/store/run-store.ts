@@ -2,11 +2,10 @@ import type {
   AgentRun,
   CompleteOptions,
   HeadwayEvent,
+  HistoryPoint,
   ListRunsOptions,
   RunPatch,
   RunRecord,
-  RunState,
-  RunStatus,
   StartRunInput,
   TerminalStatus,
 } from "../core/index.js";
@@ -35,17 +34,6 @@ export interface BatchResult {
   outcomes: OpOutcome[];
   /** Events of the committed changes, in version order per run. */
   events: HeadwayEvent[];
-}
-
-/** One point of a run's bounded history, for timelines. */
-export interface HistoryPoint {
-  version: number;
-  at: string;
-  type: "started" | "progress" | "cancel_requested" | "completed";
-  percent: number | null;
-  step: string | null;
-  status: RunStatus;
-  state: RunState | null;
 }
 
 /** What changed after a commit sequence: current state of changed runs, and deletions. */
@@ -92,4 +80,4 @@ export interface RunStore {
   close(): Promise<void>;
 }
 
-export type { RunRecord };
+export type { HistoryPoint, RunRecord };
