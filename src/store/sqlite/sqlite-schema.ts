@@ -71,6 +71,10 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX progress_runs_running ON progress_runs (id) WHERE status = 'running';
   `,
+  // Status updates (summary, components) travel in the change feed beside the ids they concern.
+  `
+  ALTER TABLE change_log ADD COLUMN status_updates TEXT;
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {
