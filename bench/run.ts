@@ -1,18 +1,28 @@
 /**
  * `npm run bench`: every benchmark, each in its own process so one's heap and
  * file handles never colour another's figures. Prints markdown tables.
- * Pass `--quick` for a short smoke run (fewer trials, fewer rows).
+ * Pass `--quick` for a short smoke run (fewer trials, fewer rows), and
+ * `--peers` for the side-by-side with BullMQ alone (bench/peers.ts; needs the
+ * Redis at 127.0.0.1:6379).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { machine } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
-const benches: Array<[file: string, args: string[]]> = [
+const peers = process.argv.includes("--peers");
+const allBenches: Array<[file: string, args: string[]]> = [
   ["bench/ingest.ts", quick ? ["--trials", "1", "--seconds", "1"] : ["--trials", "5", "--seconds", "3"]],
   ["bench/list.ts", quick ? ["--rows", "50000", "--trials", "1"] : ["--rows", "1000000", "--trials", "5"]],
   ["bench/fanout.ts", quick ? ["--clients", "200"] : []],
 ];
+const peerBenches: Array<[file: string, args: string[]]> = [
+  [
+    "bench/peers.ts",
+    quick ? ["--trials", "1", "--updates", "20000", "--follow-trials", "1", "--follow-seconds", "2"] : [],
+  ],
+];
+const benches = peers ? peerBenches : allBenches;
 
 console.log(`# Headway benchmarks\n\nMachine: ${machine()}\n`);
 let failed = 0;

@@ -1,7 +1,7 @@
 /** Small helpers shared by the benchmarks: percentiles, medians, a markdown table, machine facts. */
 import { cpus, totalmem } from "node:os";
 
-export function percentile(sorted: readonly number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
 }

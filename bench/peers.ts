@@ -1,0 +1,428 @@
+/**
+ * Side by side with BullMQ: one workload, both systems, one run, interleaved
+ * trials (A B, B A, …), medians reported.
+ *   node --import tsx bench/peers.ts [--trials 5] [--runs 1000] [--updates 100000]
+ *        [--callers 64,1000] [--follow-trials 3] [--follow-seconds 3] [--no-follow]
+ *
+ * Workload: 1,000 runs (BullMQ: 1,000 jobs added to a fresh queue; Headway:
+ * 1,000 `startRun`), then 100,000 `{ percent, step }` updates spread over
+ * them from a pool of N callers, each awaiting its update before the next.
+ * Caller c owns the runs r with r % N === c, so one run never has two updates
+ * in flight and every update is its own event on both sides.
+ *
+ * - BullMQ: `job.updateProgress({ percent, step, t })` from this process,
+ *   against the Redis at 127.0.0.1:6379; a `QueueEvents` listener in a
+ *   separate process (bench/peers-listener.ts) stamps every `progress` event.
+ *   Each trial uses a fresh queue, obliterated afterwards.
+ * - Headway: `createProgress` on a temporary SQLite file, synchronous=FULL,
+ *   with a subscriber (`progress.subscribe`) stamping every event in process,
+ *   as a server always has one. Events are matched to their send time by the
+ *   sequence number in the step.
+ *
+ * Times come from performance.timeOrigin + performance.now() in every process.
+ *
+ * Second part (--follow): another process writes through its own instance on
+ * one SQLite file (bench/peers-follow-writer.ts) at 5,000 updates/s and then
+ * as fast as it can; this process follows it (`followExternalWrites: true`)
+ * with a subscriber and reports write → receipt.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type Job, Queue } from "bullmq";
+import { createProgress } from "../src/progress/index.js";
+import { chooseRedisClient } from "./redis-client.js";
+import { fmt, machine, median, percentile, table } from "./stats.js";
+
+const redisClient = chooseRedisClient();
+
+const now = () => performance.timeOrigin + performance.now();
+const connection = {
+  host: process.env.REDIS_HOST ?? "127.0.0.1",
+  port: Number(process.env.REDIS_PORT ?? 6379),
+};
+
+interface Trial {
+  updatesPerSecond: number;
+  callP50: number;
+  callP99: number;
+  deliveryP50: number;
+  deliveryP99: number;
+  /** Events received by the listener / updates acknowledged. */
+  delivered: number;
+}
+
+interface Workload {
+  runs: number;
+  updates: number;
+  callers: number;
+}
+
+/**
+ * Drives `updates` calls from `callers` concurrent callers. `call(seq, run)`
+ * issues update number `seq` on run index `run` and resolves when the system
+ * acknowledges it. Returns call latencies and the elapsed seconds.
+ */
+async function drive(
+  workload: Workload,
+  sentAt: Float64Array,
+  call: (seq: number, run: number) => Promise<unknown>,
+): Promise<{ seconds: number; latencies: Float64Array }> {
+  const latencies = new Float64Array(workload.updates);
+  let next = 0;
+  const started = now();
+  await Promise.all(
+    Array.from({ length: workload.callers }, async (_, caller) => {
+      const owned: number[] = [];
+      for (let r = caller % workload.runs; r < workload.runs; r += workload.callers) owned.push(r);
+      if (owned.length === 0) owned.push(caller % workload.runs);
+      for (let i = 0; next < workload.updates; i++) {
+        const seq = next++;
+        const t0 = now();
+        sentAt[seq] = t0;
+        await call(seq, owned[i % owned.length] as number);
+        latencies[seq] = now() - t0;
+      }
+    }),
+  );
+  return { seconds: (now() - started) / 1000, latencies };
+}
+
+const sorted = (values: ArrayLike<number>) => Float64Array.from(values).sort();
+
+function summarise(
+  workload: Workload,
+  run: { seconds: number; latencies: Float64Array },
+  delivery: ArrayLike<number>,
+): Trial {
+  const calls = sorted(run.latencies);
+  const received = sorted(delivery);
+  return {
+    updatesPerSecond: workload.updates / run.seconds,
+    callP50: percentile(calls, 0.5),
+    callP99: percentile(calls, 0.99),
+    deliveryP50: percentile(received, 0.5),
+    deliveryP99: percentile(received, 0.99),
+    delivered: received.length / workload.updates,
+  };
+}
+
+// ---------------------------------------------------------------- BullMQ
+
+function reply<T>(child: ChildProcess, kind: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off("message", onMessage);
+      reject(new Error(`no "${kind}" from the child process in ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (message: { kind: string; message?: string }) => {
+      if (message.kind !== kind && message.kind !== "error") return;
+      clearTimeout(timer);
+      child.off("message", onMessage);
+      if (message.kind === "error") reject(new Error(message.message));
+      else resolve(message as T);
+    };
+    child.on("message", onMessage);
+  });
+}
+
+let queueCount = 0;
+
+async function bullmqTrial(listener: ChildProcess, workload: Workload): Promise<Trial> {
+  const name = `headway-peers-${process.pid}-${queueCount++}`;
+  const queue = new Queue(name, { connection });
+  try {
+    await queue.waitUntilReady();
+    const listening = reply(listener, "listening", 10_000);
+    listener.send({ kind: "listen", queue: name });
+    await listening;
+    const jobs: Job[] = await queue.addBulk(
+      Array.from({ length: workload.runs }, (_, i) => ({ name: "document-batch", data: { i } })),
+    );
+    const sentAt = new Float64Array(workload.updates);
+    const run = await drive(workload, sentAt, (seq, r) =>
+      (jobs[r] as Job).updateProgress({ percent: (seq % 200) / 2, step: `step ${seq}`, t: sentAt[seq] }),
+    );
+    const result = reply<{ received: number; latencies: number[] }>(listener, "result", 120_000);
+    listener.send({ kind: "collect", expected: workload.updates, idleMs: 3000 });
+    const { latencies } = await result;
+    return summarise(workload, run, latencies);
+  } finally {
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+// ---------------------------------------------------------------- Headway
+
+async function headwayTrial(workload: Workload): Promise<Trial> {
+  const dir = mkdtempSync(join(tmpdir(), "headway-peers-"));
+  const progress = createProgress({
+    databaseUrl: join(dir, "bench.db"),
+    sweepIntervalMs: 0,
+    storeOptions: { synchronous: "FULL" },
+  });
+  try {
+    const sentAt = new Float64Array(workload.updates);
+    const delivery: number[] = [];
+    progress.subscribe((event) => {
+      const at = now();
+      if (event.type !== "run.progress.updated") return;
+      const step = event.payload.step;
+      if (step?.startsWith("step ")) delivery.push(at - (sentAt[Number(step.slice(5))] as number));
+    });
+    const runs = await Promise.all(
+      Array.from({ length: workload.runs }, (_, i) =>
+        progress.startRun({ owner: `owner-${i % 20}`, title: `Document batch ${i}` }),
+      ),
+    );
+    const run = await drive(workload, sentAt, (seq, r) => {
+      const target = runs[r] as (typeof runs)[number];
+      return progress.updateRunProgress(target.id, target.owner, { percent: (seq % 200) / 2, step: `step ${seq}` });
+    });
+    await progress.flush();
+    return summarise(workload, run, delivery);
+  } finally {
+    await progress.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- following another process
+
+interface FollowTrial {
+  rate: number;
+  sent: number;
+  received: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+async function followTrial(rate: number, seconds: number, runs: number): Promise<FollowTrial> {
+  const dir = mkdtempSync(join(tmpdir(), "headway-follow-"));
+  const databaseUrl = join(dir, "bench.db");
+  const progress = createProgress({
+    databaseUrl,
+    sweepIntervalMs: 0,
+    followExternalWrites: true,
+    storeOptions: { synchronous: "FULL" },
+  });
+  const writer = fork("bench/peers-follow-writer.ts", [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  try {
+    const delivery: number[] = [];
+    let lastReceipt = now();
+    progress.subscribe((event) => {
+      const at = now();
+      if (event.type !== "run.progress.updated") return;
+      const step = event.payload.step;
+      if (!step?.startsWith("w ")) return;
+      lastReceipt = at;
+      delivery.push(at - Number(step.slice(2)));
+    });
+    const done = reply<{ sent: number; seconds: number }>(writer, "done", (seconds + 60) * 1000);
+    writer.send({ kind: "write", databaseUrl, runs, rate, seconds, callers: runs });
+    const { sent, seconds: elapsed } = await done;
+    while (delivery.length < sent && now() - lastReceipt < 3000) await new Promise((r) => setTimeout(r, 10));
+    const received = sorted(delivery);
+    return {
+      rate: sent / elapsed,
+      sent,
+      received: received.length,
+      p50: percentile(received, 0.5),
+      p99: percentile(received, 0.99),
+      max: received[received.length - 1] ?? Number.NaN,
+    };
+  } finally {
+    writer.kill();
+    await progress.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- report
+
+const met = (ok: boolean) => (ok ? "**met**" : "**not met**");
+
+export async function peersBench(options: {
+  trials: number;
+  runs: number;
+  updates: number;
+  callers: number[];
+  follow: boolean;
+  followTrials: number;
+  followSeconds: number;
+}): Promise<string> {
+  const listener = fork("bench/peers-listener.ts", [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const out: string[] = [];
+  const results = new Map<string, Trial[]>();
+  const key = (system: string, callers: number) => `${system}/${callers}`;
+  try {
+    // Warm-up, untimed: JIT, Redis connections, SQLite pages.
+    const warm = { runs: options.runs, updates: Math.min(options.updates, 10_000), callers: 64 };
+    await bullmqTrial(listener, warm);
+    await headwayTrial(warm);
+    for (let t = 0; t < options.trials; t++) {
+      for (const callers of options.callers) {
+        const workload = { runs: options.runs, updates: options.updates, callers };
+        const order = t % 2 === 0 ? (["bullmq", "headway"] as const) : (["headway", "bullmq"] as const);
+        for (const system of order) {
+          const trial = system === "bullmq" ? await bullmqTrial(listener, workload) : await headwayTrial(workload);
+          const list = results.get(key(system, callers)) ?? [];
+          list.push(trial);
+          results.set(key(system, callers), list);
+          process.stderr.write(
+            `trial ${t + 1}/${options.trials} ${system} N=${callers}: ${fmt(trial.updatesPerSecond)} updates/s, ` +
+              `call p99 ${fmt(trial.callP99, 1)} ms, delivery p99 ${fmt(trial.deliveryP99, 1)} ms, ` +
+              `delivered ${fmt(trial.delivered * 100, 1)}%\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    listener.send({ kind: "exit" });
+  }
+
+  const rows: Array<Array<string | number>> = [];
+  const verdicts: string[] = [];
+  for (const callers of options.callers) {
+    const med = (system: string, pick: (t: Trial) => number) =>
+      median((results.get(key(system, callers)) ?? []).map(pick));
+    const bullRate = med("bullmq", (t) => t.updatesPerSecond);
+    const headRate = med("headway", (t) => t.updatesPerSecond);
+    for (const system of ["bullmq", "headway"]) {
+      rows.push([
+        system === "bullmq" ? "BullMQ (Redis, QueueEvents in another process)" : "Headway (SQLite FULL, subscriber)",
+        fmt(callers),
+        fmt(med(system, (t) => t.updatesPerSecond)),
+        fmt(
+          med(system, (t) => t.callP50),
+          2,
+        ),
+        fmt(
+          med(system, (t) => t.callP99),
+          2,
+        ),
+        fmt(
+          med(system, (t) => t.deliveryP50),
+          2,
+        ),
+        fmt(
+          med(system, (t) => t.deliveryP99),
+          2,
+        ),
+        `${fmt(med(system, (t) => t.delivered) * 100, 1)}%`,
+        system === "headway" ? `**${fmt(headRate / bullRate, 2)}×**` : "1×",
+      ]);
+    }
+    const target = callers >= 1000 ? 2.5 : 2;
+    const ratio = headRate / bullRate;
+    const bullP99 = med("bullmq", (t) => t.deliveryP99);
+    const headP99 = med("headway", (t) => t.deliveryP99);
+    verdicts.push(
+      `- ${fmt(callers)} callers: updates/s ${fmt(ratio, 2)}× BullMQ (target ≥ ${target}×): ${met(ratio >= target)}; ` +
+        `update→subscriber p99 ${fmt(headP99, 2)} ms vs BullMQ ${fmt(bullP99, 2)} ms (target: no worse): ${met(headP99 <= bullP99)}`,
+    );
+  }
+  out.push(
+    `Side by side with BullMQ — ${fmt(options.runs)} runs, ${fmt(options.updates)} updates per trial, ` +
+      `medians of ${options.trials} interleaved trials (taken on a shared machine: other work may be running)`,
+    "",
+    table(
+      [
+        "system",
+        "callers",
+        "updates/s",
+        "call p50 (ms)",
+        "call p99 (ms)",
+        "update→subscriber p50 (ms)",
+        "p99 (ms)",
+        "delivered",
+        "updates/s vs BullMQ",
+      ],
+      rows,
+    ),
+    "",
+    "Targets:",
+    ...verdicts,
+  );
+
+  if (options.follow) {
+    const followRows: Array<Array<string | number>> = [];
+    const followVerdicts: string[] = [];
+    for (const [label, rate, limit] of [
+      ["5,000 updates/s", 5000, 25],
+      ["as fast as it can (1,000 callers)", 0, 100],
+    ] as const) {
+      const trials: FollowTrial[] = [];
+      for (let t = 0; t < options.followTrials; t++) {
+        const trial = await followTrial(rate, options.followSeconds, options.runs);
+        trials.push(trial);
+        process.stderr.write(
+          `follow ${label} trial ${t + 1}/${options.followTrials}: ${fmt(trial.rate)} updates/s, ` +
+            `p99 ${fmt(trial.p99, 1)} ms, received ${trial.received}/${trial.sent}\n`,
+        );
+      }
+      const p99 = median(trials.map((t) => t.p99));
+      followRows.push([
+        label,
+        fmt(median(trials.map((t) => t.rate))),
+        fmt(median(trials.map((t) => t.p50)), 2),
+        fmt(p99, 2),
+        fmt(median(trials.map((t) => t.max)), 1),
+        `${fmt(median(trials.map((t) => t.received / t.sent)) * 100, 1)}%`,
+      ]);
+      followVerdicts.push(`- ${label}: p99 ${fmt(p99, 1)} ms (target < ${limit} ms): ${met(p99 < limit)}`);
+    }
+    out.push(
+      "",
+      `Another process's writes reaching a following instance's subscribers (\`followExternalWrites: true\`), ` +
+        `${fmt(options.runs)} runs, medians of ${options.followTrials} trials of ${options.followSeconds} s`,
+      "",
+      table(
+        ["writer's load", "updates/s written", "write→receipt p50 (ms)", "p99 (ms)", "max (ms)", "delivered"],
+        followRows,
+      ),
+      "",
+      "Targets:",
+      ...followVerdicts,
+    );
+  }
+  return out.join("\n");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({
+    options: {
+      trials: { type: "string", default: "5" },
+      runs: { type: "string", default: "1000" },
+      updates: { type: "string", default: "100000" },
+      callers: { type: "string", default: "64,1000" },
+      "no-follow": { type: "boolean", default: false },
+      "follow-trials": { type: "string", default: "3" },
+      "follow-seconds": { type: "string", default: "3" },
+    },
+  });
+  console.log(`Machine: ${machine()} (shared with other work while measured)\n`);
+  console.log(`BullMQ's Redis client: ${redisClient}\n`);
+  console.log(
+    await peersBench({
+      trials: Number(values.trials),
+      runs: Number(values.runs),
+      updates: Number(values.updates),
+      callers: values.callers.split(",").map(Number),
+      follow: !values["no-follow"],
+      followTrials: Number(values["follow-trials"]),
+      followSeconds: Number(values["follow-seconds"]),
+    }),
+  );
+  process.exit(0);
+}
