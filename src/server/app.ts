@@ -3,10 +3,12 @@ import type { AppEnv } from "./app-env.js";
 import { authenticate, requireScope } from "./auth.js";
 import { dashboardRoutes } from "./dashboard.js";
 import { errorResponse, HttpError } from "./http-error.js";
+import { authFailureLimit, bodySizeLimit, requestRateLimit } from "./limits/limit-middleware.js";
 import { createMetrics } from "./metrics.js";
 import { type HeadwayAppOptions, resolveAppOptions } from "./options.js";
 import { runsRoutes } from "./runs-routes.js";
 import { SseHub } from "./sse/sse-hub.js";
+import { credentialKey } from "./sse/stream-credential.js";
 import { streamRoute } from "./sse/stream-route.js";
 
 /**
@@ -18,10 +20,20 @@ import { streamRoute } from "./sse/stream-route.js";
 export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   const config = resolveAppOptions(options);
   const { progress, basePath } = config;
-  const hub = new SseHub({ keepAliveMs: config.keepAliveMs, onError: config.onError });
+  const hub = new SseHub({
+    keepAliveMs: config.keepAliveMs,
+    reauthIntervalMs: config.limits.reauthIntervalMs,
+    onError: config.onError,
+  });
   const metrics = config.metrics ? createMetrics(progress, hub, options.registry) : undefined;
   const streamPath = `${basePath}/stream`;
-  const auth = authenticate(config.auth, (request) => new URL(request.url).pathname.endsWith(streamPath));
+  const isStream = (request: Request) => new URL(request.url).pathname.endsWith(streamPath);
+  // Failed sign-ins are limited per client address before the token is checked; the rest per credential after.
+  const auth = [
+    authFailureLimit(config.limits),
+    authenticate(config.auth, isStream),
+    requestRateLimit(config.limits, (c) => credentialKey(config.auth, c.req.raw, c.var.owner)),
+  ] as const;
 
   config.signal?.addEventListener(
     "abort",
@@ -36,6 +48,7 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   app.onError((error) => errorResponse(error, config.onError));
   app.notFound((c) => new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).toResponse());
   if (metrics) app.use("*", metrics.middleware);
+  app.use("*", bodySizeLimit(config.limits));
 
   app.get("/healthz", async (c) => {
     await progress.store.currentCommitSeq(); // proves the store answers
@@ -48,15 +61,18 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
     });
   }
 
-  app.use(basePath, auth);
-  app.use(`${basePath}/*`, auth);
-  app.get(streamPath, streamRoute(progress, hub, config.maxPendingEvents));
+  app.use(basePath, ...auth);
+  app.use(`${basePath}/*`, ...auth);
+  app.get(
+    streamPath,
+    streamRoute(progress, hub, { maxPendingEvents: config.maxPendingEvents, limits: config.limits, auth: config.auth }),
+  );
   app.route(basePath, runsRoutes(progress));
   app.all(`${basePath}/*`, (c) => {
     throw new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
   });
 
-  app.use("/mcp", auth, requireScope("agent"));
+  app.use("/mcp", ...auth, requireScope("agent"));
   app.on(["GET", "POST", "DELETE"], "/mcp", (c) => {
     if (!config.mcp) {
       throw new HttpError(404, "mcp_unavailable", "this server has no MCP endpoint (no handler was configured)");

@@ -13,7 +13,7 @@ function unauthorized(message: string): HttpError {
 }
 
 /** The bearer secret of a request, from the header or, where allowed, from `?token=`. */
-function bearerOf(request: Request, allowQueryToken: boolean): string | null {
+export function bearerOf(request: Request, allowQueryToken: boolean): string | null {
   const header = request.headers.get("authorization");
   if (header) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

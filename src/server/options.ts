@@ -4,6 +4,7 @@ import { z } from "zod";
 import { parseInput } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
 import { type TokenStore, tokenStoreFor } from "../store/index.js";
+import { type LimitsOptions, type ResolvedLimits, resolveLimits } from "./limits/limits-options.js";
 
 /** Serves the MCP endpoint for an authenticated owner (`POST/GET/DELETE /mcp`). */
 export type McpHandler = (request: Request, owner: string) => Promise<Response>;
@@ -28,6 +29,8 @@ export interface HeadwayAppOptions {
   keepAliveMs?: number;
   /** Most undelivered events kept per slow stream client before it is re-synced from the store. (Default: 10000) */
   maxPendingEvents?: number;
+  /** Body size, stream count, request rate and slow-stream limits; each has a default (see docs/reliability.md). */
+  limits?: LimitsOptions;
   /** Serve Prometheus metrics at `/metrics`. (Default: true) */
   metrics?: boolean;
   /** The prom-client registry the metrics go to; pass one to add your own metrics or process defaults. (Default: a new one) */
@@ -46,6 +49,7 @@ export interface ResolvedAppOptions {
   readonly dashboardDir: string | false;
   readonly keepAliveMs: number;
   readonly maxPendingEvents: number;
+  readonly limits: ResolvedLimits;
   readonly metrics: boolean;
   readonly signal: AbortSignal | undefined;
   readonly onError: (error: unknown) => void;
@@ -107,6 +111,7 @@ export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOption
     mcp: options.mcp,
     dashboardDir: options.dashboardDir ?? defaultDashboardDir(),
     ...numbers,
+    limits: resolveLimits(options.limits),
     metrics: options.metrics ?? DEFAULTS.metrics,
     signal: options.signal,
     onError: options.onError ?? ((error: unknown) => console.error("[headway] server error:", error)),

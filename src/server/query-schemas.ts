@@ -31,7 +31,9 @@ export const streamQuerySchema = z.object({
 
 /** Parses query parameters (the first value of each) or throws a ValidationError naming the parameter. */
 export function parseQuery<T extends z.ZodType>(schema: T, url: string): z.output<T> {
-  const params = Object.fromEntries(new URL(url).searchParams);
+  const params: Record<string, string> = Object.create(null);
+  // A repeated parameter keeps its first value (Object.fromEntries would keep the last).
+  for (const [key, value] of new URL(url).searchParams) if (!Object.hasOwn(params, key)) params[key] = value;
   return parseInput(schema, params, "query");
 }
 

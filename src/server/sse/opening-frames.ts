@@ -5,7 +5,7 @@ import type { SseMessage } from "./sse-writer.js";
 
 const PAGE = 500;
 /** A snapshot is for people watching runs; past this many active runs it is cut, not paged forever. */
-const SNAPSHOT_MAX = 10_000;
+export const SNAPSHOT_MAX = 10_000;
 
 /** Which runs a stream carries: all the owner's, or one run and its children. */
 export interface RunScope {
@@ -16,24 +16,55 @@ function versionsOf(runs: readonly AgentRun[]): Map<string, number> {
   return new Map(runs.map((run) => [run.id, run.version]));
 }
 
-/** The `snapshot` event: the owner's active runs (or the one run and its children), as of commit `seq`. */
+/** Pages through the owner's runs matching `filter`, newest first, stopping at `max`; says whether more were left. */
+async function listUpTo(
+  progress: Progress,
+  owner: string,
+  filter: { activeOnly?: boolean; parentId?: string },
+  max: number,
+): Promise<{ runs: AgentRun[]; truncated: boolean }> {
+  const runs: AgentRun[] = [];
+  let cursor: string | undefined;
+  for (;;) {
+    const want = Math.min(PAGE, max - runs.length);
+    // One row more than wanted says whether the list goes on past `max`.
+    const page = await progress.store.listRuns(owner, { ...filter, limit: want + 1, cursor });
+    runs.push(...page.slice(0, want));
+    if (page.length <= want) return { runs, truncated: false };
+    if (runs.length >= max) return { runs, truncated: true };
+    cursor = runs.at(-1)?.id;
+  }
+}
+
+/** Ids of a run's children (up to the snapshot's cap), for a stream that follows that run. */
+export async function childIdsOf(progress: Progress, owner: string, runId: string): Promise<string[]> {
+  return (await listUpTo(progress, owner, { parentId: runId }, SNAPSHOT_MAX)).runs.map((run) => run.id);
+}
+
+/**
+ * The `snapshot` event: the owner's active runs (or the one run and its
+ * children), as of commit `seq`. Past `SNAPSHOT_MAX` runs the list is cut,
+ * and the event says so: `truncated: true` with the `limit`.
+ */
 export async function snapshotOpening(progress: Progress, owner: string, scope: RunScope): Promise<Opening> {
   // Read the sequence before the rows: the rows are then at least that new, and resuming from it never skips.
   const seq = await progress.store.currentCommitSeq();
   const runs: AgentRun[] = [];
+  let truncated = false;
   if (scope.runId) {
     const run = await progress.getRun(scope.runId, owner);
-    if (run) runs.push(run, ...(await progress.store.listRuns(owner, { parentId: run.id, limit: PAGE })));
-  } else {
-    let cursor: string | undefined;
-    while (runs.length < SNAPSHOT_MAX) {
-      const page = await progress.store.listRuns(owner, { activeOnly: true, limit: PAGE, cursor });
-      runs.push(...page);
-      if (page.length < PAGE) break;
-      cursor = page.at(-1)?.id;
+    if (run) {
+      const children = await listUpTo(progress, owner, { parentId: run.id }, SNAPSHOT_MAX);
+      runs.push(run, ...children.runs);
+      truncated = children.truncated;
     }
+  } else {
+    const active = await listUpTo(progress, owner, { activeOnly: true }, SNAPSHOT_MAX);
+    runs.push(...active.runs);
+    truncated = active.truncated;
   }
-  const frame: SseMessage = { event: "snapshot", id: formatEventId(seq, 0), data: JSON.stringify({ runs }) };
+  const body = truncated ? { runs, truncated: true, limit: SNAPSHOT_MAX } : { runs };
+  const frame: SseMessage = { event: "snapshot", id: formatEventId(seq, 0), data: JSON.stringify(body) };
   return { frames: [frame], seq, versions: versionsOf(runs) };
 }
 

@@ -7,8 +7,9 @@ import { type HeadwayEvent, isTerminal } from "../../core/index.js";
  * Keys are ordered by the last push, so frames still leave in event order.
  */
 export class PendingEvents {
-  private readonly items = new Map<string, HeadwayEvent>();
+  private readonly items = new Map<string, { event: HeadwayEvent; bytes: number }>();
   private overflow = false;
+  private byteCount = 0;
 
   constructor(private readonly max: number) {}
 
@@ -16,43 +17,64 @@ export class PendingEvents {
     return this.items.size;
   }
 
-  /** True when more than `max` distinct entries piled up; the caller must re-sync from the store. */
+  /** Bytes of the queued events, as their callers sized them in `push`. */
+  get bytes(): number {
+    return this.byteCount;
+  }
+
+  /** True when more than `max` distinct entries piled up (or `drop` was called); the caller must re-sync from the store. */
   get overflowed(): boolean {
     return this.overflow;
   }
 
-  push(event: HeadwayEvent): void {
+  /** Queues `event` (of `bytes` encoded bytes), replacing what it supersedes. Ignored once overflowed. */
+  push(event: HeadwayEvent, bytes = 0): void {
     if (this.overflow) return;
     const key = keyOf(event);
-    if (key.superseded !== undefined) this.items.delete(key.superseded);
-    this.items.delete(key.key);
-    this.items.set(key.key, event);
-    if (this.items.size > this.max) {
-      this.items.clear();
-      this.overflow = true;
-    }
+    if (key.superseded !== undefined) this.remove(key.superseded);
+    this.remove(key.key);
+    this.items.set(key.key, { event, bytes });
+    this.byteCount += bytes;
+    if (this.items.size > this.max) this.drop();
   }
 
-  /** Removes and returns up to `count` events, oldest first. */
-  take(count: number): HeadwayEvent[] {
+  /** Removes and returns up to `count` events (and, past the first, up to `maxBytes`), oldest first. */
+  take(count: number, maxBytes = Number.POSITIVE_INFINITY): HeadwayEvent[] {
     const out: HeadwayEvent[] = [];
-    for (const [key, event] of this.items) {
-      if (out.length >= count) break;
-      out.push(event);
-      this.items.delete(key);
+    let bytes = 0;
+    for (const [key, item] of this.items) {
+      if (out.length >= count || (out.length > 0 && bytes + item.bytes > maxBytes)) break;
+      out.push(item.event);
+      bytes += item.bytes;
+      this.remove(key);
     }
     return out;
+  }
+
+  /** Forgets the queue and marks it overflowed: the client must be re-synced from the store. */
+  drop(): void {
+    this.items.clear();
+    this.byteCount = 0;
+    this.overflow = true;
   }
 
   /** Forgets everything, overflow included (after a re-sync from the store). */
   reset(): void {
     this.items.clear();
+    this.byteCount = 0;
     this.overflow = false;
   }
 
   /** Drops events the client already has by other means (a snapshot or replay). */
   discard(predicate: (event: HeadwayEvent) => boolean): void {
-    for (const [key, event] of this.items) if (predicate(event)) this.items.delete(key);
+    for (const [key, item] of this.items) if (predicate(item.event)) this.remove(key);
+  }
+
+  private remove(key: string): void {
+    const item = this.items.get(key);
+    if (!item) return;
+    this.items.delete(key);
+    this.byteCount -= item.bytes;
   }
 }
 

@@ -10,18 +10,35 @@ export interface Opening {
   versions: ReadonlyMap<string, number>;
 }
 
+/** Why the server ended a stream; sent as the data of a last `stream.ended` event. */
+export interface EndReason {
+  code: string;
+  message: string;
+}
+
 export interface SseChannelOptions {
   maxPendingEvents: number;
+  /**
+   * Most bytes this client may leave unread: queued frames plus `unflushed()`.
+   * Past it the queue is dropped and the client is re-synced once it reads.
+   */
+  bufferBytes: number;
+  /** Bytes already handed to the socket but not yet flushed (Node: the response's `writableLength`). */
+  unflushed?: () => number;
   /** Which of the owner's events this client wants (e.g. one run and its children). */
   filter: (event: HeadwayEvent) => boolean;
   /** Catches up a client whose backlog overflowed, from the last commit it was sent. */
   resync: (sinceSeq: number) => Promise<Opening>;
   onClose: () => void;
+  /** Called each time the client's backlog is dropped for a later re-sync. */
+  onOverflow?: () => void;
   /** Where a failure while writing the stream is reported. */
   onError?: (error: unknown) => void;
 }
 
 const MAX_EVENTS_PER_CHUNK = 256;
+/** Past the first frame, a chunk stops growing here, so the socket never holds much more than one. */
+const MAX_CHUNK_BYTES = 64 * 1024;
 const KEEP_ALIVE = new TextEncoder().encode(formatSseComment("keep-alive"));
 const encoder = new TextEncoder();
 // The same envelope object goes to every subscriber of its owner: encode it once.
@@ -34,6 +51,10 @@ function frameOf(event: HeadwayEvent): Uint8Array {
     frameCache.set(event, bytes);
   }
   return bytes;
+}
+
+function encodeFrames(frames: readonly SseMessage[]): Uint8Array {
+  return encoder.encode(frames.map(formatSseMessage).join(""));
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -60,18 +81,23 @@ function coveredBy(opening: Opening): (event: HeadwayEvent) => boolean {
  * One stream client. The body is a pull stream with no buffer of its own:
  * frames are built only when the response asks for more, which it does only
  * while the socket drains. A client that stops reading therefore stops
- * pulling, and its backlog stays in `PendingEvents`, coalesced per run.
+ * pulling, and its backlog stays in `PendingEvents`, coalesced per run and
+ * bounded in bytes: past `bufferBytes` (queued frames plus what the socket
+ * still holds) the backlog is dropped, and the client gets a `stream.resync`
+ * event and a catch-up from the store when it reads again.
  */
 export class SseChannel {
   readonly stream: ReadableStream<Uint8Array>;
   private readonly pending: PendingEvents;
-  private opening: Uint8Array | undefined;
+  /** Bytes that go out before any queued event (the opening, a re-sync, a last reason), sent in slices. */
+  private head: Uint8Array | undefined;
   private started = false;
   private ending = false;
   private closed = false;
   private idle = true;
   private keepAliveDue = false;
   private lastSeq = 0;
+  private overflows = 0;
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: SseChannelOptions) {
@@ -87,19 +113,35 @@ export class SseChannel {
     return this.pending.size;
   }
 
+  /** Bytes waiting for this client: queued frames plus what the socket has not flushed. */
+  get backlogBytes(): number {
+    return this.pending.bytes + (this.options.unflushed?.() ?? 0);
+  }
+
+  /** How many times this client's backlog was dropped for a re-sync. */
+  get overflowCount(): number {
+    return this.overflows;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
 
   push(event: HeadwayEvent): void {
-    if (this.closed || this.ending || !this.options.filter(event)) return;
-    this.pending.push(event);
+    if (this.closed || this.ending || this.pending.overflowed || !this.options.filter(event)) return;
+    this.pending.push(event, frameOf(event).byteLength);
+    if (!this.pending.overflowed && this.backlogBytes > this.options.bufferBytes) this.pending.drop();
+    if (this.pending.overflowed) {
+      this.overflows++;
+      this.options.onOverflow?.();
+    }
     this.notify();
   }
 
   /** Sends the snapshot or replay first, then the live events it does not already cover. */
   begin(opening: Opening): void {
-    this.opening = encoder.encode(opening.frames.map(formatSseMessage).join(""));
+    if (this.closed || (this.ending && this.head)) return; // ended with a reason while the opening was read
+    this.head = encodeFrames(opening.frames);
     this.lastSeq = opening.seq;
     this.pending.discard(coveredBy(opening));
     this.started = true;
@@ -121,11 +163,25 @@ export class SseChannel {
     this.notify();
   }
 
+  /**
+   * Ends the stream now: what is queued is dropped, and the client is sent
+   * one last `stream.ended` event saying why.
+   */
+  endWith(reason: EndReason): void {
+    if (this.closed) return;
+    this.pending.reset();
+    this.head = encodeFrames([{ event: "stream.ended", data: JSON.stringify(reason) }]);
+    this.started = true;
+    this.ending = true;
+    this.notify();
+  }
+
   /** Stops at once, dropping the backlog (client gone, or the request failed before responding). */
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
     this.pending.reset();
+    this.head = undefined;
     this.notify();
     this.options.onClose();
   }
@@ -168,20 +224,40 @@ export class SseChannel {
     }
   }
 
-  private async nextChunk(): Promise<Uint8Array | undefined> {
-    const parts: Uint8Array[] = [];
-    if (this.opening) {
-      parts.push(this.opening);
-      this.opening = undefined;
+  /** The next slice of the head, if any is left. */
+  private headSlice(): Uint8Array | undefined {
+    const head = this.head;
+    if (!head) return undefined;
+    if (head.byteLength <= MAX_CHUNK_BYTES) {
+      this.head = undefined;
+      return head;
     }
+    this.head = head.subarray(MAX_CHUNK_BYTES);
+    return head.subarray(0, MAX_CHUNK_BYTES);
+  }
+
+  private async nextChunk(): Promise<Uint8Array | undefined> {
+    const head = this.headSlice();
+    if (head) return head;
+    if (this.ending && this.head === undefined && this.pending.overflowed) return undefined;
     if (this.pending.overflowed) {
       this.pending.reset();
       const opening = await this.options.resync(this.lastSeq);
-      parts.push(encoder.encode(opening.frames.map(formatSseMessage).join("")));
+      if (this.closed || this.head) return this.headSlice();
+      const notice: SseMessage = {
+        event: "stream.resync",
+        data: JSON.stringify({
+          reason: "slow_client",
+          message: `this client fell more than ${this.options.bufferBytes} bytes behind; what follows brings it up to date`,
+        }),
+      };
+      this.head = encodeFrames([notice, ...opening.frames]);
       this.lastSeq = opening.seq;
       this.pending.discard(coveredBy(opening));
+      return this.headSlice();
     }
-    for (const event of this.pending.take(MAX_EVENTS_PER_CHUNK)) {
+    const parts: Uint8Array[] = [];
+    for (const event of this.pending.take(MAX_EVENTS_PER_CHUNK, MAX_CHUNK_BYTES)) {
       parts.push(frameOf(event));
       this.lastSeq = parseEventId(event.id)?.commitSeq ?? this.lastSeq;
     }

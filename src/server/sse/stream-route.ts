@@ -3,9 +3,13 @@ import type { HeadwayEvent } from "../../core/index.js";
 import type { Progress } from "../../progress/index.js";
 import type { AppEnv } from "../app-env.js";
 import { runNotFound } from "../http-error.js";
+import { tooManyRequests } from "../limits/limit-middleware.js";
+import type { ResolvedLimits } from "../limits/limits-options.js";
+import type { ResolvedAppOptions } from "../options.js";
 import { parseQuery, streamQuerySchema } from "../query-schemas.js";
-import { openingFor, type RunScope, replayOpening, snapshotOpening } from "./opening-frames.js";
+import { childIdsOf, openingFor, type RunScope, replayOpening, snapshotOpening } from "./opening-frames.js";
 import type { SseHub } from "./sse-hub.js";
+import { streamCredential } from "./stream-credential.js";
 
 const HEADERS = {
   "Content-Type": "text/event-stream; charset=utf-8",
@@ -15,11 +19,16 @@ const HEADERS = {
   "X-Accel-Buffering": "no",
 };
 
-/** Events of one run and its children; children are learned as they appear, so their deletions pass too. */
-function scopeFilter(scope: RunScope, knownChildren: Iterable<string>): (event: HeadwayEvent) => boolean {
+/** A client over its stream allowance is told to come back after this long. */
+const STREAMS_RETRY_AFTER_S = 10;
+
+/**
+ * Events of one run and its children. `children` holds those listed when the
+ * stream opened; new ones are learned as they appear, so their deletions pass too.
+ */
+function scopeFilter(scope: RunScope, children: Set<string>): (event: HeadwayEvent) => boolean {
   const { runId } = scope;
   if (!runId) return () => true;
-  const children = new Set(knownChildren);
   return (event) => {
     if (event.run?.parentId === runId) children.add(event.run.id);
     const id = event.run?.id ?? ("runId" in event.payload ? String(event.payload.runId) : undefined);
@@ -27,25 +36,48 @@ function scopeFilter(scope: RunScope, knownChildren: Iterable<string>): (event: 
   };
 }
 
+/** Bytes the Node response holds unflushed (its own buffer and its socket's), when served by @hono/node-server. */
+function unflushedOf(env: unknown): (() => number) | undefined {
+  const outgoing = (env as { outgoing?: { writableLength?: number } } | undefined)?.outgoing;
+  if (!outgoing || typeof outgoing.writableLength !== "number") return undefined;
+  return () => outgoing.writableLength ?? 0;
+}
+
+export interface StreamRouteOptions {
+  maxPendingEvents: number;
+  limits: ResolvedLimits;
+  auth: ResolvedAppOptions["auth"];
+}
+
 /**
  * `GET {base}/stream`: a snapshot (or, with Last-Event-ID, what was missed),
  * then every change of the owner's runs as it commits, with keep-alive
  * comments. Optional `?run=ID` narrows it to one run and its children.
  */
-export function streamRoute(progress: Progress, hub: SseHub, maxPendingEvents: number): Handler<AppEnv> {
+export function streamRoute(progress: Progress, hub: SseHub, options: StreamRouteOptions): Handler<AppEnv> {
+  const { limits } = options;
   return async (c) => {
     const owner = c.var.owner;
     const query = parseQuery(streamQuerySchema, c.req.url);
+    if (hub.countFor(owner) >= limits.maxStreamsPerOwner) {
+      throw tooManyRequests(
+        "too_many_streams",
+        `this owner already has ${limits.maxStreamsPerOwner} open streams (limits.maxStreamsPerOwner); close one first`,
+        STREAMS_RETRY_AFTER_S,
+      );
+    }
     const scope: RunScope = { runId: query.run };
     if (scope.runId && !(await progress.getRun(scope.runId, owner))) throw runNotFound(scope.runId);
     const lastEventId = c.req.header("last-event-id") ?? query.lastEventId;
 
     let unsubscribe = () => {};
-    const children = scope.runId
-      ? (await progress.store.listRuns(owner, { parentId: scope.runId, limit: 500 })).map((run) => run.id)
-      : [];
+    const children = new Set(scope.runId ? await childIdsOf(progress, owner, scope.runId) : []);
     const channel = hub.open({
-      maxPendingEvents,
+      owner,
+      credential: streamCredential(options.auth, c.req.raw, owner),
+      maxPendingEvents: options.maxPendingEvents,
+      bufferBytes: limits.streamBufferBytes,
+      unflushed: unflushedOf(c.env),
       filter: scopeFilter(scope, children),
       resync: async (sinceSeq) =>
         (await replayOpening(progress, owner, sinceSeq, scope)) ?? snapshotOpening(progress, owner, scope),
