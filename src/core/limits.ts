@@ -4,6 +4,10 @@ export const LIMITS = {
   titleChars: 200,
   stepChars: 500,
   metadataBytes: 16 * 1024,
+  /** Containers nested in metadata, the metadata object itself being level 1. */
+  metadataDepth: 32,
+  /** Largest `metadata.weight` a child may carry in its parent's roll-up. */
+  weightMax: 1_000_000,
   idChars: 64,
   listLimitMax: 500,
   listLimitDefault: 50,

@@ -13,7 +13,8 @@ import type {
  * A run as the store keeps it: times as epoch milliseconds, plus the
  * bookkeeping behind derived fields (ETA samples, who sets the percent).
  */
-export interface RunRecord extends Omit<AgentRun, "createdAt" | "updatedAt" | "completedAt" | "heartbeatAt"> {
+export interface RunRecord
+  extends Omit<AgentRun, "createdAt" | "startedAt" | "updatedAt" | "completedAt" | "heartbeatAt"> {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
@@ -196,6 +197,7 @@ export function toAgentRun(run: RunRecord): AgentRun {
     cancelRequested: run.cancelRequested,
     etaMs: run.etaMs,
     createdAt: iso(run.createdAt),
+    startedAt: iso(run.createdAt),
     updatedAt: iso(run.updatedAt),
     completedAt: run.completedAt === null ? null : iso(run.completedAt),
     heartbeatAt: iso(run.heartbeatAt),

@@ -47,6 +47,8 @@ export interface AgentRun {
   cancelRequested: boolean;
   etaMs: number | null;
   createdAt: string;
+  /** The same instant as `createdAt`, under agent-native's name. */
+  startedAt: string;
   updatedAt: string;
   completedAt: string | null;
   heartbeatAt: string;
@@ -65,6 +67,8 @@ export interface HistoryPoint {
 }
 
 export interface StartRunInput {
+  /** A caller-chosen id (letters, digits, `_ - . :`, at most 64); an id already in use is a conflict. (Default: a new UUIDv7) */
+  id?: string;
   owner: string;
   title: string;
   step?: string | null;
@@ -80,6 +84,8 @@ export interface RunPatch {
   title?: string;
   metadata?: RunMetadata;
   state?: RunState | null;
+  /** A terminal status completes the run (as completeRun would); `running` changes nothing. */
+  status?: RunStatus;
 }
 
 export interface CompleteOptions {

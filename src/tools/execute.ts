@@ -58,6 +58,23 @@ function explain(action: string, runId: string, outcome: WriteOutcome, line: (ru
   return failure(action, "not_found", `No run ${runId} was found for you (it may have been deleted).`);
 }
 
+/** `metadata`, or `metadataJson` parsed (agent-native's tool sends metadata as JSON text); never both. */
+function metadataOf(input: ManageProgressInput): Record<string, unknown> | undefined {
+  if (input.metadataJson === undefined) return input.metadata;
+  if (input.metadata !== undefined)
+    throw new ValidationError("metadataJson", "give metadata or metadataJson, not both");
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(input.metadataJson);
+  } catch (error) {
+    throw new ValidationError("metadataJson", `must be valid JSON (${(error as Error).message})`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new ValidationError("metadataJson", 'must be a JSON object, e.g. {"batch": 3}');
+  }
+  return parsed as Record<string, unknown>;
+}
+
 function need<T>(value: T | undefined, field: string, action: string): T {
   if (value === undefined || value === "") throw new ValidationError(field, `is required for action "${action}"`);
   return value;
@@ -72,7 +89,7 @@ async function run(progress: Progress, owner: string, input: ManageProgressInput
         title: need(input.title, "title", action),
         step: input.step,
         percent: input.percent,
-        metadata: input.metadata,
+        metadata: metadataOf(input),
         state: input.state,
         parentId: input.parentRunId,
       });
@@ -84,7 +101,8 @@ async function run(progress: Progress, owner: string, input: ManageProgressInput
     }
     case "update": {
       const runId = need(input.runId, "runId", action);
-      const { percent, step, state, metadata, title } = input;
+      const { percent, step, state, title } = input;
+      const metadata = metadataOf(input);
       if ([percent, step, state, metadata, title].every((value) => value === undefined)) {
         throw new ValidationError("percent", 'give percent and/or step (or state, metadata) for action "update"');
       }
@@ -94,7 +112,10 @@ async function run(progress: Progress, owner: string, input: ManageProgressInput
     case "complete": {
       const runId = need(input.runId, "runId", action);
       const status = need(input.status, "status", action);
-      const outcome = await progress.tryComplete(runId, owner, status, { step: input.step, metadata: input.metadata });
+      const outcome = await progress.tryComplete(runId, owner, status, {
+        step: input.step,
+        metadata: metadataOf(input),
+      });
       return explain(
         action,
         runId,
@@ -103,7 +124,7 @@ async function run(progress: Progress, owner: string, input: ManageProgressInput
       );
     }
     case "list": {
-      const runs = await progress.listRuns(owner, { activeOnly: input.active ?? true, limit: 50 });
+      const runs = await progress.listRuns(owner, { activeOnly: input.active ?? true, limit: input.limit ?? 50 });
       const lines = runs.map(
         (item) =>
           `- ${item.id} ${item.status} ${describe(item)}${item.cancelRequested && item.status === "running" ? " [cancel requested]" : ""}`,
@@ -124,8 +145,14 @@ export async function executeManageProgress(progress: Progress, owner: string, a
   const parsed = manageProgressInput.safeParse(args);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
+    const action =
+      typeof (args as { action?: unknown } | null)?.action === "string"
+        ? (args as { action: string }).action
+        : "unknown";
+    // An unknown argument's message names it already.
+    if (issue?.code === "unrecognized_keys") return failure(action, "invalid_argument", issue.message);
     const fieldName = issue?.path.map(String).join(".") || "arguments";
-    return failure("unknown", "invalid_argument", `${fieldName}: ${issue?.message ?? "is invalid"}`);
+    return failure(action, "invalid_argument", `${fieldName}: ${issue?.message ?? "is invalid"}`);
   }
   try {
     return await run(progress, owner, parsed.data);

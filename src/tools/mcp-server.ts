@@ -2,7 +2,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { Progress } from "../progress/index.js";
 import { executeManageProgress } from "./execute.js";
-import { manageProgressInputShape, TOOL_DESCRIPTION, TOOL_NAME } from "./tool-input.js";
+import { manageProgressInput, TOOL_DESCRIPTION, TOOL_NAME } from "./tool-input.js";
 
 const SERVER_INFO = { name: "headway", version: "0.1.0" };
 
@@ -14,7 +14,7 @@ export function createMcpServer(progress: Progress, owner: string): McpServer {
     {
       title: "Manage progress",
       description: TOOL_DESCRIPTION,
-      inputSchema: manageProgressInputShape,
+      inputSchema: manageProgressInput,
       annotations: { openWorldHint: false },
     },
     async (args) => {

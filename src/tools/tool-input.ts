@@ -29,8 +29,17 @@ const field = {
   metadata: z
     .record(z.string(), z.unknown())
     .describe("Optional small JSON object stored with the run (16 KiB at most)."),
+  metadataJson: z
+    .string()
+    .describe("The same as metadata, written as JSON text (as agent-native's tool takes it); give one or the other."),
   parentRunId: z.string().min(1).max(LIMITS.idChars).describe("For start: the run this one is part of (a sub-task)."),
   active: z.boolean().describe("For list: only runs still going (default true)."),
+  limit: z
+    .number({ error: "must be a number" })
+    .int({ error: "must be a whole number" })
+    .min(1, { error: "must be at least 1" })
+    .max(LIMITS.listLimitMax, { error: `must be at most ${LIMITS.listLimitMax}` })
+    .describe(`For list: at most this many runs, newest first (default 50, at most ${LIMITS.listLimitMax}).`),
 };
 
 /**
@@ -47,9 +56,21 @@ export const manageProgressInputShape = {
   state: field.state.optional(),
   status: field.status.optional(),
   metadata: field.metadata.optional(),
+  metadataJson: field.metadataJson.optional(),
   parentRunId: field.parentRunId.optional(),
   active: field.active.optional(),
+  limit: field.limit.optional(),
 };
 
-export const manageProgressInput = z.object(manageProgressInputShape);
+const KNOWN_ARGUMENTS = Object.keys(manageProgressInputShape).join(", ");
+
+/** Strict: an unknown argument is an error naming it, so a misspelt one is never silently ignored. */
+export const manageProgressInput = z.strictObject(manageProgressInputShape, {
+  error: (issue) =>
+    issue.code === "unrecognized_keys"
+      ? `unknown argument ${issue.keys.map((key) => JSON.stringify(key)).join(", ")} (the arguments of ${TOOL_NAME} are ${KNOWN_ARGUMENTS})`
+      : issue.code === "invalid_type"
+        ? "the arguments must be a JSON object"
+        : undefined,
+});
 export type ManageProgressInput = z.infer<typeof manageProgressInput>;

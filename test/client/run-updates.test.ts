@@ -15,6 +15,7 @@ function run(id: string, version: number, patch: Partial<AgentRun> = {}): AgentR
     cancelRequested: false,
     etaMs: null,
     createdAt: `2025-01-01T00:00:0${id.at(-1)}.000Z`,
+    startedAt: `2025-01-01T00:00:0${id.at(-1)}.000Z`,
     updatedAt: "2025-01-01T00:01:00.000Z",
     completedAt: null,
     heartbeatAt: "2025-01-01T00:01:00.000Z",

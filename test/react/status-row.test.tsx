@@ -23,6 +23,7 @@ function run(patch: Partial<AgentRun> = {}): AgentRun {
     cancelRequested: false,
     etaMs: 60_000,
     createdAt: at(0),
+    startedAt: at(0),
     updatedAt: at(1000),
     completedAt: null,
     heartbeatAt: at(1000),

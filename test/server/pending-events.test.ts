@@ -18,6 +18,7 @@ function run(id: string, version: number, status: AgentRun["status"] = "running"
     cancelRequested: false,
     etaMs: null,
     createdAt: at,
+    startedAt: at,
     updatedAt: at,
     completedAt: status === "running" ? null : at,
     heartbeatAt: at,

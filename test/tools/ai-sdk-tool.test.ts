@@ -51,7 +51,6 @@ describe("manageProgressTool with the AI SDK", () => {
         action: "start",
         title: "Summarize 40 tickets",
         step: "Reading tickets",
-        owner: "mallory",
       }),
       tools: { "manage-progress": manageProgressTool({ owner: "ann@example.com", progress }) },
       prompt: "Summarize my tickets",
@@ -69,6 +68,20 @@ describe("manageProgressTool with the AI SDK", () => {
     // The owner comes from the binding, never from what the model sent.
     expect(await progress.listRuns("mallory")).toEqual([]);
     expect(result.text).toBe("Done.");
+  });
+
+  it("refuses an owner argument by name: the owner comes from the binding, never from the model", async () => {
+    const result = await generateText({
+      model: modelCalling({ action: "start", title: "Sneaky", owner: "mallory" }),
+      tools: { "manage-progress": manageProgressTool({ owner: "ann@example.com", progress }) },
+      prompt: "go",
+      stopWhen: stepCountIs(3),
+    });
+    const error = result.steps[0]?.content.find((part) => part.type === "tool-error");
+    // The AI SDK hands the model zod's issues as JSON text, quotes escaped.
+    expect(String((error as { error?: unknown } | undefined)?.error)).toMatch(/unknown argument \\?"owner\\?"/);
+    expect(await progress.listRuns("ann@example.com")).toEqual([]);
+    expect(await progress.listRuns("mallory")).toEqual([]);
   });
 
   it("tells the model when the user asked to cancel", async () => {

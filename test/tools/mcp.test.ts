@@ -89,8 +89,13 @@ describe("manage-progress over MCP Streamable HTTP (headway serve's /mcp)", () =
     const { progress, tokenFor, clientFor } = await served();
     const ann = await clientFor(await tokenFor("ann", "agent"));
     const bob = await clientFor(await tokenFor("bob", "agent"));
-    const runId = (await call(ann, { action: "start", title: "Ann's", owner: "bob" })).structuredContent?.run
-      ?.id as string;
+    // An owner argument is refused by name (it is not an argument), and nothing is started.
+    const spoof = await call(ann, { action: "start", title: "Ann's", owner: "bob" });
+    expect(spoof.isError).toBe(true);
+    expect(text(spoof)).toContain('unknown argument "owner"');
+    expect(await progress.listRuns("bob", { activeOnly: false })).toEqual([]);
+    expect(await progress.listRuns("ann", { activeOnly: false })).toEqual([]);
+    const runId = (await call(ann, { action: "start", title: "Ann's" })).structuredContent?.run?.id as string;
     expect((await progress.getRun(runId, "ann"))?.title).toBe("Ann's");
     const poke = await call(bob, { action: "complete", runId, status: "failed" });
     expect(poke.isError).toBe(true);
