@@ -65,7 +65,8 @@ describe("headway manage-progress", () => {
       ...local,
     ]);
     expect(badPercent.code).toBe(2);
-    expect(badPercent.stderr).toContain('--percent: must be a number from 0 to 100, got "abc"');
+    expect(badPercent.stderr).toContain("--percent: must be a number from 0 to 100 written in decimal digits");
+    expect(badPercent.stderr).toContain('got "abc"');
     const longTitle = await headway(["manage-progress", "--action=start", "--title", "t".repeat(201), ...local]);
     expect(longTitle.code).toBe(2);
     expect(longTitle.stderr).toContain("title: must be at most 200 characters");
@@ -80,6 +81,38 @@ describe("headway manage-progress", () => {
     ]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("No run nope was found for you");
+  });
+
+  it("takes numbers in decimal only, and a negative percent as a value (clamped), not an option", async () => {
+    const db = tempDatabasePath();
+    const local = ["--database", db, "--owner", "ann"];
+    const started = await headway(["manage-progress", "--action=start", "--title", "Numbers", "--json", ...local]);
+    const runId = JSON.parse(started.stdout).runId as string;
+    const update = ["manage-progress", "--action=update", "--run-id", runId, ...local];
+    // Number() would read these as 16, 5, 100, 100 and Infinity.
+    for (const text of ["0x10", "0b101", "1e2", "0o144", "Infinity"]) {
+      const refused = await headway([...update, "--percent", text]);
+      expect(refused.code, text).toBe(2);
+      expect(refused.stderr).toContain(`--percent: must be a number from 0 to 100 written in decimal digits`);
+      expect(refused.stderr).toContain(`got "${text}"`);
+    }
+    const reader = createProgress({ databaseUrl: db, sweepIntervalMs: 0 });
+    onCleanup(() => reader.close());
+    expect(await reader.getRun(runId, "ann")).toMatchObject({ version: 1, percent: null });
+
+    const negative = await headway([...update, "--percent", "-5", "--json"]);
+    expect(negative.stderr).toBe("");
+    expect(negative.code).toBe(0);
+    expect(JSON.parse(negative.stdout).run).toMatchObject({ percent: 0, version: 2 });
+    const decimal = await headway([...update, "--percent", "12.6", "--json"]);
+    expect(JSON.parse(decimal.stdout).run).toMatchObject({ percent: 13 });
+
+    await headway(["manage-progress", "--action=start", "--title", "Second", ...local]);
+    const limited = await headway(["manage-progress", "--action=list", "--limit", "1", "--json", ...local]);
+    expect(JSON.parse(limited.stdout).runs).toHaveLength(1);
+    const badLimit = await headway(["manage-progress", "--action=list", "--limit", "0x2", ...local]);
+    expect(badLimit.code).toBe(2);
+    expect(badLimit.stderr).toContain("--limit: must be a whole number written in decimal digits");
   });
 
   it("writes through a running server's /mcp endpoint with --server and --token", async () => {

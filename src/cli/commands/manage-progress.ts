@@ -16,12 +16,13 @@ Options:
   --run-id ID          the run to update or complete
   --title TEXT         for start
   --step TEXT          what is happening now
-  --percent N          0..100
+  --percent N          0..100, written in decimal (45, 12.5; a value outside is clamped)
   --status S           for complete: succeeded | failed | cancelled
   --state S            fine-grained state (tool_running, action_required, ...)
   --parent-run-id ID   for start: the run this one is part of
   --metadata JSON      a small JSON object stored with the run
   --active             for list: only runs still going (default: recent runs, finished ones too)
+  --limit N            for list: at most N runs (default 50)
   --json               print the structured result
 Where runs are written:
   --database URL       local SQLite file (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
@@ -29,9 +30,44 @@ Where runs are written:
   --server URL --token T   a running \`headway serve\` (through its /mcp endpoint; an agent-scope token, or $HEADWAY_TOKEN)
 Exit codes: 0 done, 1 the tool refused (not found, already finished), 2 bad options.`;
 
+/** Options whose value is a number; `--percent -5` passes -5 as the value, not as an unknown option. */
+const NUMERIC_OPTIONS = new Set(["--percent", "--limit"]);
+
+/** Joins `--percent -5` into `--percent=-5`, which parseArgs would otherwise refuse as ambiguous. */
+function joinNegativeNumbers(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    const next = argv[index + 1];
+    if (arg === "--") {
+      joined.push(...argv.slice(index));
+      break;
+    }
+    if (NUMERIC_OPTIONS.has(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      index++;
+    } else joined.push(arg);
+  }
+  return joined;
+}
+
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+
+/**
+ * A number written in plain decimal. `Number()` alone would take "0x10",
+ * "0b101", "1e2", "Infinity" and " 7 "; a person typing those at a shell
+ * meant something else, so they are refused.
+ */
+function decimalOption(name: string, text: string, what: string): number {
+  if (!DECIMAL.test(text)) {
+    throw new UsageError(`--${name}: must be ${what} written in decimal digits (like 45 or 12.5), got "${text}"`);
+  }
+  return Number(text);
+}
+
 function parse(argv: string[]) {
   return parseArgs({
-    args: argv,
+    args: joinNegativeNumbers(argv),
     options: {
       action: { type: "string" },
       "run-id": { type: "string" },
@@ -43,6 +79,7 @@ function parse(argv: string[]) {
       "parent-run-id": { type: "string" },
       metadata: { type: "string" },
       active: { type: "boolean" },
+      limit: { type: "string" },
       json: { type: "boolean" },
       database: { type: "string" },
       owner: { type: "string" },
@@ -65,11 +102,12 @@ function toolArgs(values: ReturnType<typeof parse>): Record<string, unknown> {
   if (values.state !== undefined) args.state = values.state;
   if (values["parent-run-id"] !== undefined) args.parentRunId = values["parent-run-id"];
   if (values.percent !== undefined) {
-    const percent = Number(values.percent);
-    if (values.percent.trim() === "" || !Number.isFinite(percent)) {
-      throw new UsageError(`--percent: must be a number from 0 to 100, got "${values.percent}"`);
-    }
-    args.percent = percent;
+    args.percent = decimalOption("percent", values.percent, "a number from 0 to 100");
+  }
+  if (values.limit !== undefined) {
+    const limit = decimalOption("limit", values.limit, "a whole number");
+    if (!Number.isInteger(limit)) throw new UsageError(`--limit: must be a whole number, got "${values.limit}"`);
+    args.limit = limit;
   }
   if (values.metadata !== undefined) {
     try {
