@@ -1,8 +1,8 @@
 /**
  * Side by side with BullMQ: one workload, both systems, one run, interleaved
  * trials (A B, B A, …), medians reported.
- *   node --import tsx bench/peers.ts [--trials 5] [--runs 1000] [--updates 100000]
- *        [--callers 64,1000] [--follow-trials 3] [--follow-seconds 3] [--no-follow]
+ *   node --import tsx bench/peers.ts [--trials 7] [--runs 1000] [--updates 100000]
+ *        [--callers 64,1000] [--follow-trials 3] [--follow-seconds 3] [--no-follow] [--events-maxlen 200000]
  *
  * Workload: 1,000 runs (BullMQ: 1,000 jobs added to a fresh queue; Headway:
  * 1,000 `startRun`), then 100,000 `{ percent, step }` updates spread over
@@ -130,9 +130,11 @@ function reply<T>(child: ChildProcess, kind: string, timeoutMs: number): Promise
 
 let queueCount = 0;
 
-async function bullmqTrial(listener: ChildProcess, workload: Workload): Promise<Trial> {
+async function bullmqTrial(listener: ChildProcess, workload: Workload, eventsMaxLen: number): Promise<Trial> {
   const name = `headway-peers-${process.pid}-${queueCount++}`;
-  const queue = new Queue(name, { connection });
+  // BullMQ trims its event stream to about `maxLen` entries (10,000 by
+  // default); a listener that falls further behind loses the oldest events.
+  const queue = new Queue(name, { connection, streams: { events: { maxLen: eventsMaxLen } } });
   try {
     await queue.waitUntilReady();
     const listening = reply(listener, "listening", 10_000);
@@ -257,6 +259,7 @@ export async function peersBench(options: {
   follow: boolean;
   followTrials: number;
   followSeconds: number;
+  eventsMaxLen: number;
 }): Promise<string> {
   const listener = fork("bench/peers-listener.ts", [], {
     execArgv: ["--import", "tsx"],
@@ -268,14 +271,17 @@ export async function peersBench(options: {
   try {
     // Warm-up, untimed: JIT, Redis connections, SQLite pages.
     const warm = { runs: options.runs, updates: Math.min(options.updates, 10_000), callers: 64 };
-    await bullmqTrial(listener, warm);
+    await bullmqTrial(listener, warm, options.eventsMaxLen);
     await headwayTrial(warm);
     for (let t = 0; t < options.trials; t++) {
       for (const callers of options.callers) {
         const workload = { runs: options.runs, updates: options.updates, callers };
         const order = t % 2 === 0 ? (["bullmq", "headway"] as const) : (["headway", "bullmq"] as const);
         for (const system of order) {
-          const trial = system === "bullmq" ? await bullmqTrial(listener, workload) : await headwayTrial(workload);
+          const trial =
+            system === "bullmq"
+              ? await bullmqTrial(listener, workload, options.eventsMaxLen)
+              : await headwayTrial(workload);
           const list = results.get(key(system, callers)) ?? [];
           list.push(trial);
           results.set(key(system, callers), list);
@@ -334,7 +340,9 @@ export async function peersBench(options: {
   }
   out.push(
     `Side by side with BullMQ — ${fmt(options.runs)} runs, ${fmt(options.updates)} updates per trial, ` +
-      `medians of ${options.trials} interleaved trials (taken on a shared machine: other work may be running)`,
+      `medians of ${options.trials} interleaved trials (taken on a shared machine: other work may be running). ` +
+      `BullMQ's event stream is kept to ~${fmt(options.eventsMaxLen)} entries (its default is 10,000, with which ` +
+      "a listener that falls behind loses events; pass --events-maxlen 10000 to see it).",
     "",
     table(
       [
@@ -402,11 +410,12 @@ export async function peersBench(options: {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
-      trials: { type: "string", default: "5" },
+      trials: { type: "string", default: "7" },
       runs: { type: "string", default: "1000" },
       updates: { type: "string", default: "100000" },
       callers: { type: "string", default: "64,1000" },
       "no-follow": { type: "boolean", default: false },
+      "events-maxlen": { type: "string", default: "200000" },
       "follow-trials": { type: "string", default: "3" },
       "follow-seconds": { type: "string", default: "3" },
     },
@@ -420,6 +429,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       updates: Number(values.updates),
       callers: values.callers.split(",").map(Number),
       follow: !values["no-follow"],
+      eventsMaxLen: Number(values["events-maxlen"]),
       followTrials: Number(values["follow-trials"]),
       followSeconds: Number(values["follow-seconds"]),
     }),
