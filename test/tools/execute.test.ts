@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createProgress, type Progress } from "../../src/progress/index.js";
+import { executeManageProgress, manageProgressInput } from "../../src/tools/index.js";
+import { tempDatabasePath } from "../helpers/temp-db.js";
+
+let progress: Progress;
+beforeEach(() => {
+  progress = createProgress({ databaseUrl: tempDatabasePath(), sweepIntervalMs: 0 });
+});
+afterEach(async () => {
+  await progress.close();
+});
+
+const tool = (args: unknown) => executeManageProgress(progress, "ann", args);
+
+describe("manage-progress arguments", () => {
+  it("list honours limit", async () => {
+    for (let index = 0; index < 4; index++) await tool({ action: "start", title: `job ${index}` });
+    const two = await tool({ action: "list", limit: 2 });
+    expect(two.structured.runs).toHaveLength(2);
+    expect(two.structured.runs?.map((run) => run.title)).toEqual(["job 3", "job 2"]);
+    expect((await tool({ action: "list" })).structured.runs).toHaveLength(4);
+    for (const limit of [0, 501, 2.5, "2"]) {
+      const reply = await tool({ action: "list", limit });
+      expect(reply.isError).toBe(true);
+      expect(reply.text).toMatch(/^limit: must be/);
+    }
+  });
+
+  it("start, update and complete take metadataJson as agent-native's tool sends it", async () => {
+    const started = await tool({ action: "start", title: "With JSON", metadataJson: '{"batch": 3, "tags": ["a"]}' });
+    expect(started.isError).toBe(false);
+    const runId = started.structured.runId as string;
+    expect(started.structured.run?.metadata).toEqual({ batch: 3, tags: ["a"] });
+    const updated = await tool({ action: "update", runId, metadataJson: '{"batch": 4}' });
+    expect(updated.structured.run?.metadata).toEqual({ batch: 4, tags: ["a"] });
+    const done = await tool({ action: "complete", runId, status: "succeeded", metadataJson: '{"rows": 10}' });
+    expect(done.structured.run?.metadata).toEqual({ batch: 4, tags: ["a"], rows: 10 });
+  });
+
+  it.each([
+    ["{not json", /^metadataJson: must be valid JSON \(/],
+    ["[1, 2]", /^metadataJson: must be a JSON object/],
+    ["3", /^metadataJson: must be a JSON object/],
+    ["null", /^metadataJson: must be a JSON object/],
+    ['"text"', /^metadataJson: must be a JSON object/],
+    ['{"weight": 1e308}', /^metadata\.weight: must be a finite number between 0 \(exclusive\) and 1000000$/],
+  ])("names bad metadataJson %j and stores nothing", async (metadataJson, message) => {
+    const reply = await tool({ action: "start", title: "t", metadataJson });
+    expect(reply.isError).toBe(true);
+    expect(reply.structured.error?.code).toMatch(/invalid_argument|validation_error/);
+    expect(reply.text).toMatch(message);
+    expect(await progress.listRuns("ann")).toEqual([]);
+  });
+
+  it("refuses metadata and metadataJson together", async () => {
+    const reply = await tool({ action: "start", title: "t", metadata: { a: 1 }, metadataJson: '{"a": 2}' });
+    expect(reply.text).toBe("metadataJson: give metadata or metadataJson, not both");
+    expect(await progress.listRuns("ann")).toEqual([]);
+  });
+
+  it("names an unknown argument and changes nothing", async () => {
+    const runId = (await tool({ action: "start", title: "t" })).structured.runId as string;
+    const before = await progress.getRun(runId, "ann");
+    for (const args of [
+      { action: "update", runId, pct: 50 },
+      { action: "update", runId, percent: 50, owner: "bob" },
+      { action: "start", title: "x", id: "mine" },
+      { action: "list", activeOnly: true },
+    ]) {
+      const reply = await tool(args);
+      expect(reply.isError).toBe(true);
+      expect(reply.structured.error?.code).toBe("invalid_argument");
+      expect(reply.text).toMatch(
+        /^unknown argument "(pct|owner|id|activeOnly)" \(the arguments of manage-progress are action, /,
+      );
+      expect(reply.structured.action).toBe(args.action);
+    }
+    expect(await progress.getRun(runId, "ann")).toEqual(before);
+    expect(await progress.listRuns("ann")).toHaveLength(1);
+  });
+
+  it("publishes a closed JSON schema (additionalProperties: false) with limit and metadataJson", () => {
+    const schema = manageProgressInput.toJSONSchema() as { additionalProperties?: unknown; properties: object };
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["limit", "metadataJson"]));
+  });
+});
