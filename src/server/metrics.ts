@@ -58,6 +58,23 @@ export function createMetrics(progress: Progress, hub: SseHub, registry = new Re
       this.set(hub.backlog);
     },
   });
+  new Gauge({
+    name: "headway_sse_backlog_bytes",
+    help: "Bytes waiting for stream clients, summed: queued frames plus what sockets hold unflushed (bounded per client by limits.streamBufferBytes)",
+    registers: [registry],
+    collect() {
+      this.set(hub.backlogBytes);
+    },
+  });
+  new Counter({
+    name: "headway_sse_resyncs_total",
+    help: "Times a stream client fell more than its byte budget behind: its backlog was dropped and it is re-synced from the store",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(hub.overflows);
+    },
+  });
   const published = new Counter({
     name: "headway_events_published_total",
     help: "Events published on the bus, by type (this process's writes and other processes' tailed ones)",

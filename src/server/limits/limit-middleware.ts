@@ -58,7 +58,11 @@ export function requestRateLimit(
   credentialOf: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => string,
 ): MiddlewareHandler<AppEnv> {
   const buckets = new TokenBuckets(limits.requestsPerSecond, limits.requestBurst);
+  // Mounted on overlapping patterns (`/runs` and `/runs/*`), it may meet one request twice: count it once.
+  const counted = new WeakSet<object>();
   return async (c, next) => {
+    if (counted.has(c)) return next();
+    counted.add(c);
     const wait = buckets.take(credentialOf(c));
     if (wait > 0) {
       throw tooManyRequests(
