@@ -28,7 +28,7 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Job, Queue } from "bullmq";
@@ -148,7 +148,7 @@ async function bullmqTrial(listener: ChildProcess, workload: Workload, eventsMax
       (jobs[r] as Job).updateProgress({ percent: (seq % 200) / 2, step: `step ${seq}`, t: sentAt[seq] }),
     );
     const result = reply<{ received: number; latencies: number[] }>(listener, "result", 120_000);
-    listener.send({ kind: "collect", expected: workload.updates, idleMs: 3000 });
+    listener.send({ kind: "collect", expected: workload.updates, idleMs: 10_000 });
     const { latencies } = await result;
     return summarise(workload, run, latencies);
   } finally {
@@ -422,6 +422,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   });
   console.log(`Machine: ${machine()} (shared with other work while measured)\n`);
   console.log(`BullMQ's Redis client: ${redisClient}\n`);
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ");
+  const loadBefore = load();
   console.log(
     await peersBench({
       trials: Number(values.trials),

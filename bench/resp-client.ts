@@ -49,71 +49,66 @@ function encode(args: readonly Arg[]): string | Buffer {
   return Buffer.concat(buffers);
 }
 
-/** Incremental RESP2 parser: feed chunks, get whole replies. */
+/**
+ * Incremental RESP2 parser: feed chunks, get whole replies. Resumable: an
+ * array reply that spans many chunks (a large XREAD) keeps its parsed items
+ * on a stack, so each byte is parsed once.
+ */
 class Parser {
   private buffer: Buffer<ArrayBufferLike> = Buffer.alloc(0);
-  private offset = 0;
+  private readonly stack: Array<{ items: Reply[]; remaining: number }> = [];
 
   feed(chunk: Buffer, onReply: (reply: Reply) => void): void {
-    this.buffer = this.offset < this.buffer.length ? Buffer.concat([this.buffer.subarray(this.offset), chunk]) : chunk;
-    this.offset = 0;
-    for (;;) {
-      const start = this.offset;
-      const reply = this.parse();
-      if (reply === undefined) {
-        this.offset = start;
-        return;
-      }
-      onReply(reply);
-    }
-  }
-
-  /** One reply from `offset`, or undefined when the buffer ends first. */
-  private parse(): Reply | undefined {
-    const buffer = this.buffer;
-    if (this.offset >= buffer.length) return undefined;
-    const end = buffer.indexOf(13, this.offset); // \r
-    if (end < 0 || end + 1 >= buffer.length) return undefined;
-    const type = buffer[this.offset];
-    const line = buffer.toString("utf8", this.offset + 1, end);
-    const next = end + 2;
-    switch (type) {
-      case 43: // +
-        this.offset = next;
-        return line;
-      case 45: // -
-        this.offset = next;
-        return new ReplyError(line);
-      case 58: // :
-        this.offset = next;
-        return Number(line);
-      case 36: {
-        // $
-        const length = Number(line);
+    const buffer = this.buffer.length > 0 ? Buffer.concat([this.buffer, chunk]) : chunk;
+    let offset = 0;
+    while (offset < buffer.length) {
+      const end = buffer.indexOf(13, offset); // \r
+      if (end < 0 || end + 1 >= buffer.length) break;
+      const type = buffer[offset];
+      const next = end + 2;
+      let value: Reply;
+      if (type === 36) {
+        // $ bulk string
+        const length = Number(buffer.toString("latin1", offset + 1, end));
         if (length < 0) {
-          this.offset = next;
-          return null;
+          value = null;
+          offset = next;
+        } else {
+          if (next + length + 2 > buffer.length) break;
+          value = buffer.toString("utf8", next, next + length);
+          offset = next + length + 2;
         }
-        if (next + length + 2 > buffer.length) return undefined;
-        this.offset = next + length + 2;
-        return buffer.toString("utf8", next, next + length);
-      }
-      case 42: {
-        // *
-        const count = Number(line);
-        this.offset = next;
-        if (count < 0) return null;
-        const items: Reply[] = new Array(count);
-        for (let i = 0; i < count; i++) {
-          const item = this.parse();
-          if (item === undefined) return undefined;
-          items[i] = item;
+      } else if (type === 42) {
+        // * array
+        const count = Number(buffer.toString("latin1", offset + 1, end));
+        offset = next;
+        if (count > 0) {
+          this.stack.push({ items: [], remaining: count });
+          continue;
         }
-        return items;
+        value = count < 0 ? null : [];
+      } else {
+        const line = buffer.toString("utf8", offset + 1, end);
+        offset = next;
+        if (type === 43) value = line;
+        else if (type === 45) value = new ReplyError(line);
+        else if (type === 58) value = Number(line);
+        else throw new Error(`unexpected RESP type byte ${type}`);
       }
-      default:
-        throw new Error(`unexpected RESP type byte ${type}`);
+      // Place the value in its array, closing every array it completes.
+      for (;;) {
+        const top = this.stack[this.stack.length - 1];
+        if (!top) {
+          onReply(value);
+          break;
+        }
+        top.items.push(value);
+        if (--top.remaining > 0) break;
+        this.stack.pop();
+        value = top.items;
+      }
     }
+    this.buffer = buffer.subarray(offset);
   }
 }
 
