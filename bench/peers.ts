@@ -439,5 +439,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       followSeconds: Number(values["follow-seconds"]),
     }),
   );
+  console.log(`\nLoad average (1 / 5 / 15 min) before: ${loadBefore}; after: ${load()} (on ${cpus().length} cores).`);
   process.exit(0);
 }
