@@ -1,4 +1,4 @@
-import type { AgentRun, HeadwayEvent, HistoryPoint } from "../core/index.js";
+import type { AgentRun, HeadwayEvent, HistoryPoint, RunStatus } from "../core/index.js";
 
 /** One point of a run's timeline, as `GET {base}/:id/events` returns it. */
 export type RunHistoryPoint = HistoryPoint;
@@ -19,6 +19,19 @@ export interface ListOptions {
   cursor?: string;
   /** Only the children of this run. */
   parentId?: string;
+  /** Only runs whose title contains this text, case-insensitive; answered by the server over all runs. */
+  q?: string;
+  /** Only runs in this status; answered by the server over all runs. */
+  status?: RunStatus;
+}
+
+/** How many of the owner's runs there are, in all and per status (`GET {base}/counts`). */
+export interface RunCounts {
+  total: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
 }
 
 /**

@@ -1,8 +1,9 @@
 import type { AgentRun } from "../core/index.js";
-import { errorFromResponse } from "./client-error.js";
+import { errorFromResponse, HeadwayClientError } from "./client-error.js";
 import { type HeadwayClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./client-options.js";
 import type {
   ListOptions,
+  RunCounts,
   RunHistoryPoint,
   RunPage,
   RunUpdate,
@@ -15,6 +16,11 @@ import { openSubscription } from "./subscription.js";
 export interface HeadwayClient {
   /** One page of runs, newest first. */
   list(options?: ListOptions): Promise<RunPage>;
+  /**
+   * How many runs the owner has, per status, optionally only those whose title
+   * contains `q`; null when the server is too old to count (no counts route).
+   */
+  counts(options?: { q?: string }): Promise<RunCounts | null>;
   /** The run, or null when it does not exist (or belongs to someone else). */
   get(id: string): Promise<AgentRun | null>;
   /** Deletes the run; false when there was none. */
@@ -39,7 +45,8 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
   async function call<T>(method: string, path: string, notFoundIsNull: true): Promise<T | null>;
   async function call<T>(method: string, path: string, notFoundIsNull?: false): Promise<T>;
   async function call<T>(method: string, path: string, notFoundIsNull = false): Promise<T | null> {
-    const response = await resolved.fetch(resolved.root + path, {
+    const url = resolved.root + path;
+    const response = await resolved.fetch(url, {
       method,
       headers: { Accept: "application/json", ...authHeaders(resolved) },
     });
@@ -49,34 +56,82 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       return null;
     }
     if (!response.ok) throw await errorFromResponse(response);
-    return (await response.json()) as T;
+    try {
+      return (await response.json()) as T;
+    } catch {
+      // An HTML page from a proxy or a dev server, say: an error to show, not a crash.
+      throw unexpectedBody(response, "a body that is not JSON");
+    }
   }
+
+  /** Checks the shape of a body before anything reads into it. */
+  function expect<T>(body: unknown, test: (body: Record<string, unknown>) => boolean, what: string): T {
+    if (typeof body === "object" && body !== null && !Array.isArray(body) && test(body as Record<string, unknown>)) {
+      return body as T;
+    }
+    const got = Array.isArray(body) ? "an array" : body === null ? "null" : typeof body;
+    throw new HeadwayClientError(502, "unexpected_response", `expected ${what} from the server, got ${got}`);
+  }
+  const isRun = (value: unknown) =>
+    typeof value === "object" && value !== null && typeof (value as AgentRun).id === "string";
+
+  const unexpectedBody = (response: Response, what: string) =>
+    new HeadwayClientError(
+      502,
+      "unexpected_response",
+      `expected JSON from ${response.url || "the server"}, got ${what} (${response.headers.get("content-type") ?? "no content type"})`,
+    );
 
   const runPath = (id: string) => `/${encodeURIComponent(id)}`;
 
   const client: HeadwayClient = {
     options: resolved,
-    list(listOptions = {}) {
+    async list(listOptions = {}) {
       const query = new URLSearchParams();
       if (listOptions.active !== undefined) query.set("active", String(listOptions.active));
       if (listOptions.limit !== undefined) query.set("limit", String(listOptions.limit));
       if (listOptions.cursor) query.set("cursor", listOptions.cursor);
       if (listOptions.parentId) query.set("parent", listOptions.parentId);
+      if (listOptions.q) query.set("q", listOptions.q);
+      if (listOptions.status) query.set("status", listOptions.status);
       const search = query.toString();
-      return call<RunPage>("GET", search ? `?${search}` : "");
+      const body = await call<unknown>("GET", search ? `?${search}` : "");
+      return expect<RunPage>(
+        body,
+        (b) =>
+          Array.isArray(b.runs) &&
+          b.runs.every(isRun) &&
+          (b.nextCursor === null || typeof b.nextCursor === "string" || b.nextCursor === undefined),
+        "{ runs: [...], nextCursor }",
+      );
+    },
+    async counts(countOptions = {}) {
+      const search = countOptions.q ? `?q=${encodeURIComponent(countOptions.q)}` : "";
+      const body = await call<unknown>("GET", `/counts${search}`, true);
+      if (body === null) return null;
+      return expect<RunCounts>(
+        body,
+        (b) => ["total", "running", "succeeded", "failed", "cancelled"].every((k) => typeof b[k] === "number"),
+        "{ total, running, succeeded, failed, cancelled }",
+      );
     },
     async get(id) {
-      return (await call<{ run: AgentRun }>("GET", runPath(id), true))?.run ?? null;
+      const body = await call<unknown>("GET", runPath(id), true);
+      if (body === null) return null;
+      return expect<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
     async delete(id) {
       return (await call<{ deleted: boolean }>("DELETE", runPath(id), true))?.deleted ?? false;
     },
     async cancel(id) {
-      return (await call<{ run: AgentRun }>("POST", `${runPath(id)}/cancel`)).run;
+      const body = await call<unknown>("POST", `${runPath(id)}/cancel`);
+      return expect<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
     async history(id, historyOptions = {}) {
       const limit = historyOptions.limit === undefined ? "" : `?limit=${historyOptions.limit}`;
-      return (await call<{ events: RunHistoryPoint[] }>("GET", `${runPath(id)}/events${limit}`, true))?.events ?? null;
+      const body = await call<unknown>("GET", `${runPath(id)}/events${limit}`, true);
+      if (body === null) return null;
+      return expect<{ events: RunHistoryPoint[] }>(body, (b) => Array.isArray(b.events), "{ events: [...] }").events;
     },
     subscribe(handler, subscribeOptions = {}) {
       return openSubscription(client, handler, subscribeOptions);

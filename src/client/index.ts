@@ -10,6 +10,7 @@ export { DEFAULT_BASE_PATH, DEFAULT_POLL_MS, type HeadwayClientOptions } from ".
 export type {
   ConnectionStatus,
   ListOptions,
+  RunCounts,
   RunHistoryPoint,
   RunPage,
   RunUpdate,

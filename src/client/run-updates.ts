@@ -18,13 +18,24 @@ const newestFirst = (a: AgentRun, b: AgentRun) =>
  */
 export function applyRunUpdate(runs: readonly AgentRun[], update: RunUpdate, options: ApplyOptions = {}): AgentRun[] {
   const keep = (run: AgentRun) => !options.activeOnly || run.status === "running";
-  if (update.kind === "snapshot") return update.runs.filter(keep).sort(newestFirst);
-  const { event } = update;
+  // Whatever arrives is checked before it is read: a malformed update changes nothing instead of throwing.
+  if (update?.kind === "snapshot") {
+    return Array.isArray(update.runs) ? update.runs.filter(isRun).filter(keep).sort(newestFirst) : (runs as AgentRun[]);
+  }
+  const event = update?.kind === "event" ? update.event : null;
+  if (!event || typeof event !== "object") return runs as AgentRun[];
   if (event.type === "run.deleted") {
+    if (typeof event.payload?.runId !== "string") return runs as AgentRun[];
     const next = runs.filter((run) => run.id !== event.payload.runId);
     return next.length === runs.length ? (runs as AgentRun[]) : next;
   }
-  return event.run ? upsertRun(runs, event.run, options) : (runs as AgentRun[]);
+  return isRun(event.run) ? upsertRun(runs, event.run, options) : (runs as AgentRun[]);
+}
+
+function isRun(value: unknown): value is AgentRun {
+  if (typeof value !== "object" || value === null) return false;
+  const run = value as Partial<AgentRun>;
+  return typeof run.id === "string" && typeof run.version === "number" && typeof run.createdAt === "string";
 }
 
 /** Puts one run into a list, newest first, unless an equal or newer version is already held. */

@@ -15,10 +15,15 @@ function backoffMs(attempt: number): number {
   return base / 2 + Math.random() * (base / 2);
 }
 
-/** Refusals that no retry or fallback can fix: a bad token, a missing run. */
+/** Refusals that no retry or fallback can fix: a bad token, a missing run, a server that answers something else. */
 function isFatal(error: unknown): error is HeadwayClientError {
   if (!(error instanceof HeadwayClientError)) return false;
-  return error.status === 401 || error.status === 403 || error.code === "run_not_found";
+  return (
+    error.status === 401 ||
+    error.status === 403 ||
+    error.code === "run_not_found" ||
+    error.code === "unexpected_response"
+  );
 }
 
 function toError(error: unknown): Error {
@@ -34,6 +39,7 @@ export function openSubscription(
   handler: (update: RunUpdate) => void,
   options: SubscribeOptions,
 ): Subscription {
+  // 0 (or less) means never poll: stream only, or with `transport: "poll"` read once.
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const { runId } = options;
   const stop = new AbortController();
@@ -86,7 +92,8 @@ export function openSubscription(
         if (isFatal(error)) return fail(error);
         if (polling) setStatus("polling", toError(error));
       }
-      if (polling) pollTimer = setTimeout(tick, pollMs);
+      if (polling && pollMs > 0) pollTimer = setTimeout(tick, pollMs);
+      else polling = false;
     };
     void tick();
   }
@@ -135,7 +142,7 @@ export function openSubscription(
       } catch (error) {
         if (stop.signal.aborted) return;
         if (isFatal(error)) return fail(error);
-        startPolling();
+        if (pollMs > 0) startPolling();
         setStatus("polling", toError(error));
       }
       if (stop.signal.aborted) return;

@@ -7,3 +7,13 @@ export function SpinnerIcon() {
     </svg>
   );
 }
+
+/** A triangle with an exclamation mark, for a tray that cannot reach its server. */
+export function AlertIcon() {
+  return (
+    <svg className="hw-alert-icon" viewBox="0 0 16 16" width="16" height="16" fill="none" aria-hidden="true">
+      <path d="M8 1.8 15 14H1L8 1.8Z" stroke="currentColor" strokeWidth="1.6" strokeLinejoin="round" />
+      <path d="M8 6.2v3.6M8 11.6v.2" stroke="currentColor" strokeWidth="1.6" strokeLinecap="round" />
+    </svg>
+  );
+}

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { AgentRun } from "../client/index.js";
 import { elapsedMs, etaLabel, formatDuration } from "./format.js";
 import { ProgressBar } from "./progress-bar.js";
@@ -9,12 +9,27 @@ export interface RunProgressItemProps {
   onCancel?: (id: string) => Promise<void>;
 }
 
-/** One run in the tray: title, step, a live percent bar, elapsed, ETA and cancel. */
+/**
+ * One run in the tray: title, step, a live percent bar, elapsed, ETA and
+ * cancel. Cancel asks once ("Stop it?") before it acts, and focus stays on
+ * the row's buttons throughout, never dropping to the page.
+ */
 export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
   const [pending, setPending] = useState(false);
+  const [asking, setAsking] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
+  const cancelButton = useRef<HTMLButtonElement>(null);
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  const focusAfter = useRef<"confirm" | "cancel" | null>(null);
   const eta = etaLabel(run);
   const stopping = run.cancelRequested || pending;
+
+  useEffect(() => {
+    const target = focusAfter.current;
+    focusAfter.current = null;
+    if (target === "confirm") confirmButton.current?.focus();
+    if (target === "cancel") cancelButton.current?.focus();
+  });
 
   const cancel = async () => {
     if (!onCancel) return;
@@ -26,6 +41,8 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
       setFailed(error instanceof Error ? error.message : String(error));
     } finally {
       setPending(false);
+      setAsking(false);
+      focusAfter.current = "cancel";
     }
   };
 
@@ -35,19 +52,54 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
         <span className="hw-title" title={run.title}>
           {run.title}
         </span>
-        {onCancel && (
+        {onCancel && !asking && (
+          // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>.
           <button
+            ref={cancelButton}
             type="button"
             className="hw-button"
             data-variant="destructive"
-            onClick={cancel}
-            disabled={stopping}
+            onClick={() => {
+              if (stopping) return;
+              focusAfter.current = "confirm";
+              setAsking(true);
+            }}
+            aria-disabled={stopping}
             aria-label={stopping ? `Stopping ${run.title}` : `Cancel ${run.title}`}
           >
             {stopping ? "Stopping…" : "Cancel"}
           </button>
         )}
       </div>
+      {asking && (
+        <fieldset className="hw-confirm" aria-label={`Confirm: stop ${run.title}`}>
+          <span>Stop this run?</span>
+          <button
+            type="button"
+            className="hw-button"
+            onClick={() => {
+              focusAfter.current = "cancel";
+              setAsking(false);
+            }}
+            aria-label={`Keep ${run.title} running`}
+          >
+            Keep
+          </button>
+          <button
+            ref={confirmButton}
+            type="button"
+            className="hw-button"
+            data-variant="destructive"
+            aria-disabled={pending}
+            aria-label={`Stop ${run.title}`}
+            onClick={() => {
+              if (!pending) void cancel();
+            }}
+          >
+            {pending ? "Stopping…" : "Stop"}
+          </button>
+        </fieldset>
+      )}
       {run.step && (
         <div className="hw-step" title={run.step}>
           {run.step}

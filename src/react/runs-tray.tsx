@@ -1,5 +1,5 @@
-import { useEffect, useId, useRef, useState } from "react";
-import { SpinnerIcon } from "./icons.js";
+import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import { AlertIcon, SpinnerIcon } from "./icons.js";
 import { RunProgressItem } from "./run-progress-item.js";
 import { useHeadwayStyles } from "./styles.js";
 import { useNow } from "./use-now.js";
@@ -30,7 +30,7 @@ export function RunsTray({
   ...options
 }: RunsTrayProps) {
   useHeadwayStyles();
-  const { runs: all, cancel } = useRuns(options);
+  const { runs: all, cancel, status, error, loaded, retry } = useRuns(options);
   // Child runs roll up into their parent's bar; one shows alone only when its parent is not running.
   const runs = all.filter((run) => !run.parentId || !all.some((parent) => parent.id === run.parentId));
   const [open, setOpen] = useState(false);
@@ -40,10 +40,31 @@ export function RunsTray({
   const panelId = useId();
   const now = useNow(1000, open);
   const active = runs.length > 0;
+  // A refusal, or a server that never answered: say so rather than show nothing and keep quiet.
+  const failing = !active && (status === "error" || (error !== null && !loaded));
+  const visible = active || failing;
 
   useEffect(() => {
-    if (!active) setOpen(false);
-  }, [active]);
+    if (!visible) setOpen(false);
+  }, [visible]);
+
+  // The panel stays inside the viewport whatever the trigger's place in the header (a phone, say).
+  useLayoutEffect(() => {
+    const el = panel.current;
+    if (!open || !el) return;
+    const place = () => {
+      el.style.transform = "";
+      const box = el.getBoundingClientRect();
+      const margin = 8;
+      let dx = 0;
+      if (box.right > window.innerWidth - margin) dx = window.innerWidth - margin - box.right;
+      if (box.left + dx < margin) dx = margin - box.left;
+      if (dx !== 0) el.style.transform = `translateX(${Math.round(dx)}px)`;
+    };
+    place();
+    window.addEventListener("resize", place);
+    return () => window.removeEventListener("resize", place);
+  }, [open]);
 
   useEffect(() => {
     if (!open) return;
@@ -65,7 +86,8 @@ export function RunsTray({
     };
   }, [open]);
 
-  if (!active) return null;
+  if (!visible) return null;
+  const problem = error?.message ?? "The progress server did not answer.";
 
   return (
     <div ref={root} className={`hw-root hw-tray${className ? ` ${className}` : ""}`}>
@@ -76,13 +98,20 @@ export function RunsTray({
         aria-haspopup="dialog"
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
-        aria-label={plural(runs.length)}
+        aria-label={failing ? "Progress unavailable" : plural(runs.length)}
+        data-error={failing ? "" : undefined}
         onClick={() => setOpen((was) => !was)}
       >
-        <SpinnerIcon />
-        <span className="hw-badge" aria-hidden="true">
-          {runs.length}
-        </span>
+        {failing ? (
+          <AlertIcon />
+        ) : (
+          <>
+            <SpinnerIcon />
+            <span className="hw-badge" aria-hidden="true">
+              {runs.length}
+            </span>
+          </>
+        )}
       </button>
       {open && (
         <div
@@ -96,13 +125,32 @@ export function RunsTray({
         >
           <div className="hw-panel-header">
             <span>{heading}</span>
-            <small>{plural(runs.length)}</small>
+            {!failing && <small>{plural(runs.length)}</small>}
           </div>
-          <ul className="hw-list">
-            {runs.map((run) => (
-              <RunProgressItem key={run.id} run={run} now={now} onCancel={allowCancel ? cancel : undefined} />
-            ))}
-          </ul>
+          {failing ? (
+            <div className="hw-error" role="alert">
+              <p>Progress is unavailable: {problem}</p>
+              <div>
+                <button
+                  type="button"
+                  className="hw-button"
+                  onClick={() => {
+                    setOpen(false);
+                    trigger.current?.focus();
+                    retry();
+                  }}
+                >
+                  Try again
+                </button>
+              </div>
+            </div>
+          ) : (
+            <ul className="hw-list">
+              {runs.map((run) => (
+                <RunProgressItem key={run.id} run={run} now={now} onCancel={allowCancel ? cancel : undefined} />
+              ))}
+            </ul>
+          )}
         </div>
       )}
     </div>

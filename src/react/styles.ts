@@ -67,6 +67,12 @@ export const HEADWAY_CSS = `
   overflow: hidden;
 }
 .hw-panel[data-align="start"] { right: auto; left: 0; }
+.hw-trigger[data-error] { color: var(--hw-destructive); }
+.hw-error { padding: 12px 14px; display: grid; gap: 8px; font-size: 13px; }
+.hw-error p { margin: 0; overflow-wrap: anywhere; }
+.hw-confirm { margin: 0; padding: 0; border: 0; min-width: 0; display: flex; align-items: center; gap: 6px; flex-wrap: wrap; font-size: 12px; }
+.hw-confirm span { flex: 1; min-width: 0; }
+.hw-button[aria-disabled="true"] { opacity: 0.6; cursor: default; }
 .hw-panel-header {
   display: flex; justify-content: space-between; align-items: baseline; padding: 12px 14px 10px;
   border-bottom: 1px solid var(--hw-border); font-weight: 600;
@@ -76,7 +82,10 @@ export const HEADWAY_CSS = `
 .hw-item { padding: 10px 14px; display: grid; gap: 6px; }
 .hw-item + .hw-item { border-top: 1px solid var(--hw-border); }
 .hw-item-head { display: flex; align-items: center; gap: 8px; min-width: 0; }
-.hw-title { flex: 1; min-width: 0; font-weight: 500; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.hw-title {
+  flex: 1; min-width: 0; font-weight: 500; overflow: hidden; overflow-wrap: anywhere;
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2;
+}
 .hw-step { color: var(--hw-muted-fg); font-size: 13px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .hw-meta {
   display: flex; gap: 10px; color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums;
@@ -87,6 +96,10 @@ export const HEADWAY_CSS = `
 .hw-bar-fill { height: 100%; border-radius: inherit; background: var(--hw-primary); transition: width 300ms ease; }
 .hw-bar[data-indeterminate] .hw-bar-fill { width: 35%; animation: hw-slide 1.4s ease-in-out infinite; }
 @keyframes hw-slide { from { transform: translateX(-100%); } to { transform: translateX(290%); } }
+@media (prefers-reduced-motion: reduce) {
+  .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.45; }
+  .hw-bar-fill { transition: none; }
+}
 .hw-button {
   display: inline-flex; align-items: center; gap: 4px; height: 26px; padding: 0 8px;
   border: 1px solid var(--hw-border); border-radius: calc(var(--hw-radius) - 4px);

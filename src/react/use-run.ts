@@ -3,7 +3,7 @@ import { type AgentRun, applyRunUpdate, type ConnectionStatus, replaceRun } from
 import { type ClientSource, useHeadwayClient } from "./headway-context.js";
 
 export interface UseRunOptions extends ClientSource {
-  /** Poll every this many ms instead of streaming. (Default: live by SSE) */
+  /** Poll every this many ms instead of streaming; 0 means never poll (stream only). (Default: live by SSE) */
   pollMs?: number;
 }
 
@@ -36,7 +36,8 @@ export function useRun(id: string | null | undefined, options: UseRunOptions = {
     setStatus("connecting");
     const subscription = client.subscribe((update) => setRuns((held) => applyRunUpdate(held, update)), {
       runId: id,
-      transport: pollMs === undefined ? "sse" : "poll",
+      // pollMs={0} means never poll: stream only, with no polling fallback.
+      transport: pollMs === undefined || pollMs <= 0 ? "sse" : "poll",
       pollMs,
       onStatus: (next, problem) => {
         setStatus(next);

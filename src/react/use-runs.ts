@@ -3,7 +3,10 @@ import { type AgentRun, applyRunUpdate, type ConnectionStatus, replaceRun } from
 import { type ClientSource, useHeadwayClient } from "./headway-context.js";
 
 export interface UseRunsOptions extends ClientSource {
-  /** Poll every this many ms instead of streaming. (Default: live by SSE, polling only while the stream is down) */
+  /**
+   * Poll every this many ms instead of streaming; 0 means never poll (stream
+   * only, no fallback). (Default: live by SSE, polling every 3 s only while the stream is down)
+   */
   pollMs?: number;
 }
 
@@ -13,6 +16,10 @@ export interface RunsState {
   status: ConnectionStatus;
   /** The last connection problem, cleared once live again. */
   error: Error | null;
+  /** Whether the server has answered at least once (a snapshot arrived). */
+  loaded: boolean;
+  /** Starts over after an error (such as a refused token or an unreachable server). */
+  retry: () => void;
   /** Asks a run to stop; the run comes back with `cancelRequested: true`. */
   cancel: (id: string) => Promise<void>;
 }
@@ -24,12 +31,21 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
   const [runs, setRuns] = useState<AgentRun[]>([]);
   const [status, setStatus] = useState<ConnectionStatus>("connecting");
   const [error, setError] = useState<Error | null>(null);
+  const [loaded, setLoaded] = useState(false);
+  const [attempt, setAttempt] = useState(0);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: attempt restarts the subscription on retry
   useEffect(() => {
+    setStatus("connecting");
+    setError(null);
     const subscription = client.subscribe(
-      (update) => setRuns((held) => applyRunUpdate(held, update, { activeOnly: true })),
+      (update) => {
+        setLoaded(true);
+        setRuns((held) => applyRunUpdate(held, update, { activeOnly: true }));
+      },
       {
-        transport: pollMs === undefined ? "sse" : "poll",
+        // pollMs={0} means never poll: stream only, with no polling fallback.
+        transport: pollMs === undefined || pollMs <= 0 ? "sse" : "poll",
         pollMs,
         onStatus: (next, problem) => {
           setStatus(next);
@@ -39,7 +55,9 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
       },
     );
     return () => subscription.close();
-  }, [client, pollMs]);
+  }, [client, pollMs, attempt]);
+
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
 
   const cancel = useCallback(
     async (id: string) => {
@@ -49,5 +67,5 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
     [client],
   );
 
-  return { runs, status, error, cancel };
+  return { runs, status, error, loaded, retry, cancel };
 }

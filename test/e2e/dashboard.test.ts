@@ -132,8 +132,17 @@ for (const scheme of ["light", "dark"] as const) {
       const run = await progress.startRun({ owner: "ann", title: "Draft replies", percent: 30 });
       await open(`/runs/${run.id}`);
       await page.getByRole("button", { name: "Cancel run" }).click();
+      // One click only asks; nothing is sent yet, and focus is on the answer.
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Stop run");
+      expect((await progress.getRun(run.id, "ann"))?.cancelRequested).toBe(false);
+      await page.getByRole("button", { name: "Keep running" }).click();
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel run");
+      await page.getByRole("button", { name: "Cancel run" }).click();
+      await page.keyboard.press("Enter");
       await expect.poll(async () => (await progress.getRun(run.id, "ann"))?.cancelRequested).toBe(true);
       await page.getByRole("button", { name: "Stopping…" }).waitFor();
+      // Focus stays on the button, not dropped to <body>.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Stopping…");
       // The agent sees the request on its next write and stops.
       await progress.completeRun(run.id, "ann", "cancelled");
       await expect.poll(() => page.locator(".detail-title .badge").textContent()).toBe("Cancelled");
@@ -149,6 +158,8 @@ for (const scheme of ["light", "dark"] as const) {
       await expect.poll(() => tray(page).getAttribute("aria-label")).toBe("2 runs in progress");
       await tray(page).click();
       await page.getByRole("button", { name: "Cancel Sync calendars" }).click();
+      expect((await progress.getRun(first.id, "ann"))?.cancelRequested).toBe(false);
+      await page.getByRole("button", { name: "Stop Sync calendars" }).click();
       await expect.poll(async () => (await progress.getRun(first.id, "ann"))?.cancelRequested).toBe(true);
       await progress.completeRun(first.id, "ann", "cancelled");
       await expect.poll(() => tray(page).getAttribute("aria-label")).toBe("1 run in progress");
@@ -168,6 +179,9 @@ for (const scheme of ["light", "dark"] as const) {
       await page.getByRole("button", { name: "Delete for good" }).click();
       await page.getByRole("heading", { name: "Runs" }).waitFor();
       await expect.poll(() => progress.getRun(run.id, "ann")).toBeNull();
+      // Focus lands on the list's heading, not on <body>, and the page says what happened.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Runs");
+      expect(await page.getByRole("status").filter({ hasText: "Deleted" }).textContent()).toContain("Old import");
       await expect.poll(() => page.locator(".empty").textContent()).toContain("No runs yet");
     });
   });

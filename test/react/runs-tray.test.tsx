@@ -68,10 +68,17 @@ describe("<RunsTray /> against a real server", () => {
     await waitFor(() => expect(trigger()).not.toBeNull());
     fireEvent.click(trigger()!);
     fireEvent.click(screen.getByRole("button", { name: "Cancel Sync calendar" }));
+    // The first click only asks, with focus on the answer.
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Stop Sync calendar" }));
+    expect((await progress.getRun(run.id, "ann"))?.cancelRequested).toBe(false);
+    fireEvent.click(screen.getByRole("button", { name: "Stop Sync calendar" }));
     await waitFor(async () => expect((await progress.getRun(run.id, "ann"))?.cancelRequested).toBe(true));
-    // The row keeps saying so once the request is done, from the run the server returned.
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(screen.getByRole("button", { name: "Stopping Sync calendar" }).hasAttribute("disabled")).toBe(true);
+    // The row keeps saying so once the request is done, from the run the server returned,
+    // and focus stays on it (aria-disabled keeps it focusable, where disabled would drop it to <body>).
+    await waitFor(() =>
+      expect(screen.getByRole("button", { name: "Stopping Sync calendar" }).getAttribute("aria-disabled")).toBe("true"),
+    );
+    expect(document.activeElement).toBe(screen.getByRole("button", { name: "Stopping Sync calendar" }));
   });
 
   it("closes when clicking outside, and hides when the last run ends", async () => {

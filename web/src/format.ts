@@ -13,3 +13,8 @@ export function timeAgo(iso: string, now: number): string {
 export function clockTime(iso: string): string {
   return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
+
+/** The value beside a "Time left" label: "about 16s", "almost done", "waiting for you", or null. */
+export function timeLeft(label: string | null): string | null {
+  return label?.replace(/ left$/, "") ?? null;
+}

@@ -12,16 +12,22 @@ const CONNECTION: Record<ConnectionStatus, string> = {
 };
 
 export interface AppHeaderProps {
-  connection: ConnectionStatus;
+  /** The stream's state; null hides the pill (before sign-in there is nothing to be connected to). */
+  connection: ConnectionStatus | null;
+  /** The runs tray; hidden while signed out. (Default: true) */
+  showTray?: boolean;
   theme: ThemeChoice;
   onTheme: (choice: ThemeChoice) => void;
   onHome: () => void;
   onSignOut?: () => void;
 }
 
-export function AppHeader({ connection, theme, onTheme, onHome, onSignOut }: AppHeaderProps) {
+export function AppHeader({ connection, showTray = true, theme, onTheme, onHome, onSignOut }: AppHeaderProps) {
   return (
     <header className="app-header">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <div className="app-header-inner">
         <a
           className="brand"
@@ -37,12 +43,14 @@ export function AppHeader({ connection, theme, onTheme, onHome, onSignOut }: App
           </svg>
           Headway
         </a>
-        <span className="connection" data-state={connection} title="Connection to the server">
-          <span className="connection-dot" aria-hidden="true" />
-          {CONNECTION[connection]}
-        </span>
+        {connection && (
+          <span className="connection" data-state={connection} title="Connection to the server">
+            <span className="connection-dot" aria-hidden="true" />
+            {CONNECTION[connection]}
+          </span>
+        )}
         <div className="header-actions">
-          <RunsTray />
+          {showTray && <RunsTray />}
           <ThemeToggle choice={theme} onChange={onTheme} />
           {onSignOut && (
             <button type="button" className="ghost-button" onClick={onSignOut}>

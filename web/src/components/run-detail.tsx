@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState } from "react";
-import type { RunHistoryPoint } from "../../../src/client/index.js";
+import { useEffect, useId, useRef, useState } from "react";
+import type { AgentRun, RunHistoryPoint } from "../../../src/client/index.js";
 import { useHeadwayClient, useNow, useRun } from "../../../src/react/index.js";
-import { clockTime, elapsedMs, etaLabel, formatDuration, timeAgo } from "../format.js";
+import { clockTime, elapsedMs, etaLabel, formatDuration, timeAgo, timeLeft } from "../format.js";
+import { rollupSeries } from "../rollup.js";
 import { Bar } from "./bar.js";
 import { PercentChart } from "./percent-chart.js";
 import { RunActions } from "./run-actions.js";
@@ -13,16 +14,23 @@ export interface RunDetailProps {
   id: string;
   onOpen: (id: string) => void;
   onBack: () => void;
+  /** After the run was deleted from this page. (Default: back to the list) */
+  onDeleted?: (run: AgentRun) => void;
 }
 
 /** One run: live progress, its timeline of steps, percent over time, its child runs, cancel and delete. */
-export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
+export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
   const client = useHeadwayClient();
   const { run, children, status, error, cancel } = useRun(id);
   const [history, setHistory] = useState<RunHistoryPoint[]>([]);
   const now = useNow(1000, run?.status === "running");
   const version = run?.version;
   const loaded = useRef<string | null>(null);
+  const [childHistories, setChildHistories] = useState<Map<string, RunHistoryPoint[]>>(new Map());
+  const timelineHeading = useId();
+  const ownPercents = history.filter((p) => p.percent !== null).length;
+  // A parent that never wrote its own percent is charted from its children's histories.
+  const childKey = ownPercents < 2 ? children.map((c) => `${c.id}:${c.version}`).join(",") : "";
 
   useEffect(() => {
     if (version === undefined) return;
@@ -34,6 +42,17 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
     loaded.current = id;
     return () => clearTimeout(timer);
   }, [client, id, version]);
+
+  useEffect(() => {
+    if (!childKey) return;
+    const timer = setTimeout(() => {
+      const ids = childKey.split(",").map((entry) => entry.split(":")[0]!);
+      void Promise.all(ids.slice(0, 50).map((child) => client.history(child, { limit: 500 }))).then((all) =>
+        setChildHistories(new Map(ids.map((child, i) => [child, all[i] ?? []]))),
+      );
+    }, 500);
+    return () => clearTimeout(timer);
+  }, [client, childKey]);
 
   if (!run) {
     const missing = status === "error";
@@ -68,10 +87,13 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
   const { tone } = runTone(run, now);
   const running = run.status === "running";
   const endAt = run.completedAt ? Date.parse(run.completedAt) : now;
+  const rolledUp = childKey && children.length > 0 ? rollupSeries(children, childHistories) : [];
+  const chartPoints = rolledUp.length > 0 ? [...rolledUp, { at: run.updatedAt, percent: run.percent }] : points;
+  const failed = run.status === "failed";
   const stats = [
     ["Started", `${clockTime(run.createdAt)} · ${timeAgo(run.createdAt, now)}`],
     [running ? "Elapsed" : "Took", formatDuration(elapsedMs(run, now))],
-    ["Time left", running ? (etaLabel(run) ?? "estimating…") : "—"],
+    ["Time left", running ? (timeLeft(etaLabel(run)) ?? "estimating…") : "—"],
     ["Last heartbeat", timeAgo(run.heartbeatAt, now)],
   ];
   const metadata = Object.entries(run.metadata);
@@ -89,15 +111,22 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
           onCancel={() => cancel()}
           onDelete={async () => {
             await client.delete(run.id);
-            onBack();
+            if (onDeleted) onDeleted(run);
+            else onBack();
           }}
         />
       </div>
       <section className="card progress-card" data-tone={tone}>
         <div className="progress-head">
           <span className="big-percent">{run.percent === null ? "—" : `${run.percent}%`}</span>
-          <span className="progress-step">{run.step ?? (running ? "Working…" : "")}</span>
+          {!failed && <span className="progress-step">{run.step ?? (running ? "Working…" : "")}</span>}
         </div>
+        {failed && (
+          <p className="failure">
+            <strong>Failed:</strong>
+            <span>{run.step ?? "the run ended without saying why."}</span>
+          </p>
+        )}
         <Bar percent={run.percent} label={run.title} tone={tone} size="lg" />
         <dl className="stat-grid">
           {stats.map(([label, value]) => (
@@ -111,11 +140,16 @@ export function RunDetail({ id, onOpen, onBack }: RunDetailProps) {
       <div className="detail-grid">
         <section className="card">
           <h2>Percent over time</h2>
-          <PercentChart points={points} endAt={endAt} />
+          <PercentChart
+            points={chartPoints}
+            endAt={endAt}
+            tone={tone}
+            note={rolledUp.length > 0 ? `rolled up from its ${children.length} child runs` : undefined}
+          />
         </section>
         <section className="card">
-          <h2>Timeline</h2>
-          <RunTimeline points={points} />
+          <h2 id={timelineHeading}>Timeline</h2>
+          <RunTimeline points={points} labelledBy={timelineHeading} />
         </section>
       </div>
       {children.length > 0 && (

@@ -1,6 +1,7 @@
-import type { RunStatus } from "../../../src/client/index.js";
+import type { StatusFilter } from "../use-run-list.js";
 
-export type StatusFilter = "all" | RunStatus;
+export type { StatusFilter } from "../use-run-list.js";
+
 const FILTERS: Array<{ value: StatusFilter; label: string }> = [
   { value: "all", label: "All" },
   { value: "running", label: "Running" },
@@ -19,7 +20,7 @@ export interface RunFiltersProps {
 
 export function RunFilters({ status, query, counts, onStatus, onQuery }: RunFiltersProps) {
   return (
-    <div className="toolbar">
+    <search className="toolbar">
       <fieldset className="segmented" aria-label="Filter by status">
         {FILTERS.map((filter) => (
           <button
@@ -46,6 +47,6 @@ export function RunFilters({ status, query, counts, onStatus, onQuery }: RunFilt
           onChange={(event) => onQuery(event.target.value)}
         />
       </label>
-    </div>
+    </search>
   );
 }

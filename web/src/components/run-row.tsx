@@ -10,25 +10,31 @@ export interface RunRowProps {
   onOpen: (id: string) => void;
 }
 
-/** One run in the list; the whole row is a link to its detail. */
+/**
+ * One run in the list. The link is the title alone, so a screen reader's list
+ * of links reads as a list of titles; it stretches over the whole row, so a
+ * click anywhere opens the run.
+ */
 export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
   const { tone } = runTone(run, now);
   const running = run.status === "running";
   const eta = etaLabel(run);
   return (
     <li className="run-row" data-tone={tone} data-run-id={run.id}>
-      <a
-        href={`/runs/${encodeURIComponent(run.id)}`}
-        className="run-row-link"
-        onClick={(event) => {
-          if (event.metaKey || event.ctrlKey || event.shiftKey) return;
-          event.preventDefault();
-          onOpen(run.id);
-        }}
-      >
+      <div className="run-row-grid">
         <div className="run-row-main">
           <div className="run-row-title">
-            <span className="run-title">{run.title}</span>
+            <a
+              href={`/runs/${encodeURIComponent(run.id)}`}
+              className="run-row-link run-title"
+              onClick={(event) => {
+                if (event.metaKey || event.ctrlKey || event.shiftKey) return;
+                event.preventDefault();
+                onOpen(run.id);
+              }}
+            >
+              {run.title}
+            </a>
             {childCount > 0 && (
               <span className="chip">{childCount === 1 ? "1 subtask" : `${childCount} subtasks`}</span>
             )}
@@ -46,7 +52,7 @@ export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
           <span>{running ? formatDuration(elapsedMs(run, now)) : timeAgo(run.completedAt ?? run.updatedAt, now)}</span>
           <span className="muted">{eta ?? (running ? "elapsed" : `took ${formatDuration(elapsedMs(run, now))}`)}</span>
         </div>
-      </a>
+      </div>
     </li>
   );
 }

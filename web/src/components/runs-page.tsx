@@ -1,16 +1,35 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import type { AgentRun } from "../../../src/client/index.js";
 import { useNow } from "../../../src/react/index.js";
 import type { RunList } from "../use-run-list.js";
 import { RunFilters, type StatusFilter } from "./run-filters.js";
 import { RunRow } from "./run-row.js";
 import { StatCards } from "./stat-cards.js";
+import { runTone } from "./status-badge.js";
 
-/** Active and recent runs, filterable by status and searchable by title. */
-export function RunsPage({ list, onOpen }: { list: RunList; onOpen: (id: string) => void }) {
-  const [status, setStatus] = useState<StatusFilter>("all");
-  const [query, setQuery] = useState("");
+/** Running work first, then the most recent (the list arrives newest first). */
+function byRunningThenRecent(runs: AgentRun[]): AgentRun[] {
+  return [...runs.filter((r) => r.status === "running"), ...runs.filter((r) => r.status !== "running")];
+}
+
+export interface RunsPageProps {
+  list: RunList;
+  onOpen: (id: string) => void;
+  /** The title of a run just deleted from its page: said, and focus lands on the heading. */
+  deleted?: string | null;
+}
+
+/** Active and recent runs, filterable by status and searchable by title, both answered by the server. */
+export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
   const now = useNow(1000);
-  const { runs } = list;
+  const { runs, filter, setFilter } = list;
+  const heading = useRef<HTMLHeadingElement>(null);
+  const [still, setStill] = useState({ hover: false, focus: false });
+  const lastOrder = useRef<string[]>([]);
+
+  useEffect(() => {
+    if (deleted) heading.current?.focus();
+  }, [deleted]);
 
   // Children roll up into their parent, whose detail page lists them.
   const topLevel = useMemo(
@@ -22,41 +41,86 @@ export function RunsPage({ list, onOpen }: { list: RunList; onOpen: (id: string)
     for (const run of runs) if (run.parentId) counts.set(run.parentId, (counts.get(run.parentId) ?? 0) + 1);
     return counts;
   }, [runs]);
-  const counts = useMemo(() => {
-    const all = { all: topLevel.length, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
-    for (const run of topLevel) all[run.status]++;
-    return all;
-  }, [topLevel]);
-  const needle = query.trim().toLowerCase();
-  const shown = topLevel.filter(
-    (run) => (status === "all" || run.status === status) && (!needle || run.title.toLowerCase().includes(needle)),
-  );
-  // Running work first, then the most recent.
-  const ordered = [...shown.filter((r) => r.status === "running"), ...shown.filter((r) => r.status !== "running")];
+
+  const needle = filter.query.trim().toLowerCase();
+  const matching = topLevel.filter((run) => !needle || run.title.toLowerCase().includes(needle));
+  // The server counts over all runs; an older server cannot, and the page counts what it holds.
+  const local = { all: matching.length, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const run of matching) local[run.status]++;
+  const counts: Record<StatusFilter, number> = list.counts
+    ? {
+        all: list.counts.total,
+        running: list.counts.running,
+        succeeded: list.counts.succeeded,
+        failed: list.counts.failed,
+        cancelled: list.counts.cancelled,
+      }
+    : local;
+  const attention = matching.filter((run) => runTone(run, now).tone === "attention").length;
+  const shown = matching.filter((run) => filter.status === "all" || run.status === filter.status);
+
+  // While the pointer or focus is on the list, rows keep their places: nothing moves under the cursor.
+  let ordered = byRunningThenRecent(shown);
+  if (still.hover || still.focus) {
+    const place = new Map(lastOrder.current.map((id, i) => [id, i]));
+    ordered = [...ordered].sort((a, b) => (place.get(a.id) ?? -1) - (place.get(b.id) ?? -1));
+  }
+  lastOrder.current = ordered.map((run) => run.id);
+
+  const nothingAtAll = runs.length === 0 && !needle && filter.status === "all";
 
   return (
     <div className="page">
       <div className="page-heading">
         <div>
-          <h1>Runs</h1>
+          <h1 ref={heading} tabIndex={-1}>
+            Runs
+          </h1>
           <p className="muted">Live progress of your agents' long-running work.</p>
         </div>
       </div>
-      <StatCards runs={topLevel} now={now} />
-      <RunFilters status={status} query={query} counts={counts} onStatus={setStatus} onQuery={setQuery} />
+      {deleted && (
+        <p className="muted notice" role="status">
+          Deleted “{deleted}”.
+        </p>
+      )}
+      <StatCards counts={{ running: counts.running, attention, succeeded: counts.succeeded, failed: counts.failed }} />
+      <RunFilters
+        status={filter.status}
+        query={filter.query}
+        counts={counts}
+        onStatus={(status) => setFilter({ ...filter, status })}
+        onQuery={(query) => setFilter({ ...filter, query })}
+      />
       {!list.loaded ? (
         <div className="card empty">Loading runs…</div>
       ) : ordered.length === 0 ? (
         <div className="card empty">
-          <strong>{runs.length === 0 ? "No runs yet" : "No runs match"}</strong>
+          <strong>{nothingAtAll ? "No runs yet" : "No runs match"}</strong>
           <span className="muted">
-            {runs.length === 0
-              ? "Runs appear here the moment an agent starts one, through the library, the MCP tool or `headway exec`."
-              : "Try another status or a shorter search."}
+            {nothingAtAll ? (
+              <>
+                Runs appear here the moment an agent starts one, through the library, the MCP tool or{" "}
+                <code>headway exec</code>.
+              </>
+            ) : (
+              "Try another status or a shorter search."
+            )}
           </span>
         </div>
       ) : (
-        <ul className="card run-list" aria-label="Runs">
+        <ul
+          className="card run-list"
+          aria-label="Runs"
+          onPointerEnter={() => setStill((s) => ({ ...s, hover: true }))}
+          onPointerLeave={() => setStill((s) => ({ ...s, hover: false }))}
+          onFocus={() => setStill((s) => (s.focus ? s : { ...s, focus: true }))}
+          onBlur={(event) => {
+            if (!event.currentTarget.contains(event.relatedTarget as Node | null)) {
+              setStill((s) => ({ ...s, focus: false }));
+            }
+          }}
+        >
           {ordered.map((run) => (
             <RunRow key={run.id} run={run} childCount={childCounts.get(run.id) ?? 0} now={now} onOpen={onOpen} />
           ))}
