@@ -1,0 +1,210 @@
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createHeadwayApp, startServer } from "../../src/server/index.js";
+import { fixture, onCleanup } from "../server/helpers.js";
+import { buildDashboard, launchChromium } from "./browser.js";
+
+const BASE = "/_agent-native/runs";
+let browser: Browser;
+let dashboard: Awaited<ReturnType<typeof buildDashboard>>;
+
+beforeAll(async () => {
+  dashboard = await buildDashboard();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  dashboard?.remove();
+});
+
+async function newPage(url: string, options: { reducedMotion?: "reduce" } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, ...options });
+  onCleanup(() => context.close());
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(error.message));
+  return { page, problems, url };
+}
+
+async function setup(options: { reducedMotion?: "reduce" } = {}) {
+  const f = fixture();
+  const server = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: dashboard.dir });
+  onCleanup(() => server.close());
+  const { page, problems } = await newPage(server.url, options);
+  const token = await f.tokenFor("ann");
+  const open = (path = "/") => page.goto(`${server.url}${path}?token=${token}`);
+  return { ...f, server, page, open, problems };
+}
+
+const row = (page: Page, title: string) => page.locator(".run-row", { hasText: title });
+const titles = (page: Page) => page.locator(".run-row .run-title").allTextContents();
+
+describe("the dashboard asks the server for counts and searches", () => {
+  it("shows the server's counts over all runs and sends the search and status to it", async () => {
+    const f = fixture();
+    const seen: string[] = [];
+    const app = new Hono();
+    // The counts route as the server contract has it; the numbers are the server's, not the page's.
+    app.get(`${BASE}/counts`, (c) => {
+      seen.push(`counts${new URL(c.req.url).search}`);
+      return c.json({ total: 412, running: 1, succeeded: 380, failed: 27, cancelled: 4 });
+    });
+    app.use(BASE, async (c, next) => {
+      seen.push(`list${new URL(c.req.url).search}`);
+      await next();
+    });
+    app.route("/", createHeadwayApp({ progress: f.progress, dashboardDir: dashboard.dir }));
+    const url = await new Promise<string>((resolve) => {
+      const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+        resolve(`http://127.0.0.1:${info.port}`),
+      );
+      onCleanup(() => new Promise<void>((done) => server.close(() => done())));
+    });
+    await f.progress.startRun({ owner: "ann", title: "Triage inbox" });
+    const { page, problems } = await newPage(url);
+    await page.goto(`${url}/?token=${await f.tokenFor("ann")}`);
+    await row(page, "Triage inbox").waitFor();
+    await expect.poll(() => page.locator(".stat[data-tone=failed] .stat-value").textContent()).toBe("27");
+    expect(await page.getByRole("button", { name: /^Failed/ }).textContent()).toBe("Failed27");
+    expect(await page.getByRole("button", { name: /^All/ }).textContent()).toBe("All412");
+
+    await page.getByRole("searchbox", { name: "Search runs by title" }).fill("triage");
+    await expect.poll(() => seen.some((s) => s.startsWith("list") && s.includes("q=triage"))).toBe(true);
+    await expect.poll(() => seen.includes("counts?q=triage")).toBe(true);
+    await page.getByRole("button", { name: /^Failed/ }).click();
+    await expect.poll(() => seen.some((s) => s.includes("status=failed") && s.includes("q=triage"))).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it("falls back to counting the runs it holds when the server has no counts route", async () => {
+    const { progress, page, open } = await setup();
+    const failed = await progress.startRun({ owner: "ann", title: "Sync calendars" });
+    await progress.completeRun(failed.id, "ann", "failed", { step: "503" });
+    await open();
+    await row(page, "Sync calendars").waitFor();
+    await expect.poll(() => page.locator(".stat[data-tone=failed] .stat-value").textContent()).toBe("1");
+    await page.getByRole("button", { name: /^Failed/ }).click();
+    expect(await titles(page)).toEqual(["Sync calendars"]);
+  });
+});
+
+describe("what a user sees and hears", () => {
+  it("announces a failure and a run that needs a person through live regions", async () => {
+    const { progress, page, open } = await setup();
+    const sync = await progress.startRun({ owner: "ann", title: "Sync calendars", percent: 20 });
+    const refund = await progress.startRun({ owner: "ann", title: "Refund batch" });
+    await open();
+    await row(page, "Sync calendars").waitFor();
+    const failure = page.getByTestId("announce-failure");
+    const notice = page.getByTestId("announce-notice");
+    expect(await failure.getAttribute("aria-live")).toBe("assertive");
+    expect(await notice.getAttribute("aria-live")).toBe("polite");
+    expect(await failure.textContent()).toBe("");
+    await progress.completeRun(sync.id, "ann", "failed", { step: "Calendar API returned 503" });
+    await expect.poll(() => failure.textContent()).toBe("Sync calendars failed: Calendar API returned 503");
+    await progress.updateRunProgress(refund.id, "ann", { state: "action_required", step: "Approve 12 refunds" });
+    await expect.poll(() => notice.textContent()).toBe("Refund batch needs you.");
+  });
+
+  it("shows a failure as an error on the run's page, colours its chart red and lets the keyboard reach the timeline", async () => {
+    const { progress, page, open } = await setup();
+    const run = await progress.startRun({ owner: "ann", title: "Sync calendars", percent: 20 });
+    await progress.updateRunProgress(run.id, "ann", { percent: 40, step: "Google calendar" });
+    await progress.completeRun(run.id, "ann", "failed", { step: "Calendar API returned 503 after 3 retries" });
+    await open(`/runs/${run.id}`);
+    const failureBox = page.locator(".progress-card .failure");
+    await failureBox.waitFor();
+    expect(await failureBox.textContent()).toBe("Failed:Calendar API returned 503 after 3 retries");
+    const red = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--destructive"));
+    expect(await failureBox.evaluate((el) => getComputedStyle(el).color)).not.toBe(
+      await page
+        .locator(".muted")
+        .first()
+        .evaluate((el) => getComputedStyle(el).color),
+    );
+    const line = page.locator(".chart .chart-line");
+    await line.waitFor();
+    expect(await page.locator(".chart").getAttribute("data-tone")).toBe("failed");
+    const stroke = await line.evaluate((el) => getComputedStyle(el).stroke);
+    const expected = await page.evaluate((color) => {
+      const probe = document.createElement("div");
+      probe.style.color = color;
+      document.body.append(probe);
+      const value = getComputedStyle(probe).color;
+      probe.remove();
+      return value;
+    }, red.trim());
+    expect(stroke).toBe(expected);
+    const timeline = page.getByRole("region", { name: "Timeline" });
+    expect(await timeline.getAttribute("tabindex")).toBe("0");
+    await timeline.focus();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-labelledby"))).toBeTruthy();
+    expect(await timeline.textContent()).toContain("Calendar API returned 503 after 3 retries");
+  });
+
+  it("says 'Time left: about 16s', not 'about 16s left'", async () => {
+    const { progress, page, open } = await setup();
+    const run = await progress.startRun({ owner: "ann", title: "Steady work", percent: 10 });
+    await open(`/runs/${run.id}`);
+    await page.getByRole("heading", { name: "Steady work" }).waitFor();
+    for (const percent of [20, 30, 40, 50]) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await progress.updateRunProgress(run.id, "ann", { percent });
+    }
+    const timeLeft = page.locator(".stat-grid div", { hasText: "Time left" }).locator("dd");
+    await expect.poll(() => timeLeft.textContent(), { timeout: 10_000 }).toMatch(/^(about \S+|almost done)$/);
+  });
+
+  it("has no backticks in the empty state, no red zero, and no red pill or Sign out before sign-in", async () => {
+    const { page, open, server } = await setup();
+    await open();
+    const empty = page.locator(".empty");
+    await empty.getByText("No runs yet").waitFor();
+    expect(await empty.textContent()).not.toContain("`");
+    expect(await empty.locator("code").textContent()).toBe("headway exec");
+    const zero = page.locator(".stat[data-tone=failed] .stat-value");
+    expect(await zero.textContent()).toBe("0");
+    expect(await zero.evaluate((el) => getComputedStyle(el).color)).toBe(
+      await page.evaluate(() => getComputedStyle(document.body).color),
+    );
+
+    await page.goto(`${server.url}/?token=hw_wrong`);
+    await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
+    expect(await page.locator(".connection").count()).toBe(0);
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
+    // The skip link is the first thing the keyboard reaches, and it leads to the content.
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Skip to content");
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("main");
+  });
+
+  it("keeps rows where they are while the pointer is over the list", async () => {
+    const { progress, page, open } = await setup();
+    const older = await progress.startRun({ owner: "ann", title: "Older running run", percent: 50 });
+    const newer = await progress.startRun({ owner: "ann", title: "Newer finished run" });
+    await progress.completeRun(newer.id, "ann", "succeeded");
+    await open();
+    await row(page, "Newer finished run").waitFor();
+    expect(await titles(page)).toEqual(["Older running run", "Newer finished run"]);
+    await row(page, "Newer finished run").hover();
+    await progress.completeRun(older.id, "ann", "succeeded");
+    await expect.poll(() => row(page, "Older running run").locator(".badge").textContent()).toBe("Done");
+    // Ended, it would now sort after the newer run; under the pointer it stays put.
+    expect(await titles(page)).toEqual(["Older running run", "Newer finished run"]);
+    await page.mouse.move(5, 5);
+    await expect.poll(() => titles(page)).toEqual(["Newer finished run", "Older running run"]);
+  });
+
+  it("keeps the indeterminate bar still for people who ask for reduced motion", async () => {
+    const { progress, page, open } = await setup({ reducedMotion: "reduce" });
+    await progress.startRun({ owner: "ann", title: "No percent yet" });
+    await open();
+    const fill = row(page, "No percent yet").locator(".hw-bar-fill");
+    await fill.waitFor();
+    expect(await fill.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+  });
+});
