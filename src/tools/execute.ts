@@ -80,11 +80,40 @@ function need<T>(value: T | undefined, field: string, action: string): T {
   return value;
 }
 
+type Action = ManageProgressInput["action"];
+
+/** Library field names that the tool calls something else. */
+const TOOL_NAMES: Partial<Record<string, string>> = { id: "runId", parentId: "parentRunId" };
+
+/** The arguments each action reads; any other is refused by name rather than silently ignored. */
+const USED_BY: Record<Action, ReadonlySet<string>> = {
+  start: new Set(["runId", "title", "step", "percent", "state", "metadata", "metadataJson", "parentRunId"]),
+  update: new Set(["runId", "title", "step", "percent", "state", "metadata", "metadataJson"]),
+  complete: new Set(["runId", "status", "step", "metadata", "metadataJson"]),
+  list: new Set(["active", "limit"]),
+};
+
+const HINT: Partial<Record<string, string>> = {
+  status: ' (to finish a run, use action "complete")',
+  parentRunId: " (a run gets its parent when it starts)",
+};
+
+function checkUsed(input: ManageProgressInput): void {
+  const used = USED_BY[input.action];
+  for (const [name, value] of Object.entries(input)) {
+    if (name === "action" || value === undefined || used.has(name)) continue;
+    throw new ValidationError(name, `is not used by action "${input.action}"${HINT[name] ?? ""}`);
+  }
+}
+
 async function run(progress: Progress, owner: string, input: ManageProgressInput): Promise<ToolReply> {
   const { action } = input;
+  checkUsed(input);
   switch (action) {
     case "start": {
       const started = await progress.startRun({
+        // agent-native's callers choose their own ids; an id in use is a conflict.
+        ...(input.runId === undefined ? {} : { id: input.runId }),
         owner,
         title: need(input.title, "title", action),
         step: input.step,
@@ -157,6 +186,11 @@ export async function executeManageProgress(progress: Progress, owner: string, a
   try {
     return await run(progress, owner, parsed.data);
   } catch (error) {
+    if (error instanceof ValidationError && TOOL_NAMES[error.field]) {
+      // The library names its own fields; say them as the tool's arguments.
+      const message = `${TOOL_NAMES[error.field]}${error.message.slice(error.field.length)}`;
+      return failure(parsed.data.action, error.code, message);
+    }
     if (error instanceof HeadwayError) return failure(parsed.data.action, error.code, error.message);
     throw error;
   }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS, RUN_STATES, TERMINAL_STATUSES } from "../core/index.js";
+import { LIMITS, RUN_STATES, runIdSchema, TERMINAL_STATUSES } from "../core/index.js";
 
 export const TOOL_NAME = "manage-progress";
 
@@ -18,7 +18,9 @@ Use it like this:
 Use action "list" to see your runs that are still going.`;
 
 const field = {
-  runId: z.string().min(1).max(LIMITS.idChars).describe('The run to act on (from "start"); for update and complete.'),
+  runId: runIdSchema.describe(
+    'The run to act on (from "start"); for update and complete. For start, optional: your own id for the new run (letters, digits, _ - . :).',
+  ),
   title: z.string().describe(`For start: what the work is, in a few words (at most ${LIMITS.titleChars} characters).`),
   step: z.string().describe(`What is happening now, in plain words (at most ${LIMITS.stepChars} characters).`),
   percent: z.number().describe("How far along, 0 to 100. Leave it out when you cannot tell."),
@@ -32,7 +34,7 @@ const field = {
   metadataJson: z
     .string()
     .describe("The same as metadata, written as JSON text (as agent-native's tool takes it); give one or the other."),
-  parentRunId: z.string().min(1).max(LIMITS.idChars).describe("For start: the run this one is part of (a sub-task)."),
+  parentRunId: runIdSchema.describe("For start: the run this one is part of (a sub-task)."),
   active: z.boolean().describe("For list: only runs still going (default true)."),
   limit: z
     .number({ error: "must be a number" })

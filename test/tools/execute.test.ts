@@ -80,6 +80,40 @@ describe("manage-progress arguments", () => {
     expect(await progress.listRuns("ann")).toHaveLength(1);
   });
 
+  it("names an argument the action does not use instead of ignoring it", async () => {
+    const runId = (await tool({ action: "start", title: "t" })).structured.runId as string;
+    const before = await progress.getRun(runId, "ann");
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [
+        { action: "update", runId, status: "succeeded" },
+        'status: is not used by action "update" (to finish a run, use action "complete")',
+      ],
+      [{ action: "update", runId, percent: 5, parentRunId: runId }, 'parentRunId: is not used by action "update"'],
+      [{ action: "complete", runId, status: "failed", percent: 5 }, 'percent: is not used by action "complete"'],
+      [{ action: "complete", runId, status: "failed", title: "x" }, 'title: is not used by action "complete"'],
+      [{ action: "list", runId }, 'runId: is not used by action "list"'],
+      [{ action: "start", title: "x", active: true }, 'active: is not used by action "start"'],
+    ];
+    for (const [args, message] of cases) {
+      const reply = await tool(args);
+      expect(reply.isError).toBe(true);
+      expect(reply.text.startsWith(message), reply.text).toBe(true);
+    }
+    expect(await progress.getRun(runId, "ann")).toEqual(before);
+    expect(await progress.listRuns("ann")).toHaveLength(1);
+  });
+
+  it("takes runId on start as the caller's own id, validated and named as runId", async () => {
+    for (const runId of ["../x", "a/b", ".hidden", "x".repeat(65)]) {
+      const reply = await tool({ action: "start", title: "t", runId });
+      expect(reply.isError).toBe(true);
+      expect(reply.text).toMatch(/^runId: must/);
+    }
+    const badParent = await tool({ action: "start", title: "t", parentRunId: "a/b" });
+    expect(badParent.text).toMatch(/^parentRunId: must use only letters/);
+    expect(await progress.listRuns("ann")).toEqual([]);
+  });
+
   it("publishes a closed JSON schema (additionalProperties: false) with limit and metadataJson", () => {
     const schema = manageProgressInput.toJSONSchema() as { additionalProperties?: unknown; properties: object };
     expect(schema.additionalProperties).toBe(false);
