@@ -28,3 +28,16 @@ export function controlCharacterIndex(text: string): number {
   const match = CONTROL.exec(text);
   return match ? match.index : -1;
 }
+
+/**
+ * `text` cut to at most `max` UTF-16 units, ending in `ellipsis` when cut,
+ * never between the two halves of a surrogate pair (a half would be a lone
+ * surrogate, which writes refuse). Use it wherever text is clipped to a limit.
+ */
+export function clipText(text: string, max: number, ellipsis = ""): string {
+  if (text.length <= max) return text;
+  let end = Math.max(0, max - ellipsis.length);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end) + ellipsis;
+}

@@ -1,4 +1,4 @@
-import { LIMITS } from "../core/index.js";
+import { clipText, LIMITS } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
 
 /** MCP's `notifications/progress` params, as a client's `onprogress` receives them. */
@@ -56,7 +56,7 @@ export async function callToolAsRun<Params extends { name: string }, Result>(
     starting ??= progress
       .startRun({
         owner,
-        title: (options.title ?? `Running ${params.name}`).slice(0, LIMITS.titleChars),
+        title: clipText(options.title ?? `Running ${params.name}`, LIMITS.titleChars),
         step,
         percent,
       })
@@ -69,7 +69,7 @@ export async function callToolAsRun<Params extends { name: string }, Result>(
     const { progress: done, total, message } = notification;
     const percent = total && total > 0 ? (done / total) * 100 : undefined;
     const step = message ?? (total ? `${done}/${total}` : undefined);
-    const clipped = step?.slice(0, LIMITS.stepChars);
+    const clipped = step === undefined ? undefined : clipText(step, LIMITS.stepChars);
     // One chain, so updates land in the order the server sent them and all have landed before the run completes;
     // a failed write must not crash the caller's process, and the run's own write is what shows the outcome.
     updates = updates
@@ -97,7 +97,7 @@ export async function callToolAsRun<Params extends { name: string }, Result>(
       const cancelled = abort.signal.aborted;
       const reason = error instanceof Error ? error.message : String(error);
       await progress.completeRun(id, owner, cancelled ? "cancelled" : "failed", {
-        step: reason.slice(0, LIMITS.stepChars),
+        step: clipText(reason, LIMITS.stepChars),
       });
     }
     throw error;

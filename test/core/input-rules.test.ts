@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   childWeight,
+  clipText,
   createRecord,
   findJsonProblem,
   LIMITS,
@@ -130,6 +131,18 @@ describe("strings are valid Unicode", () => {
       "owner: must not contain control characters (one at index 3)",
     );
     expect(validatePatch({ step: "line 1\nline 2\t\u001b[1mbold" }).step).toBe("line 1\nline 2\t\u001b[1mbold");
+  });
+});
+
+describe("clipText", () => {
+  it("clips to the limit without splitting a surrogate pair", () => {
+    expect(clipText("short", 10)).toBe("short");
+    expect(clipText("abcdef", 4)).toBe("abcd");
+    expect(clipText("abc😀", 4)).toBe("abc");
+    expect(clipText("abc😀d", 5)).toBe("abc😀");
+    expect(clipText("ab😀cdef", 4, "…")).toBe("ab…");
+    expect(clipText("abc😀def", 5, "…")).toBe("abc…");
+    for (let max = 1; max < 12; max++) expect(loneSurrogateIndex(clipText("😀😀😀😀😀😀", max, "…"))).toBe(-1);
   });
 });
 

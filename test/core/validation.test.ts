@@ -74,6 +74,11 @@ describe("fast paths agree with the schemas", () => {
     { step: 5 },
     { percent: 3, title: "renamed" },
     { percent: 3, extra: true },
+    { step: "lone \uD800" },
+    { percent: 3, step: "\uDC00" },
+    { step: "pair 😀" },
+    { status: "succeeded" },
+    { percent: 3, status: "running" },
     {},
     null,
     undefined,
@@ -93,14 +98,17 @@ describe("fast paths agree with the schemas", () => {
     else expect(validatePatch(patch)).toEqual(viaSchema);
   });
 
-  it.each([["ann"], [""], ["x".repeat(320)], ["x".repeat(321)], [42], [undefined]])("validateOwner(%j)", (owner) => {
-    let schemaError: string | undefined;
-    try {
-      parseInput(ownerSchema, owner, "owner");
-    } catch (error) {
-      schemaError = (error as Error).message;
-    }
-    if (schemaError) expect(() => validateOwner(owner)).toThrow(schemaError);
-    else expect(validateOwner(owner)).toBe(owner);
-  });
+  it.each([["ann"], [""], ["x".repeat(320)], ["x".repeat(321)], [42], [undefined], ["ann\uD800"], ["ann\n"]])(
+    "validateOwner(%j)",
+    (owner) => {
+      let schemaError: string | undefined;
+      try {
+        parseInput(ownerSchema, owner, "owner");
+      } catch (error) {
+        schemaError = (error as Error).message;
+      }
+      if (schemaError) expect(() => validateOwner(owner)).toThrow(schemaError);
+      else expect(validateOwner(owner)).toBe(owner);
+    },
+  );
 });

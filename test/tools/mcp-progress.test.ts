@@ -100,4 +100,16 @@ describe("callToolAsRun: MCP progress notifications as a run", () => {
     const [run] = await progress.listRuns("ann");
     expect(run).toMatchObject({ status: "succeeded", step: "x".repeat(LIMITS.stepChars) });
   });
+
+  it("clips between characters, never inside an emoji's surrogate pair (a half would be refused)", async () => {
+    const note = `${"x".repeat(LIMITS.stepChars - 1)}😀 and more`;
+    const title = `${"t".repeat(LIMITS.titleChars - 1)}😀`;
+    await callToolAsRun(client, { name: "import", arguments: { items: 2, note } }, { progress, owner: "ann", title });
+    const [run] = await progress.listRuns("ann");
+    expect(run).toMatchObject({
+      status: "succeeded",
+      step: "x".repeat(LIMITS.stepChars - 1),
+      title: "t".repeat(LIMITS.titleChars - 1),
+    });
+  });
 });
