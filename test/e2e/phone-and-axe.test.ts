@@ -120,6 +120,8 @@ for (const scheme of ["light", "dark"] as const) {
           }),
         );
       expect(await inside(".header-actions button")).not.toContain(false);
+      // The header fits one row: it is sticky, and two rows would take a tenth of the screen.
+      expect(await page.locator(".app-header").evaluate((el) => el.getBoundingClientRect().height)).toBeLessThan(70);
       expect(await inside(".run-row .badge")).not.toContain(false);
       // Elapsed time and time left are visible on a phone too.
       const time = page.locator(".run-row", { hasText: "Triage 128" }).locator(".run-row-time");
@@ -191,7 +193,20 @@ for (const scheme of ["light", "dark"] as const) {
         await page.getByRole("list", { name: "Child runs" }).waitFor();
         expect(await axe(page)).toEqual([]);
 
-        await page.getByRole("searchbox", { name: /Search runs/ }).count(); // list page not shown here
+        // A long timeline scrolls in its own box; with the cancel question open.
+        const long = await progress.startRun({ owner: "ann", title: "Index 40 repositories", percent: 1 });
+        for (let i = 1; i <= 40; i++) {
+          // A change of state is always kept in the history (plain progress is sampled once a second).
+          const state = i % 2 ? "tool_running" : "streaming";
+          await progress.updateRunProgress(long.id, "ann", { percent: i * 2, step: `Repository ${i} of 40`, state });
+        }
+        await open(`/runs/${long.id}`);
+        await page.locator(".timeline").waitFor();
+        await expect.poll(() => page.locator(".timeline-item").count()).toBeGreaterThan(10);
+        await page.getByRole("button", { name: "Cancel run" }).click();
+        await page.getByRole("button", { name: "Stop run" }).waitFor();
+        expect(await axe(page)).toEqual([]);
+
         await open();
         await page.getByRole("searchbox", { name: /Search runs/ }).fill("nothing has this title");
         await page.getByText("No runs match").waitFor();

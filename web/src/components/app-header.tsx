@@ -46,7 +46,7 @@ export function AppHeader({ connection, showTray = true, theme, onTheme, onHome,
         {connection && (
           <span className="connection" data-state={connection} title="Connection to the server">
             <span className="connection-dot" aria-hidden="true" />
-            {CONNECTION[connection]}
+            <span className="connection-text">{CONNECTION[connection]}</span>
           </span>
         )}
         <div className="header-actions">
