@@ -61,11 +61,21 @@ async function write(options: WriteMessage): Promise<{ sent: number; seconds: nu
     const started = now();
     const deadline = started + options.seconds * 1000;
     if (options.rate > 0) {
+      // Round-robin over the runs, skipping a run whose last update is still
+      // in flight: two updates to one run in one batch would be one row write
+      // and one event, which would read as a lost event downstream.
       const pending: Array<Promise<unknown>> = [];
+      const busy = new Uint8Array(runs.length);
       let issued = 0;
+      let cursor = 0;
       while (now() < deadline) {
         const due = Math.floor(((now() - started) / 1000) * options.rate);
-        while (issued < due) pending.push(update(issued++));
+        for (let tries = 0; issued < due && tries < runs.length; tries++) {
+          const r = cursor++ % runs.length;
+          if (busy[r]) continue;
+          busy[r] = 1;
+          pending.push(update(issued++, r).finally(() => (busy[r] = 0)));
+        }
         await sleep(1);
       }
       await Promise.all(pending);
