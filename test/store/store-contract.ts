@@ -44,6 +44,7 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
         cancelRequested: false,
         etaMs: null,
         createdAt: "2026-01-01T00:00:00.000Z",
+        startedAt: "2026-01-01T00:00:00.000Z",
         updatedAt: "2026-01-01T00:00:00.000Z",
         completedAt: null,
         heartbeatAt: "2026-01-01T00:00:00.000Z",
