@@ -48,6 +48,14 @@ export function RunsTray({
     if (!visible) setOpen(false);
   }, [visible]);
 
+  // A run that ends leaves the list; focus that was on its row goes to the panel, not to <body>.
+  useEffect(() => {
+    // runs.length is read so that every row that leaves re-checks where focus is.
+    if (open && runs.length >= 0 && (document.activeElement === document.body || document.activeElement === null)) {
+      panel.current?.focus();
+    }
+  }, [open, runs.length]);
+
   // The panel stays inside the viewport whatever the trigger's place in the header (a phone, say).
   useLayoutEffect(() => {
     const el = panel.current;

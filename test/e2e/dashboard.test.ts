@@ -147,6 +147,8 @@ for (const scheme of ["light", "dark"] as const) {
       await progress.completeRun(run.id, "ann", "cancelled");
       await expect.poll(() => page.locator(".detail-title .badge").textContent()).toBe("Cancelled");
       expect(await page.getByRole("button", { name: /Cancel run|Stopping/ }).count()).toBe(0);
+      // "Stopping…" had focus; now that it is gone, focus sits on Delete rather than <body>.
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Delete");
       await shot(page, `dashboard-cancelled-${scheme}`);
     });
 

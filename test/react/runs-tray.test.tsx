@@ -79,6 +79,12 @@ describe("<RunsTray /> against a real server", () => {
       expect(screen.getByRole("button", { name: "Stopping Sync calendar" }).getAttribute("aria-disabled")).toBe("true"),
     );
     expect(document.activeElement).toBe(screen.getByRole("button", { name: "Stopping Sync calendar" }));
+    // When the run ends its row leaves the panel; focus goes to the panel, not to <body>.
+    await act(() => progress.startRun({ owner: "ann", title: "Still going" }));
+    await waitFor(() => expect(screen.getByRole("dialog").textContent).toContain("Still going"));
+    await act(() => progress.completeRun(run.id, "ann", "cancelled"));
+    await waitFor(() => expect(screen.queryByRole("button", { name: /Sync calendar/ })).toBeNull());
+    expect(document.activeElement).toBe(screen.getByRole("dialog"));
   });
 
   it("closes when clicking outside, and hides when the last run ends", async () => {

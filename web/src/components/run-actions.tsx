@@ -60,6 +60,16 @@ export function RunActions({ run, onCancel, onDelete }: RunActionsProps) {
   const running = run.status === "running";
   const stopping = run.cancelRequested || busy === "cancel";
 
+  // When the run ends, "Stopping…" goes away; focus on it moves to Delete instead of dropping to <body>.
+  const wasRunning = useRef(running);
+  useEffect(() => {
+    const ended = wasRunning.current && !running;
+    wasRunning.current = running;
+    if (ended && (document.activeElement === document.body || document.activeElement === null)) {
+      deleteButton.current?.focus();
+    }
+  }, [running]);
+
   if (asking) {
     const cancel = asking === "cancel";
     return (
