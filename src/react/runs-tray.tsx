@@ -30,7 +30,7 @@ export function RunsTray({
   ...options
 }: RunsTrayProps) {
   useHeadwayStyles();
-  const { runs: all, cancel, status, error, loaded, retry } = useRuns(options);
+  const { runs: all, cancel, error, failing: refused, retry } = useRuns(options);
   // Child runs roll up into their parent's bar; one shows alone only when its parent is not running.
   const runs = all.filter((run) => !run.parentId || !all.some((parent) => parent.id === run.parentId));
   const [open, setOpen] = useState(false);
@@ -41,7 +41,7 @@ export function RunsTray({
   const now = useNow(1000, open);
   const active = runs.length > 0;
   // A refusal, or a server that never answered: say so rather than show nothing and keep quiet.
-  const failing = !active && (status === "error" || (error !== null && !loaded));
+  const failing = !active && refused;
   const visible = active || failing;
 
   useEffect(() => {

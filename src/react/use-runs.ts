@@ -18,6 +18,11 @@ export interface RunsState {
   error: Error | null;
   /** Whether the server has answered at least once (a snapshot arrived). */
   loaded: boolean;
+  /**
+   * The server refused (a bad token, a body that is not the runs API), or could
+   * not be reached twice in a row before it ever answered: time to say so.
+   */
+  failing: boolean;
   /** Starts over after an error (such as a refused token or an unreachable server). */
   retry: () => void;
   /** Asks a run to stop; the run comes back with `cancelRequested: true`. */
@@ -33,14 +38,17 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
   const [error, setError] = useState<Error | null>(null);
   const [loaded, setLoaded] = useState(false);
   const [attempt, setAttempt] = useState(0);
+  const [failures, setFailures] = useState(0);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: attempt restarts the subscription on retry
   useEffect(() => {
     setStatus("connecting");
     setError(null);
+    setFailures(0);
     const subscription = client.subscribe(
       (update) => {
         setLoaded(true);
+        setFailures(0);
         setRuns((held) => applyRunUpdate(held, update, { activeOnly: true }));
       },
       {
@@ -49,8 +57,10 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
         pollMs,
         onStatus: (next, problem) => {
           setStatus(next);
-          if (problem) setError(problem);
-          else if (next === "live") setError(null);
+          if (problem) {
+            setError(problem);
+            setFailures((n) => n + 1);
+          } else if (next === "live") setError(null);
         },
       },
     );
@@ -67,5 +77,6 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
     [client],
   );
 
-  return { runs, status, error, loaded, retry, cancel };
+  const failing = status === "error" || (error !== null && !loaded && failures >= 2);
+  return { runs, status, error, loaded, failing, retry, cancel };
 }

@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHeadwayClient } from "../../src/client/index.js";
 import { RunsTray } from "../../src/react/index.js";
-import { BASE, serveRuns } from "../client/helpers.js";
+import { BASE, serveRuns, serveWithoutStream } from "../client/helpers.js";
 import { onCleanup } from "../server/helpers.js";
 
 afterEach(() => cleanup());
@@ -63,6 +63,21 @@ describe("headway/react as a library", () => {
     expect(urls.filter((url) => url.includes("active=true"))).toEqual([]);
     // The stream is retried with backoff (250 ms, then longer), not in a hot loop.
     expect(urls.filter((url) => url.includes("/stream")).length).toBeLessThanOrEqual(3);
+  });
+
+  it("a stream a proxy refuses, with polling that works, never flashes the error state", async () => {
+    const { progress, url, tokenFor } = await serveWithoutStream();
+    await progress.startRun({ owner: "ann", title: "Polled behind a proxy" });
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => {
+      const label = document.querySelector(".hw-trigger")?.getAttribute("aria-label");
+      if (label) seen.push(label);
+    });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true });
+    onCleanup(() => observer.disconnect());
+    render(<RunsTray baseUrl={url} token={await tokenFor("ann")} />);
+    await waitFor(() => expect(trigger()?.getAttribute("aria-label")).toBe("1 run in progress"));
+    expect(seen).not.toContain("Progress unavailable");
   });
 
   it("a bare array where a page of runs belongs is an error state, not a crash", async () => {
