@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { ValidationError } from "./errors.js";
 import { LIMITS } from "./limits.js";
-import { findJsonProblem, isPlainObject, weightProblem } from "./metadata-check.js";
+import { copyJsonObject, isPlainObject, weightProblem } from "./metadata-check.js";
 import { controlCharacterIndex, loneSurrogateIndex, unicodeProblem } from "./text.js";
 import {
   type CompleteOptions,
@@ -51,35 +51,26 @@ const utf8 = new TextEncoder();
 /**
  * A plain JSON object: every value JSON (no NaN, Infinity, undefined,
  * functions, class instances), nesting and size bounded, `weight` (the
- * roll-up share) a bounded positive number. The output is a deep copy made
- * through JSON, so what is stored is exactly what is read back and later
- * changes to the caller's object cannot reach the store.
+ * roll-up share) a bounded positive number. The output is a deep copy, so
+ * what is stored is exactly what is read back and later changes to the
+ * caller's object cannot reach the store.
  */
 const metadataSchema = z
   .custom<RunMetadata>(isPlainObject, { error: "must be a JSON object" })
   .transform((value, ctx): RunMetadata => {
-    const problem = findJsonProblem(value);
-    if (problem) {
-      ctx.addIssue({ code: "custom", message: problem.message, path: problem.path });
+    const checked = copyJsonObject(value);
+    if ("message" in checked) {
+      ctx.addIssue({ code: "custom", message: checked.message, path: checked.path });
       return z.NEVER;
     }
-    if (Object.hasOwn(value, "weight")) {
-      const message = weightProblem(value.weight);
+    if (Object.hasOwn(checked.value, "weight")) {
+      const message = weightProblem(checked.value.weight);
       if (message) {
         ctx.addIssue({ code: "custom", message, path: ["weight"] });
         return z.NEVER;
       }
     }
-    const text = JSON.stringify(value);
-    const size = utf8.encode(text).byteLength;
-    if (size > LIMITS.metadataBytes) {
-      ctx.addIssue({
-        code: "custom",
-        message: `must be at most ${LIMITS.metadataBytes} bytes serialized (16 KiB); got ${size}`,
-      });
-      return z.NEVER;
-    }
-    return JSON.parse(text) as RunMetadata;
+    return checked.value;
   });
 
 const stateSchema = z.enum(RUN_STATES, { error: `must be one of ${RUN_STATES.join(", ")}` });
