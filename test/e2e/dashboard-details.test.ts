@@ -145,6 +145,33 @@ describe("what a user sees and hears", () => {
     expect(await timeline.textContent()).toContain("Calendar API returned 503 after 3 retries");
   });
 
+  it("keeps a long timeline's latest entry in view, in a box the keyboard can scroll", async () => {
+    const { progress, page, open } = await setup();
+    const run = await progress.startRun({ owner: "ann", title: "Index 40 repositories", percent: 1 });
+    for (let i = 1; i <= 40; i++) {
+      // A change of state is always kept in the history (plain progress is sampled once a second).
+      const state = i % 2 ? "tool_running" : "streaming";
+      await progress.updateRunProgress(run.id, "ann", { percent: i * 2, step: `Repository ${i} of 40`, state });
+    }
+    await progress.completeRun(run.id, "ann", "failed", { step: "Repository 40 could not be cloned" });
+    await open(`/runs/${run.id}`);
+    const box = page.getByRole("region", { name: "Timeline" });
+    await expect.poll(() => box.locator(".timeline-item").count()).toBeGreaterThan(30);
+    const scroll = () => box.evaluate((el) => ({ top: el.scrollTop, height: el.scrollHeight, shown: el.clientHeight }));
+    await expect
+      .poll(async () => {
+        const s = await scroll();
+        return s.height > s.shown && s.top + s.shown >= s.height - 2;
+      })
+      .toBe(true);
+    expect(await box.locator(".timeline-item").last().isVisible()).toBe(true);
+    expect(await box.locator(".timeline-item").last().textContent()).toContain("Repository 40 could not be cloned");
+    // From the keyboard: focus the box, Home scrolls it to the start.
+    await box.focus();
+    await page.keyboard.press("Home");
+    await expect.poll(async () => (await scroll()).top).toBe(0);
+  });
+
   it("says 'Time left: about 16s', not 'about 16s left'", async () => {
     const { progress, page, open } = await setup();
     const run = await progress.startRun({ owner: "ann", title: "Steady work", percent: 10 });
