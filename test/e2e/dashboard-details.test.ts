@@ -107,6 +107,9 @@ describe("what a user sees and hears", () => {
     await expect.poll(() => failure.textContent()).toBe("Sync calendars failed: Calendar API returned 503");
     await progress.updateRunProgress(refund.id, "ann", { state: "action_required", step: "Approve 12 refunds" });
     await expect.poll(() => notice.textContent()).toBe("Refund batch needs you.");
+    await expect.poll(() => page.title()).toBe("(1) Needs you · Headway");
+    await progress.completeRun(refund.id, "ann", "succeeded");
+    await expect.poll(() => page.title()).toBe("Headway");
   });
 
   it("shows a failure as an error on the run's page, colours its chart red and lets the keyboard reach the timeline", async () => {

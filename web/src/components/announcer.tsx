@@ -5,7 +5,8 @@ type Seen = { status: AgentRun["status"]; waiting: boolean };
 
 /**
  * Says out loud, through live regions, when a run fails or starts waiting for
- * a person. Runs already in that state when the page loads are not announced:
+ * a person, and keeps the tab's title on the count of running runs (or of
+ * those waiting for a person). Runs already in that state when the page loads are not announced:
  * only what changes while someone is looking.
  */
 export function Announcer({ runs, ready }: { runs: AgentRun[]; ready: boolean }) {
@@ -33,6 +34,14 @@ export function Announcer({ runs, ready }: { runs: AgentRun[]; ready: boolean })
     if (failed.length > 0) setFailure(failed.join(" "));
     if (waiting.length > 0) setNotice(waiting.join(" "));
   }, [runs, ready]);
+
+  // The tab's title says what is going on while the tab is in the background.
+  const running = runs.filter((run) => run.status === "running" && !run.parentId).length;
+  const waiting = runs.filter((run) => run.status === "running" && run.state === "action_required").length;
+  useEffect(() => {
+    document.title =
+      waiting > 0 ? `(${waiting}) Needs you · Headway` : running > 0 ? `(${running}) Headway` : "Headway";
+  }, [running, waiting]);
 
   return (
     <>
