@@ -1,0 +1,77 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { extname, join, normalize } from "node:path";
+import type { Browser } from "playwright-core";
+import { build } from "vite";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServer } from "../../src/server/index.js";
+import { fixture, onCleanup } from "../server/helpers.js";
+import { launchChromium } from "./browser.js";
+
+let browser: Browser;
+let hostDir: string;
+
+beforeAll(async () => {
+  hostDir = mkdtempSync(join(tmpdir(), "headway-host-"));
+  await build({
+    root: join(process.cwd(), "test/e2e/host-page"),
+    base: "./",
+    logLevel: "warn",
+    configFile: false,
+    build: { outDir: hostDir, emptyOutDir: true, sourcemap: false },
+  });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (hostDir) rmSync(hostDir, { recursive: true, force: true });
+});
+
+/** Serves the built host app from a second origin (another port on 127.0.0.1). */
+async function serveHost(): Promise<string> {
+  const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+  const server = createServer((request, response) => {
+    const path = normalize(new URL(request.url ?? "/", "http://x").pathname).replace(/^\/+/, "") || "index.html";
+    try {
+      const body = readFileSync(join(hostDir, path));
+      response.writeHead(200, { "content-type": types[extname(path)] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  onCleanup(() => new Promise<void>((done) => server.close(() => done())));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("no port");
+  return `http://127.0.0.1:${address.port}`;
+}
+
+describe("<RunsTray /> on a page from another origin", () => {
+  it("says progress is unavailable when the server does not allow that origin, instead of showing nothing", async () => {
+    const f = fixture();
+    // No allowed origins configured: the browser refuses every cross-origin answer.
+    const server = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: false });
+    onCleanup(() => server.close());
+    await f.progress.startRun({ owner: "ann", title: "Running, but not for this origin" });
+    const host = await serveHost();
+    expect(new URL(host).origin).not.toBe(new URL(server.url).origin);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    onCleanup(() => context.close());
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(`${host}/#api=${encodeURIComponent(server.url)}&token=${await f.tokenFor("ann")}`);
+    const trigger = page.getByRole("button", { name: "Progress unavailable" });
+    await trigger.waitFor();
+    await trigger.click();
+    const panel = page.getByRole("dialog", { name: "In progress" });
+    expect(await panel.getByRole("alert").textContent()).toMatch(/^Progress is unavailable: /);
+    const box = await panel.boundingBox();
+    expect(box!.x).toBeGreaterThanOrEqual(0);
+    expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    expect(problems).toEqual([]);
+  });
+});
