@@ -141,6 +141,7 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
   let closed = false;
   let closing: Promise<void> | null = null;
   let capReported = false;
+  let attempted = false;
   let timer: unknown = null;
   let timerAt = 0;
   const abort = new AbortController();
@@ -194,7 +195,8 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
     }
     if (!forced) {
       const now = clock.now();
-      const earliest = Math.max(notBefore, lastUpdateAt + minIntervalMs);
+      // The minimum interval spaces updates; the initial delay alone governs the first.
+      const earliest = Math.max(notBefore, attempted ? lastUpdateAt + minIntervalMs : 0);
       if (now < earliest) {
         schedule(earliest);
         return;
@@ -211,6 +213,7 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
   function start(): void {
     forced = false;
     clearTimer();
+    attempted = true;
     const batch = pending;
     pending = [];
     const run = summariseAndPost(batch);
