@@ -65,7 +65,7 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
   }
 
   /** Checks the shape of a body before anything reads into it. */
-  function expect<T>(body: unknown, test: (body: Record<string, unknown>) => boolean, what: string): T {
+  function checked<T>(body: unknown, test: (body: Record<string, unknown>) => boolean, what: string): T {
     if (typeof body === "object" && body !== null && !Array.isArray(body) && test(body as Record<string, unknown>)) {
       return body as T;
     }
@@ -96,7 +96,7 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       if (listOptions.status) query.set("status", listOptions.status);
       const search = query.toString();
       const body = await call<unknown>("GET", search ? `?${search}` : "");
-      return expect<RunPage>(
+      return checked<RunPage>(
         body,
         (b) =>
           Array.isArray(b.runs) &&
@@ -109,7 +109,7 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       const search = countOptions.q ? `?q=${encodeURIComponent(countOptions.q)}` : "";
       const body = await call<unknown>("GET", `/counts${search}`, true);
       if (body === null) return null;
-      return expect<RunCounts>(
+      return checked<RunCounts>(
         body,
         (b) => ["total", "running", "succeeded", "failed", "cancelled"].every((k) => typeof b[k] === "number"),
         "{ total, running, succeeded, failed, cancelled }",
@@ -118,20 +118,20 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
     async get(id) {
       const body = await call<unknown>("GET", runPath(id), true);
       if (body === null) return null;
-      return expect<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
+      return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
     async delete(id) {
       return (await call<{ deleted: boolean }>("DELETE", runPath(id), true))?.deleted ?? false;
     },
     async cancel(id) {
       const body = await call<unknown>("POST", `${runPath(id)}/cancel`);
-      return expect<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
+      return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
     async history(id, historyOptions = {}) {
       const limit = historyOptions.limit === undefined ? "" : `?limit=${historyOptions.limit}`;
       const body = await call<unknown>("GET", `${runPath(id)}/events${limit}`, true);
       if (body === null) return null;
-      return expect<{ events: RunHistoryPoint[] }>(body, (b) => Array.isArray(b.events), "{ events: [...] }").events;
+      return checked<{ events: RunHistoryPoint[] }>(body, (b) => Array.isArray(b.events), "{ events: [...] }").events;
     },
     subscribe(handler, subscribeOptions = {}) {
       return openSubscription(client, handler, subscribeOptions);
