@@ -211,7 +211,7 @@ for (const scheme of ["light", "dark"] as const) {
         await page.getByRole("searchbox", { name: /Search runs/ }).fill("nothing has this title");
         await page.getByText("No runs match").waitFor();
         expect(await axe(page)).toEqual([]);
-      });
+      }, 90_000); // six page states, each measured by axe
 
       it("finds nothing serious on an empty dashboard and on the token prompt", async () => {
         const { page, open, server } = await setup(scheme, viewport);
