@@ -112,7 +112,7 @@ export function describeEvents(events: readonly StatusEvent[]): Phrases {
         now = event.label
           ? stripEnd(event.label)
           : event.task
-            ? `Working on ${lowerFirst(stripEnd(clip(event.task, SUBJECT_CHARS)))} in parallel`
+            ? `A helper is working on “${stripEnd(clip(event.task, SUBJECT_CHARS))}”`
             : "Handing part of the work to a helper";
         break;
       case "delegation_returned":
@@ -122,7 +122,7 @@ export function describeEvents(events: readonly StatusEvent[]): Phrases {
             : event.outcome
               ? `Got ${lowerFirst(stripEnd(clip(event.outcome, SUBJECT_CHARS)))} back`
               : event.task
-                ? `Finished ${lowerFirst(stripEnd(clip(event.task, SUBJECT_CHARS)))}`
+                ? `Finished “${stripEnd(clip(event.task, SUBJECT_CHARS))}”`
                 : "A helper finished its part",
         );
         now = undefined;
