@@ -162,7 +162,8 @@ export function copyJsonObject(root: Record<string, unknown>): JsonCopy | JsonPr
     if (problem) return { path: pathOf(frame, key), message: problem };
     bytes += leafBytes(value as string | number | boolean | null);
     if (bytes > maxBytes) return tooBig;
-    setMember(frame.copy, key, value);
+    // -0 is written as 0 and read back as 0; copy it as JSON would.
+    setMember(frame.copy, key, value === 0 ? 0 : value);
   }
   if (bytes > maxBytes) return tooBig;
   return { value: top, bytes };

@@ -220,6 +220,12 @@ describe("metadata is JSON", () => {
     expect(valid.metadata).toEqual({ nested: { count: 1 } });
   });
 
+  it("copies -0 as 0, as JSON writes and reads it", () => {
+    const copied = validatePatch({ metadata: { zero: -0, list: [-0] } }).metadata as { zero: number; list: number[] };
+    expect(Object.is(copied.zero, 0)).toBe(true);
+    expect(Object.is(copied.list[0], 0)).toBe(true);
+  });
+
   it("keeps JSON-looking keys such as __proto__ as plain data", () => {
     const metadata = JSON.parse('{"__proto__": {"polluted": true}, "constructor": 1}');
     const valid = validatePatch({ metadata }).metadata as Record<string, unknown>;
