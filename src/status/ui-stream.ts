@@ -17,11 +17,10 @@ export interface StatusPartData {
 }
 
 /** Data parts of a UI message that carries status updates, for `UIMessage<unknown, StatusDataParts>`. */
-export interface StatusDataParts {
+export type StatusDataParts = {
   operation: StatusOperationData;
   status: StatusPartData;
-  [key: string]: unknown;
-}
+};
 
 /** The subset of an AI SDK `UIMessageStreamWriter` this helper uses (structural: any writer fits). */
 export interface StatusStreamWriter {
