@@ -90,7 +90,8 @@ function parse(argv: string[]) {
   }).values;
 }
 
-class UsageError extends Error {}
+/** Bad options: exit code 2, with a message naming the option. */
+export class UsageError extends Error {}
 
 /** Tool arguments from options; only syntax is checked here, the tool checks the rest and names the field. */
 function toolArgs(values: ReturnType<typeof parse>): Record<string, unknown> {
@@ -119,6 +120,11 @@ function toolArgs(values: ReturnType<typeof parse>): Record<string, unknown> {
   // A person at a shell wants to see what just finished too; the tool's own default (active only) suits agents.
   if (values.action === "list") args.active = values.active === true;
   return args;
+}
+
+/** The tool arguments a command line asks for; throws UsageError naming a malformed option. For tests and scripts. */
+export function toolArgsFromArgv(argv: string[]): Record<string, unknown> {
+  return toolArgs(parse(argv));
 }
 
 async function locally(values: ReturnType<typeof parse>, args: Record<string, unknown>): Promise<ToolReply> {
