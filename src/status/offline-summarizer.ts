@@ -26,7 +26,7 @@ function capitalise(text: string): string {
 
 function lowerFirst(text: string): string {
   // Keep acronyms ("OAuth", "API") as they are.
-  return /^[A-Z][a-z]/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
+  return /^[A-Z](?![A-Z])/.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : text;
 }
 
 function clip(text: string, max: number): string {
