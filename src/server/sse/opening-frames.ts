@@ -1,6 +1,6 @@
 import { type AgentRun, type EventType, formatEventId, parseEventId } from "../../core/index.js";
 import type { Progress } from "../../progress/index.js";
-import type { Opening } from "./sse-channel.js";
+import type { Opening, OpeningSource } from "./sse-channel.js";
 import type { SseMessage } from "./sse-writer.js";
 
 const PAGE = 500;
@@ -41,31 +41,57 @@ export async function childIdsOf(progress: Progress, owner: string, runId: strin
   return (await listUpTo(progress, owner, { parentId: runId }, SNAPSHOT_MAX)).runs.map((run) => run.id);
 }
 
+/** Runs per store read while a snapshot streams out: with 16 KiB of metadata each, about 1 MiB. */
+const STREAM_PAGE = 64;
+
 /**
- * The `snapshot` event: the owner's active runs (or the one run and its
- * children), as of commit `seq`. Past `SNAPSHOT_MAX` runs the list is cut,
- * and the event says so: `truncated: true` with the `limit`.
+ * The `snapshot` event as a source read page by page while the socket
+ * drains, so a client that stops reading holds one page on the server, not
+ * the owner's whole state. Its data is `{ runs }`, or, past `SNAPSHOT_MAX`
+ * runs, `{ runs, truncated: true, limit }`: a cut list always says so.
+ * Rows are read after `seq`, so they are at least that new.
  */
-export async function snapshotOpening(progress: Progress, owner: string, scope: RunScope): Promise<Opening> {
-  // Read the sequence before the rows: the rows are then at least that new, and resuming from it never skips.
+export async function streamedSnapshot(progress: Progress, owner: string, scope: RunScope): Promise<OpeningSource> {
   const seq = await progress.store.currentCommitSeq();
-  const runs: AgentRun[] = [];
-  let truncated = false;
-  if (scope.runId) {
-    const run = await progress.getRun(scope.runId, owner);
-    if (run) {
-      const children = await listUpTo(progress, owner, { parentId: run.id }, SNAPSHOT_MAX);
-      runs.push(run, ...children.runs);
-      truncated = children.truncated;
-    }
-  } else {
-    const active = await listUpTo(progress, owner, { activeOnly: true }, SNAPSHOT_MAX);
-    runs.push(...active.runs);
-    truncated = active.truncated;
-  }
-  const body = truncated ? { runs, truncated: true, limit: SNAPSHOT_MAX } : { runs };
-  const frame: SseMessage = { event: "snapshot", id: formatEventId(seq, 0), data: JSON.stringify(body) };
-  return { frames: [frame], seq, versions: versionsOf(runs) };
+  const versions = new Map<string, number>();
+  const encoder = new TextEncoder();
+  let state: "head" | "pages" | "done" = "head";
+  let cursor: string | undefined;
+  let sent = 0;
+  const header = `event: snapshot\nid: ${formatEventId(seq, 0)}\ndata: {"runs":[`;
+  const root = scope.runId ? await progress.getRun(scope.runId, owner) : null;
+  const filter = scope.runId ? { parentId: scope.runId } : { activeOnly: true };
+  const json = (runs: readonly AgentRun[]) => {
+    const text = runs.map((run) => (sent++ === 0 ? "" : ",") + JSON.stringify(run)).join("");
+    for (const run of runs) versions.set(run.id, run.version);
+    return text;
+  };
+  return {
+    seq,
+    versions,
+    async next() {
+      if (state === "done") return undefined;
+      if (state === "head") {
+        state = "pages";
+        if (scope.runId && !root) {
+          state = "done";
+          return encoder.encode(`${header}]}\n\n`);
+        }
+        return encoder.encode(header + (root ? json([root]) : ""));
+      }
+      if (scope.runId && !root) return undefined;
+      const want = Math.min(STREAM_PAGE, SNAPSHOT_MAX - (sent - (root ? 1 : 0)));
+      const page = await progress.store.listRuns(owner, { ...filter, limit: want + 1, cursor });
+      const runs = page.slice(0, want);
+      cursor = runs.at(-1)?.id;
+      const more = page.length > want;
+      const full = sent - (root ? 1 : 0) + runs.length >= SNAPSHOT_MAX;
+      if (more && !full) return encoder.encode(json(runs));
+      state = "done";
+      const end = more ? `],"truncated":true,"limit":${SNAPSHOT_MAX}}` : "]}";
+      return encoder.encode(`${json(runs)}${end}\n\n`);
+    },
+  };
 }
 
 /**
@@ -113,9 +139,9 @@ export async function openingFor(
   owner: string,
   lastEventId: string | undefined,
   scope: RunScope,
-): Promise<Opening> {
+): Promise<Opening | OpeningSource> {
   const resume = lastEventId ? parseEventId(lastEventId) : null;
   const known = resume !== null && resume.commitSeq <= (await progress.store.currentCommitSeq());
   const replay = known ? await replayOpening(progress, owner, resume.commitSeq, scope) : null;
-  return replay ?? snapshotOpening(progress, owner, scope);
+  return replay ?? streamedSnapshot(progress, owner, scope);
 }

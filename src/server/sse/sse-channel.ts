@@ -10,6 +10,16 @@ export interface Opening {
   versions: ReadonlyMap<string, number>;
 }
 
+/**
+ * An opening produced piece by piece as the socket drains (a snapshot read
+ * page by page). `versions` is complete once `next()` resolved undefined.
+ */
+export interface OpeningSource {
+  readonly seq: number;
+  readonly versions: ReadonlyMap<string, number>;
+  next(): Promise<Uint8Array | undefined>;
+}
+
 /** Why the server ended a stream; sent as the data of a last `stream.ended` event. */
 export interface EndReason {
   code: string;
@@ -28,10 +38,12 @@ export interface SseChannelOptions {
   /** Which of the owner's events this client wants (e.g. one run and its children). */
   filter: (event: HeadwayEvent) => boolean;
   /** Catches up a client whose backlog overflowed, from the last commit it was sent. */
-  resync: (sinceSeq: number) => Promise<Opening>;
+  resync: (sinceSeq: number) => Promise<Opening | OpeningSource>;
   onClose: () => void;
   /** Called each time the client's backlog is dropped for a later re-sync. */
   onOverflow?: () => void;
+  /** Called when the server ends the stream with a reason (the last frame may never be read). */
+  onEndWith?: (reason: EndReason) => void;
   /** Where a failure while writing the stream is reported. */
   onError?: (error: unknown) => void;
 }
@@ -68,7 +80,35 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-function coveredBy(opening: Opening): (event: HeadwayEvent) => boolean {
+function sourceOf(opening: Opening | OpeningSource, before?: Uint8Array): OpeningSource {
+  if ("next" in opening && !before) return opening;
+  let first: Uint8Array | undefined = before;
+  if (!("next" in opening)) {
+    const bytes = encodeFrames(opening.frames);
+    first = before ? concat([before, bytes]) : bytes;
+    return {
+      seq: opening.seq,
+      versions: opening.versions,
+      next: async () => {
+        const out = first;
+        first = undefined;
+        return out;
+      },
+    };
+  }
+  return {
+    seq: opening.seq,
+    versions: opening.versions,
+    next: async () => {
+      if (!first) return opening.next();
+      const out = first;
+      first = undefined;
+      return out;
+    },
+  };
+}
+
+function coveredBy(opening: { seq: number; versions: ReadonlyMap<string, number> }): (event: HeadwayEvent) => boolean {
   return (event) => {
     const seq = parseEventId(event.id)?.commitSeq;
     if (seq !== undefined && seq <= opening.seq) return true;
@@ -89,8 +129,10 @@ function coveredBy(opening: Opening): (event: HeadwayEvent) => boolean {
 export class SseChannel {
   readonly stream: ReadableStream<Uint8Array>;
   private readonly pending: PendingEvents;
-  /** Bytes that go out before any queued event (the opening, a re-sync, a last reason), sent in slices. */
-  private head: Uint8Array | undefined;
+  /** What goes out before any queued event (the opening, a re-sync, a last reason), read as the socket drains. */
+  private head: OpeningSource | undefined;
+  /** Bytes of the head already read but not yet sent, handed out in slices. */
+  private tail: Uint8Array | undefined;
   private started = false;
   private ending = false;
   private closed = false;
@@ -98,6 +140,12 @@ export class SseChannel {
   private keepAliveDue = false;
   private lastSeq = 0;
   private overflows = 0;
+  /** The re-sync snapshot being sent: overflowing again before it is out ends the stream instead. */
+  private resyncHead: OpeningSource | undefined;
+  /** Part of the current head already went out: ending now would cut a frame in two. */
+  private headSent = false;
+  /** Ended in the middle of a frame: the connection is cut rather than sent a broken frame. */
+  private aborted = false;
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: SseChannelOptions) {
@@ -139,11 +187,10 @@ export class SseChannel {
   }
 
   /** Sends the snapshot or replay first, then the live events it does not already cover. */
-  begin(opening: Opening): void {
+  begin(opening: Opening | OpeningSource): void {
     if (this.closed || (this.ending && this.head)) return; // ended with a reason while the opening was read
-    this.head = encodeFrames(opening.frames);
+    this.head = sourceOf(opening);
     this.lastSeq = opening.seq;
-    this.pending.discard(coveredBy(opening));
     this.started = true;
     this.notify();
   }
@@ -170,10 +217,25 @@ export class SseChannel {
   endWith(reason: EndReason): void {
     if (this.closed) return;
     this.pending.reset();
-    this.head = encodeFrames([{ event: "stream.ended", data: JSON.stringify(reason) }]);
+    this.tail = undefined;
+    if (this.headSent) {
+      this.head = undefined;
+      this.aborted = true;
+      this.ending = true;
+      this.notify();
+      this.options.onEndWith?.(reason);
+      return;
+    }
+    this.head = sourceOf({
+      frames: [{ event: "stream.ended", data: JSON.stringify(reason) }],
+      seq: 0,
+      versions: new Map(),
+    });
+    this.resyncHead = undefined;
     this.started = true;
     this.ending = true;
     this.notify();
+    this.options.onEndWith?.(reason);
   }
 
   /** Stops at once, dropping the backlog (client gone, or the request failed before responding). */
@@ -182,6 +244,7 @@ export class SseChannel {
     this.closed = true;
     this.pending.reset();
     this.head = undefined;
+    this.tail = undefined;
     this.notify();
     this.options.onClose();
   }
@@ -206,6 +269,11 @@ export class SseChannel {
   private async fill(controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
     for (;;) {
       if (this.closed) return;
+      if (this.aborted) {
+        this.dispose();
+        controller.error(new Error("the stream was ended in the middle of a frame"));
+        return;
+      }
       const chunk = this.started ? await this.nextChunk() : undefined;
       if (this.closed) return;
       if (chunk) {
@@ -224,37 +292,77 @@ export class SseChannel {
     }
   }
 
-  /** The next slice of the head, if any is left. */
-  private headSlice(): Uint8Array | undefined {
-    const head = this.head;
-    if (!head) return undefined;
-    if (head.byteLength <= MAX_CHUNK_BYTES) {
-      this.head = undefined;
-      return head;
+  /** The next slice of what was read from the head, if any is left. */
+  private tailSlice(): Uint8Array | undefined {
+    const tail = this.tail;
+    if (!tail) return undefined;
+    if (tail.byteLength <= MAX_CHUNK_BYTES) {
+      this.tail = undefined;
+      return tail;
     }
-    this.head = head.subarray(MAX_CHUNK_BYTES);
-    return head.subarray(0, MAX_CHUNK_BYTES);
+    this.tail = tail.subarray(MAX_CHUNK_BYTES);
+    return tail.subarray(0, MAX_CHUNK_BYTES);
+  }
+
+  /** The next bytes of the head; when it is done, drops the queued events it already covers. */
+  private async headChunk(): Promise<Uint8Array | undefined> {
+    for (;;) {
+      const slice = this.tailSlice();
+      if (slice) {
+        this.headSent = true;
+        return slice;
+      }
+      const head = this.head;
+      if (!head) return undefined;
+      const bytes = await head.next();
+      if (this.closed) return undefined;
+      if (this.head !== head) continue; // replaced while reading (ended with a reason)
+      if (bytes) {
+        this.tail = bytes;
+        continue;
+      }
+      this.head = undefined;
+      this.headSent = false;
+      this.lastSeq = Math.max(this.lastSeq, head.seq);
+      this.pending.discard(coveredBy(head));
+      if (head === this.resyncHead) {
+        this.resyncHead = undefined;
+        // Fell behind again while its re-sync went out: another snapshot per budget's worth of events would
+        // cost more than the events. It has a whole snapshot now; it is ended and reconnects to resume from it.
+        if (this.pending.overflowed) {
+          this.endWith({
+            code: "slow_client",
+            message: `this client fell more than ${this.options.bufferBytes} bytes behind again while being re-synced; reconnect to resume`,
+          });
+          continue;
+        }
+      }
+      return undefined;
+    }
   }
 
   private async nextChunk(): Promise<Uint8Array | undefined> {
-    const head = this.headSlice();
-    if (head) return head;
-    if (this.ending && this.head === undefined && this.pending.overflowed) return undefined;
+    const head = await this.headChunk();
+    if (head || this.closed) return head;
     if (this.pending.overflowed) {
+      if (this.ending) return undefined;
       this.pending.reset();
+      const notice = encodeFrames([
+        {
+          event: "stream.resync",
+          data: JSON.stringify({
+            reason: "slow_client",
+            message: `this client fell more than ${this.options.bufferBytes} bytes behind; a fresh snapshot follows`,
+          }),
+        },
+      ]);
       const opening = await this.options.resync(this.lastSeq);
-      if (this.closed || this.head) return this.headSlice();
-      const notice: SseMessage = {
-        event: "stream.resync",
-        data: JSON.stringify({
-          reason: "slow_client",
-          message: `this client fell more than ${this.options.bufferBytes} bytes behind; what follows brings it up to date`,
-        }),
-      };
-      this.head = encodeFrames([notice, ...opening.frames]);
+      if (this.closed) return undefined;
+      if (this.head) return this.headChunk(); // ended with a reason meanwhile
+      this.head = sourceOf(opening, notice);
+      this.resyncHead = this.head;
       this.lastSeq = opening.seq;
-      this.pending.discard(coveredBy(opening));
-      return this.headSlice();
+      return this.headChunk();
     }
     const parts: Uint8Array[] = [];
     for (const event of this.pending.take(MAX_EVENTS_PER_CHUNK, MAX_CHUNK_BYTES)) {

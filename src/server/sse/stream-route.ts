@@ -7,7 +7,7 @@ import { tooManyRequests } from "../limits/limit-middleware.js";
 import type { ResolvedLimits } from "../limits/limits-options.js";
 import type { ResolvedAppOptions } from "../options.js";
 import { parseQuery, streamQuerySchema } from "../query-schemas.js";
-import { childIdsOf, openingFor, type RunScope, replayOpening, snapshotOpening } from "./opening-frames.js";
+import { childIdsOf, openingFor, type RunScope, streamedSnapshot } from "./opening-frames.js";
 import type { SseHub } from "./sse-hub.js";
 import { streamCredential } from "./stream-credential.js";
 
@@ -33,6 +33,20 @@ function scopeFilter(scope: RunScope, children: Set<string>): (event: HeadwayEve
     if (event.run?.parentId === runId) children.add(event.run.id);
     const id = event.run?.id ?? ("runId" in event.payload ? String(event.payload.runId) : undefined);
     return id === runId || (id !== undefined && children.has(id));
+  };
+}
+
+/** A stream ended with a reason gets this long to flush its last frame before its connection is cut. */
+const END_GRACE_MS = 5000;
+
+/** Cuts the Node response if it has not finished `END_GRACE_MS` after the stream was ended: a client that never reads would hold it open. */
+function cutLaterOf(env: unknown): (() => void) | undefined {
+  const outgoing = (env as { outgoing?: { writableFinished?: boolean; destroy?: () => void } } | undefined)?.outgoing;
+  if (!outgoing?.destroy) return undefined;
+  return () => {
+    setTimeout(() => {
+      if (!outgoing.writableFinished) outgoing.destroy?.();
+    }, END_GRACE_MS).unref();
   };
 }
 
@@ -78,9 +92,10 @@ export function streamRoute(progress: Progress, hub: SseHub, options: StreamRout
       maxPendingEvents: options.maxPendingEvents,
       bufferBytes: limits.streamBufferBytes,
       unflushed: unflushedOf(c.env),
+      onEndWith: cutLaterOf(c.env),
       filter: scopeFilter(scope, children),
-      resync: async (sinceSeq) =>
-        (await replayOpening(progress, owner, sinceSeq, scope)) ?? snapshotOpening(progress, owner, scope),
+      // A fresh snapshot, streamed page by page: its cost does not grow with how far behind the client fell.
+      resync: () => streamedSnapshot(progress, owner, scope),
       onClose: () => unsubscribe(),
     });
     // Subscribe before reading the opening, so nothing committed in between is lost.
