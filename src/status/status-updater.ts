@@ -47,7 +47,7 @@ export interface StatusUpdaterOptions {
 export interface StatusUpdater {
   /** Records one agent event. Synchronous, never throws; an unknown event is reported and ignored. */
   track(event: StatusEvent): void;
-  /** Answer text started streaming: no update is posted until it ends. */
+  /** Answer text started streaming: no update is posted until it ends. Calling it again changes nothing. */
   textStreamStarted(): void;
   /** Answer text stopped streaming: an update that fell due meanwhile goes out now. */
   textStreamEnded(): void;
@@ -135,7 +135,7 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
   let lastUpdateAt = startedAt;
   let notBefore = startedAt + initialDelayMs;
   let pending: StatusEvent[] = [];
-  let streams = 0;
+  let streaming = false;
   let inFlight: Promise<StatusUpdate | null> | null = null;
   let forced = false;
   let closed = false;
@@ -180,7 +180,7 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
   }
 
   function evaluate(): void {
-    if (closed || inFlight || streams > 0) return;
+    if (closed || inFlight || streaming) return;
     if (pending.length === 0) {
       forced = false;
       clearTimer();
@@ -330,11 +330,11 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
       }
     },
     textStreamStarted() {
-      streams++;
+      streaming = true;
       clearTimer();
     },
     textStreamEnded() {
-      if (streams > 0) streams--;
+      streaming = false;
       try {
         evaluate();
       } catch {
@@ -346,7 +346,7 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
       if (inFlight) await inFlight;
       if (closed || pending.length === 0) return null;
       forced = true;
-      if (streams > 0) return null;
+      if (streaming) return null;
       evaluate();
       return inFlight ?? null;
     },
