@@ -143,6 +143,18 @@ describe("streaming", () => {
     await updater.close();
   });
 
+  it("textStreamStarted is idempotent: one end releases a stream started many times", async () => {
+    const { target, updater } = setup();
+    for (let i = 0; i < 5; i++) updater.textStreamStarted();
+    for (let i = 0; i < 3; i++) updater.track(tool(i));
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(target.posts).toHaveLength(0);
+    updater.textStreamEnded();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(target.posts).toHaveLength(1);
+    await updater.close();
+  });
+
   it("flush during a stream defers to the end of the stream", async () => {
     const { target, updater } = setup({ numEvents: 100 });
     updater.track(tool(1));

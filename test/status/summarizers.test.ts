@@ -4,12 +4,13 @@ import { ValidationError } from "../../src/core/index.js";
 import {
   aiSdkSummarizer,
   compileStatusComponents,
+  createStatusUpdater,
   offlineSummarizer,
   type StatusEvent,
   type StatusUpdaterEvent,
   summariseEvents,
 } from "../../src/status/index.js";
-import { modelAnswer } from "./helpers.js";
+import { modelAnswer, recordingTarget } from "./helpers.js";
 
 describe("offline summarizer", () => {
   it("writes plain user-facing sentences", () => {
@@ -210,5 +211,39 @@ describe("status components (Ajv)", () => {
       expect(result.source).toBe("offline");
       expect(seen).toMatchObject([{ type: "status:fallback", reason: "timeout" }]);
     });
+  });
+
+  it("through the updater: model-written updates are marked source model and set the percent", async () => {
+    const model = new MockLanguageModelV3({
+      doGenerate: modelAnswer({
+        summary: "Compared two of the three plans",
+        components: [{ type: "progress", details: { percent: 66.6 } }],
+      }),
+    });
+    const target = recordingTarget();
+    const updater = createStatusUpdater({
+      target,
+      runId: "r",
+      owner: "o",
+      numEvents: 100,
+      summarizer: aiSdkSummarizer(model),
+      statusComponents: specs,
+      prompt: "Mention plan names.",
+    });
+    updater.track({ type: "tool_execution", tool: "compare_plans", status: "succeeded" });
+    await updater.flush();
+    expect(target.posts).toEqual([
+      {
+        runId: "r",
+        owner: "o",
+        summary: "Compared two of the three plans",
+        components: [{ type: "progress", details: { percent: 66.6 } }],
+        percent: 67,
+        source: "model",
+      },
+    ]);
+    // The updater's prompt and components reached the model.
+    expect(JSON.stringify(model.doGenerateCalls[0]?.prompt)).toContain("Mention plan names.");
+    await updater.close();
   });
 });
