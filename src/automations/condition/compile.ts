@@ -113,16 +113,17 @@ function compileCompare(node: Extract<Expr, { kind: "compare" }>): Compiled {
     other.info.values && (other.info.values.includes(word.name) || !fieldSpec(word.name))
       ? enumValue(word.name, word.pos, other.info)
       : compileName(word);
-  const leftFirst = isBareWord(node.left) ? fieldSpec(node.left.name) !== undefined : !isBareWord(node.right);
-  if (isBareWord(node.right) && leftFirst) {
+  const leftFirst =
+    !isBareWord(node.left) ||
+    fieldSpec(node.left.name) !== undefined ||
+    !isBareWord(node.right) ||
+    fieldSpec(node.right.name) === undefined;
+  if (leftFirst) {
     left = compile(node.left);
-    right = enumSide(node.right, left);
-  } else if (isBareWord(node.left)) {
-    right = compile(node.right);
-    left = enumSide(node.left, right);
+    right = isBareWord(node.right) ? enumSide(node.right, left) : compile(node.right);
   } else {
-    left = compile(node.left);
     right = compile(node.right);
+    left = enumSide(node.left as Extract<Expr, { kind: "name" }>, right);
   }
   const l = left.info;
   const r = right.info;
@@ -130,6 +131,16 @@ function compileCompare(node: Extract<Expr, { kind: "compare" }>): Compiled {
   if (op === "=" || op === "!=") {
     if (node.right.kind === "string" && l.values) enumValue(node.right.value, node.right.pos, l);
     if (node.left.kind === "string" && r.values) enumValue(node.left.value, node.left.pos, r);
+  }
+  if (op === "contains" || op === "not contains") {
+    for (const side of [l, r]) {
+      if (side.type !== "string" && side.type !== "any") {
+        typeError(
+          node.pos,
+          `'contains' looks for text in text (or a value in a metadata list); ${side.label} is not text`,
+        );
+      }
+    }
   }
   const loose = l.type === "any" || r.type === "any";
   if (!loose && l.type !== r.type) {
@@ -151,14 +162,6 @@ function compileCompare(node: Extract<Expr, { kind: "compare" }>): Compiled {
   const usesTime = left.usesTime || right.usesTime;
   const info: TypeInfo = { type: "boolean", nullable: false, label: "a comparison" };
   if (op === "contains" || op === "not contains") {
-    for (const side of [l, r]) {
-      if (side.type !== "string" && side.type !== "any") {
-        typeError(
-          node.pos,
-          `'contains' looks for text in text (or a value in a metadata list); ${side.label} is not text`,
-        );
-      }
-    }
     const negate = op === "not contains";
     return { info, usesTime, run: (run, now) => contains(a(run, now), b(run, now)) !== negate };
   }

@@ -1,0 +1,28 @@
+import type { AgentRun } from "../../src/core/types.js";
+
+export const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
+export const MINUTE = 60_000;
+
+/** A running run started at T0, with overrides. */
+export function makeRun(overrides: Partial<AgentRun> = {}): AgentRun {
+  const at = new Date(T0).toISOString();
+  return {
+    id: "run-1",
+    owner: "alice@example.com",
+    title: "Triage 128 unread emails",
+    step: "Classifying 90/200",
+    percent: 45,
+    status: "running",
+    state: "tool_running",
+    metadata: {},
+    parentId: null,
+    cancelRequested: false,
+    etaMs: null,
+    createdAt: at,
+    updatedAt: at,
+    completedAt: null,
+    heartbeatAt: at,
+    version: 3,
+    ...overrides,
+  };
+}
