@@ -6,6 +6,7 @@
 export { type AiSdkSummarizerOptions, aiSdkSummarizer } from "./ai-sdk-summarizer.js";
 export { type StatusClock, systemClock } from "./clock.js";
 export { isDuplicateSummary, normaliseSummary } from "./delta.js";
+export { type McpProgressNotification, type McpProgressNotifierOptions, mcpProgressNotifier } from "./mcp-progress.js";
 export { describeEvents, offlineSummarizer, summariseEvents } from "./offline-summarizer.js";
 export { type CompiledStatusComponents, checkPrompt, compileStatusComponents } from "./status-components.js";
 export { STATUS_DEFAULTS, STATUS_LIMITS } from "./status-defaults.js";
