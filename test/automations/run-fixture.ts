@@ -3,7 +3,7 @@ import type { AgentRun } from "../../src/core/types.js";
 export const T0 = Date.UTC(2026, 10, 23, 12, 0, 0);
 export const MINUTE = 60_000;
 
-/** A running run started at T0, with overrides. */
+/** A running run started at T0, with overrides. (Cast: the core type grows fields while others work on it.) */
 export function makeRun(overrides: Partial<AgentRun> = {}): AgentRun {
   const at = new Date(T0).toISOString();
   return {
@@ -19,10 +19,11 @@ export function makeRun(overrides: Partial<AgentRun> = {}): AgentRun {
     cancelRequested: false,
     etaMs: null,
     createdAt: at,
+    startedAt: at,
     updatedAt: at,
     completedAt: null,
     heartbeatAt: at,
     version: 3,
     ...overrides,
-  };
+  } as AgentRun;
 }
