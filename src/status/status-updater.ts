@@ -53,8 +53,9 @@ export interface StatusUpdater {
   textStreamEnded(): void;
   /**
    * Summarises the pending events now (after any update in flight), ignoring the count and time
-   * thresholds. Resolves with the posted update, or null when there was nothing to post. While text
-   * streams, the update is deferred to the end of the stream and this resolves null.
+   * thresholds. Resolves with the last update that covers what was tracked before the call, or null
+   * when nothing was posted. While text streams, the update is deferred to the end of the stream and
+   * this resolves null.
    */
   flush(): Promise<StatusUpdate | null>;
   /** Stops the updater: timers cleared, a summary in flight abandoned, nothing posted after. Idempotent. */
@@ -343,8 +344,11 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
     },
     async flush() {
       if (closed) return null;
-      if (inFlight) await inFlight;
-      if (closed || pending.length === 0) return null;
+      // Wait out the summary in flight, and any follow-up it started, then take what is left.
+      let last: StatusUpdate | null = null;
+      while (inFlight) last = await inFlight;
+      if (closed) return null;
+      if (pending.length === 0) return last;
       forced = true;
       if (streaming) return null;
       evaluate();

@@ -241,6 +241,33 @@ describe("one summary in flight", () => {
     await updater.close();
   });
 
+  it("flush waits for the summary in flight, then covers the events that arrived meanwhile", async () => {
+    const target = recordingTarget();
+    const summarizer = manualSummarizer();
+    const updater = createStatusUpdater({
+      target,
+      runId: "r",
+      owner: "o",
+      summarizer,
+      numEvents: 1,
+      initialDelaySeconds: 0,
+      minIntervalSeconds: 60,
+    });
+    updater.track(tool(1));
+    await vi.advanceTimersByTimeAsync(0);
+    updater.track(tool(2));
+    updater.track(tool(3));
+    const flushed = updater.flush();
+    summarizer.release({ summary: "First" });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(summarizer.calls).toHaveLength(2); // flush ignores the minimum interval
+    expect(summarizer.calls[1]?.events).toHaveLength(2);
+    summarizer.release({ summary: "Second" });
+    expect(await flushed).toMatchObject({ summary: "Second", eventCount: 2 });
+    expect(target.posts.map((p) => p.summary)).toEqual(["First", "Second"]);
+    await updater.close();
+  });
+
   it("close abandons a summary in flight: nothing is posted after close", async () => {
     const target = recordingTarget();
     const summarizer = manualSummarizer();
