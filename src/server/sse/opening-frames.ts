@@ -1,5 +1,6 @@
 import { type AgentRun, type EventType, formatEventId, parseEventId } from "../../core/index.js";
 import type { Progress } from "../../progress/index.js";
+import type { PageGate } from "./page-gate.js";
 import type { Opening, OpeningSource } from "./sse-channel.js";
 import type { SseMessage } from "./sse-writer.js";
 
@@ -51,7 +52,12 @@ const STREAM_PAGE = 64;
  * runs, `{ runs, truncated: true, limit }`: a cut list always says so.
  * Rows are read after `seq`, so they are at least that new.
  */
-export async function streamedSnapshot(progress: Progress, owner: string, scope: RunScope): Promise<OpeningSource> {
+export async function streamedSnapshot(
+  progress: Progress,
+  owner: string,
+  scope: RunScope,
+  gate?: PageGate,
+): Promise<OpeningSource> {
   const seq = await progress.store.currentCommitSeq();
   const versions = new Map<string, number>();
   const encoder = new TextEncoder();
@@ -81,15 +87,18 @@ export async function streamedSnapshot(progress: Progress, owner: string, scope:
       }
       if (scope.runId && !root) return undefined;
       const want = Math.min(STREAM_PAGE, SNAPSHOT_MAX - (sent - (root ? 1 : 0)));
-      const page = await progress.store.listRuns(owner, { ...filter, limit: want + 1, cursor });
-      const runs = page.slice(0, want);
-      cursor = runs.at(-1)?.id;
-      const more = page.length > want;
-      const full = sent - (root ? 1 : 0) + runs.length >= SNAPSHOT_MAX;
-      if (more && !full) return encoder.encode(json(runs));
-      state = "done";
-      const end = more ? `],"truncated":true,"limit":${SNAPSHOT_MAX}}` : "]}";
-      return encoder.encode(`${json(runs)}${end}\n\n`);
+      const readPage = async () => {
+        const page = await progress.store.listRuns(owner, { ...filter, limit: want + 1, cursor });
+        const runs = page.slice(0, want);
+        cursor = runs.at(-1)?.id;
+        const more = page.length > want;
+        const full = sent - (root ? 1 : 0) + runs.length >= SNAPSHOT_MAX;
+        if (more && !full) return encoder.encode(json(runs));
+        state = "done";
+        const end = more ? `],"truncated":true,"limit":${SNAPSHOT_MAX}}` : "]}";
+        return encoder.encode(`${json(runs)}${end}\n\n`);
+      };
+      return gate ? gate.run(readPage) : readPage();
     },
   };
 }
@@ -139,9 +148,10 @@ export async function openingFor(
   owner: string,
   lastEventId: string | undefined,
   scope: RunScope,
+  gate?: PageGate,
 ): Promise<Opening | OpeningSource> {
   const resume = lastEventId ? parseEventId(lastEventId) : null;
   const known = resume !== null && resume.commitSeq <= (await progress.store.currentCommitSeq());
   const replay = known ? await replayOpening(progress, owner, resume.commitSeq, scope) : null;
-  return replay ?? streamedSnapshot(progress, owner, scope);
+  return replay ?? streamedSnapshot(progress, owner, scope, gate);
 }
