@@ -27,3 +27,13 @@ export function makeRun(overrides: Partial<AgentRun> = {}): AgentRun {
     ...overrides,
   } as AgentRun;
 }
+
+/** The automation file of the seed (design §9), verbatim. */
+export const SEED = `---
+triggerType: event
+event: run.progress.updated
+condition: "status is running and (now - started) > 5 minutes"
+mode: agentic
+---
+Notify me that run {{runId}} has been running for a long time.
+`;
