@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.js";
-import { authenticate, requireScope } from "./auth.js";
+import { authenticate, requireScope, signInFromUrl, signOut } from "./auth.js";
+import { corsMiddleware } from "./cors.js";
 import { dashboardRoutes } from "./dashboard.js";
 import { errorResponse, HttpError } from "./http-error.js";
 import { authFailureLimit, bodySizeLimit, requestRateLimit } from "./limits/limit-middleware.js";
@@ -27,11 +28,12 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   });
   const metrics = config.metrics ? createMetrics(progress, hub, options.registry) : undefined;
   const streamPath = `${basePath}/stream`;
-  const isStream = (request: Request) => new URL(request.url).pathname.endsWith(streamPath);
+  // The exact stream route, and no other path, may carry its token in the URL.
+  const isStream = (request: Request) => new URL(request.url).pathname === streamPath;
   // Failed sign-ins are limited per client address before the token is checked; the rest per credential after.
   const auth = [
     authFailureLimit(config.limits),
-    authenticate(config.auth, isStream),
+    authenticate(config.auth, { allowQueryToken: isStream, corsOrigins: config.corsOrigins }),
     requestRateLimit(config.limits, (c) => credentialKey(config.auth, c.req.raw, c.var.owner)),
   ] as const;
 
@@ -48,6 +50,8 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   app.onError((error) => errorResponse(error, config.onError));
   app.notFound((c) => new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`).toResponse());
   if (metrics) app.use("*", metrics.middleware);
+  // Preflights are answered before limits and auth: browsers send no credentials with them.
+  app.use("*", corsMiddleware(config.corsOrigins));
   app.use("*", bodySizeLimit(config.limits));
 
   app.get("/healthz", async (c) => {
@@ -80,6 +84,14 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
     return config.mcp(c.req.raw, c.var.owner);
   });
 
-  app.route("/", dashboardRoutes(config.dashboardDir, basePath));
+  // Browser sessions: who the cookie says you are, and sign-out. Signing in is the `/?token=` link.
+  const tokens = "tokens" in config.auth ? config.auth.tokens : undefined;
+  app.get("/_headway/session", ...auth, (c) => c.json({ owner: c.var.owner, scope: c.var.scope }));
+  app.delete("/_headway/session", (c) => signOut(c, tokens));
+
+  app.route(
+    "/",
+    dashboardRoutes(config.dashboardDir, basePath, { signIn: (c) => signInFromUrl(c, tokens, config.sessionTtlMs) }),
+  );
   return app;
 }

@@ -39,6 +39,13 @@ export interface HeadwayAppOptions {
   signal?: AbortSignal;
   /** Where failures nobody awaits are reported. (Default: console.error) */
   onError?: (error: unknown) => void;
+  /**
+   * Origins whose pages may call this server from the browser, e.g.
+   * `["https://app.example.com"]`; others get no CORS headers. (Default: none)
+   */
+  corsOrigins?: readonly string[];
+  /** How long a browser session (the cookie traded for a `?token=` link) lasts, in ms. (Default: 30 days) */
+  sessionTtlMs?: number;
 }
 
 export interface ResolvedAppOptions {
@@ -53,6 +60,8 @@ export interface ResolvedAppOptions {
   readonly metrics: boolean;
   readonly signal: AbortSignal | undefined;
   readonly onError: (error: unknown) => void;
+  readonly corsOrigins: readonly string[];
+  readonly sessionTtlMs: number;
 }
 
 export const DEFAULT_BASE_PATH = "/_agent-native/runs";
@@ -62,6 +71,7 @@ const DEFAULTS = {
   keepAliveMs: 15_000,
   maxPendingEvents: 10_000,
   metrics: true,
+  sessionTtlMs: 30 * 24 * 60 * 60 * 1000,
 } as const satisfies Partial<HeadwayAppOptions>;
 
 /** From src/server or dist/server alike, the package's dist/dashboard is two folders up. */
@@ -75,6 +85,28 @@ const basePathSchema = z
   .string({ error: "must be a string" })
   .regex(/^(\/[A-Za-z0-9._~-]+)+$/, { error: 'must look like "/api/runs": a leading slash, no trailing slash' })
   .refine((path) => !RESERVED.includes(path), { error: `must not be one of ${RESERVED.join(", ")}` });
+
+const originSchema = z.string({ error: "must be a string" }).refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'must be an origin like "https://app.example.com" (scheme, host and port; no path or trailing slash)' },
+);
+
+const corsOriginsSchema = z.array(originSchema, { error: "must be an array of origins" }).max(100, {
+  error: "must list at most 100 origins",
+});
+
+const sessionTtlSchema = z
+  .number({ error: "must be a number of milliseconds" })
+  .int({ error: "must be a whole number of milliseconds" })
+  .min(60_000, { error: "must be at least 60000 ms (one minute)" })
+  .max(400 * 24 * 60 * 60 * 1000, { error: "must be at most 400 days (browsers cap cookies there)" });
 
 const numbersSchema = z.object({
   keepAliveMs: z.number().int().min(1, { error: "must be at least 1 ms" }),
@@ -114,6 +146,11 @@ export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOption
     limits: resolveLimits(options.limits),
     metrics: options.metrics ?? DEFAULTS.metrics,
     signal: options.signal,
+    corsOrigins: Object.freeze([
+      ...parseInput(z.object({ corsOrigins: corsOriginsSchema }), { corsOrigins: options.corsOrigins ?? [] }, "options")
+        .corsOrigins,
+    ]),
+    sessionTtlMs: parseInput(sessionTtlSchema, options.sessionTtlMs ?? DEFAULTS.sessionTtlMs, "sessionTtlMs"),
     onError: options.onError ?? ((error: unknown) => console.error("[headway] server error:", error)),
   });
 }

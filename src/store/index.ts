@@ -17,7 +17,9 @@ export type {
 export * from "./sqlite/index.js";
 export { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite/sqlite-token-store.js";
 export {
+  type ApiSession,
   type ApiToken,
+  type CreatedSession,
   type CreatedToken,
   type CreateTokenInput,
   hashTokenSecret,

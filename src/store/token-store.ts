@@ -18,6 +18,8 @@ export interface ApiToken {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** When it stops being accepted; null = never. */
+  expiresAt: string | null;
 }
 
 export interface CreateTokenInput {
@@ -26,6 +28,8 @@ export interface CreateTokenInput {
   scope?: TokenScope;
   /** A note for `headway tokens list`, up to 200 characters. */
   label?: string | null;
+  /** Accepted for this long after creation, in ms; renew it with `renew`. (Default: no expiry) */
+  ttlMs?: number | null;
 }
 
 export interface CreatedToken {
@@ -40,7 +44,23 @@ export interface ListTokensOptions {
   includeRevoked?: boolean;
 }
 
-/** API tokens, each mapping to one owner. Both store backends provide one. */
+/** A browser session: a cookie secret traded for a token. Sessions may only read (scope `read`). */
+export interface ApiSession {
+  id: string;
+  /** The token it was traded for; revoking that token ends the session too. */
+  tokenId: string;
+  owner: string;
+  createdAt: string;
+  expiresAt: string;
+}
+
+export interface CreatedSession {
+  /** The cookie's value. Only its SHA-256 hash is stored. */
+  secret: string;
+  session: ApiSession;
+}
+
+/** API tokens, each mapping to one owner, and the browser sessions traded for them. */
 export interface TokenStore {
   create(input: CreateTokenInput): Promise<CreatedToken>;
   /** The live token a secret belongs to, or null (unknown, malformed or revoked). */
@@ -48,6 +68,14 @@ export interface TokenStore {
   list(options?: ListTokensOptions): Promise<ApiToken[]>;
   /** Revokes by id; returns the token as revoked, or null when no token has that id. Revoking twice is harmless. */
   revoke(id: string): Promise<ApiToken | null>;
+  /** Moves a live token's expiry to `ttlMs` from now (a lease kept by a running server); null when it is not live. */
+  renew(id: string, ttlMs: number): Promise<ApiToken | null>;
+  /** Starts a session for a live token, valid for `ttlMs`; null when the token is not live. */
+  createSession(tokenId: string, ttlMs: number): Promise<CreatedSession | null>;
+  /** The live session a cookie secret belongs to: not expired, not revoked, and its token not revoked. */
+  verifySession(secret: string): Promise<ApiSession | null>;
+  /** Ends a session by its secret (sign-out); true when one was live. */
+  revokeSession(secret: string): Promise<boolean>;
 }
 
 export const TOKEN_LABEL_MAX = 200;
@@ -62,6 +90,11 @@ export const createTokenSchema = z.object({
     .string({ error: "must be a string" })
     .max(TOKEN_LABEL_MAX, { error: `must be at most ${TOKEN_LABEL_MAX} characters` })
     .nullish(),
+  ttlMs: z
+    .number({ error: "must be a number of milliseconds" })
+    .int({ error: "must be a whole number of milliseconds" })
+    .min(1000, { error: "must be at least 1000 ms" })
+    .nullish(),
 });
 
 export function validateCreateToken(input: unknown): z.output<typeof createTokenSchema> {
@@ -70,6 +103,15 @@ export function validateCreateToken(input: unknown): z.output<typeof createToken
 
 export function generateTokenSecret(): string {
   return TOKEN_PREFIX + randomBytes(32).toString("base64url");
+}
+
+/** `hws_` and 32 random bytes in base64url: a session cookie's value. */
+export function generateSessionSecret(): string {
+  return `hws_${randomBytes(32).toString("base64url")}`;
+}
+
+export function looksLikeSessionSecret(secret: string): boolean {
+  return /^hws_[A-Za-z0-9_-]{43}$/.test(secret);
 }
 
 export function generateTokenId(): string {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { HeadwayEvent } from "../../src/core/index.js";
 import { createProgress } from "../../src/progress/index.js";
 import { createHeadwayApp } from "../../src/server/index.js";
+import { tokenStoreFor } from "../../src/store/index.js";
 import { headway } from "../helpers/cli.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { eventually, listen, onCleanup } from "./helpers.js";
@@ -142,15 +143,21 @@ describe("headway serve", () => {
     expect(code).toBe(0);
     expect(output()).toContain("SIGTERM: shutting down");
 
-    // The demo left nothing running, and the session's token no longer opens anything.
+    // The demo left nothing running. The printed token is not revoked by a clean stop (that logged every
+    // tab out on restart); it is a lease that lapses an hour after the server stopped renewing it.
     const after = createProgress({ databaseUrl: db, sweepIntervalMs: 0 });
     onCleanup(() => after.close());
     const running = (await after.listRuns("ann@example.com", { activeOnly: true })).filter((r) => r.id !== outside.id);
     expect(running).toEqual([]);
     const app = createHeadwayApp({ progress: after, dashboardDir: false });
     expect((await app.request("/_agent-native/runs", { headers: { Authorization: `Bearer ${token}` } })).status).toBe(
-      401,
+      200,
     );
+    const [printed] = await tokenStoreFor(after.store)!.list({ owner: "ann@example.com" });
+    expect(printed).toMatchObject({ label: "headway serve dashboard", revokedAt: null });
+    const left = Date.parse(printed!.expiresAt!) - Date.now();
+    expect(left).toBeGreaterThan(50 * 60_000);
+    expect(left).toBeLessThanOrEqual(60 * 60_000);
   });
 
   it("says which option is wrong, and when the port is taken", async () => {

@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
-import { HeadwayError, parseInput } from "../../core/index.js";
+import { HeadwayError, parseInput, ValidationError } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf, tokenStoreFor } from "../../store/index.js";
@@ -12,7 +12,9 @@ import { databaseUrlOption, ownerOption } from "../defaults.js";
 const USAGE = `Usage: headway serve [options]
 
 Serves the runs API, the live stream, the MCP endpoint, metrics and the
-dashboard, and prints a dashboard URL carrying a fresh token.
+dashboard, and prints a dashboard URL carrying a fresh token. Opening it
+signs the browser in with a session cookie that outlives restarts; the token
+itself stays valid while this server runs and for an hour after.
 
 Options:
   --port N          port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
@@ -20,6 +22,7 @@ Options:
   --database URL    SQLite file path or sqlite: URL (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
   --base-path PATH  where the runs API lives (default ${DEFAULT_BASE_PATH})
   --owner OWNER     whose runs the printed URL shows (default <your user name>@localhost)
+  --cors-origin URL allow browser pages on this origin to call the API (repeatable)
   --demo            start a simulated agent that keeps a few runs moving for that owner
   -h, --help        show this help`;
 
@@ -29,7 +32,8 @@ const portSchema = z.coerce
   .min(0, { error: "must be a whole number from 0 to 65535" })
   .max(65_535, { error: "must be a whole number from 0 to 65535" });
 
-/** The manage-progress tool's MCP handler, when the tools module is part of this build. */
+/** How long the printed token outlives the server; renewed every tenth of it while the server runs. */
+const DASHBOARD_TOKEN_LEASE_MS = 60 * 60 * 1000;
 
 export async function run(argv: string[]): Promise<number> {
   let values: ReturnType<typeof parse>["values"];
@@ -70,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
       port,
       host,
       basePath: values["base-path"],
+      corsOrigins: values["cors-origin"] ?? [],
       mcp: createMcpHttpHandler(progress),
       registry,
     });
@@ -80,10 +85,24 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`headway serve: port ${port} on ${host} is in use; pick another with --port (0 picks a free one)`);
       return 1;
     }
+    if (error instanceof ValidationError) {
+      console.error(`headway serve: ${error.message.replace(/^corsOrigins\.\d+/, "--cors-origin")}`);
+      return 2;
+    }
     throw error;
   }
-  // Like Jupyter: a token for this session, revoked when it ends.
-  const { token, record } = await tokens.create({ owner, scope: "read", label: "headway serve dashboard" });
+  // Like Jupyter: a token for this server's life. It is a lease, renewed while the server runs and left to
+  // lapse an hour after it stops (cleanly or killed); browsers that used it keep their own sessions.
+  const { token, record } = await tokens.create({
+    owner,
+    scope: "read",
+    label: "headway serve dashboard",
+    ttlMs: DASHBOARD_TOKEN_LEASE_MS,
+  });
+  const renewal = setInterval(() => {
+    tokens.renew(record.id, DASHBOARD_TOKEN_LEASE_MS).catch((error) => console.error("headway serve:", error));
+  }, DASHBOARD_TOKEN_LEASE_MS / 10);
+  renewal.unref();
   const demo = values.demo ? startDemo(progress, { owner }) : undefined;
   const base = values["base-path"] ?? DEFAULT_BASE_PATH;
   const path = sqlitePathOf(databaseUrl);
@@ -111,8 +130,8 @@ Press Ctrl-C to stop.`);
       console.error(`\nheadway serve: ${signal}: shutting down…`);
       try {
         await demo?.stop();
+        clearInterval(renewal);
         await server.close();
-        await tokens.revoke(record.id);
         await progress.close();
         done(0);
       } catch (error) {
@@ -134,6 +153,7 @@ function parse(argv: string[]) {
       host: { type: "string" },
       database: { type: "string" },
       "base-path": { type: "string" },
+      "cors-origin": { type: "string", multiple: true },
       owner: { type: "string" },
       demo: { type: "boolean" },
       help: { type: "boolean", short: "h" },

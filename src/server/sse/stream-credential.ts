@@ -1,4 +1,4 @@
-import { bearerOf } from "../auth.js";
+import { bearerOf, sessionSecretOf } from "../auth.js";
 import type { ResolvedAppOptions } from "../options.js";
 import type { StreamCredential } from "./sse-hub.js";
 
@@ -39,8 +39,13 @@ export function streamCredential(
     };
   }
   const secret = secretOf(request);
-  if (!secret) return undefined;
   const tokens = auth.tokens;
+  if (!secret) {
+    // A browser's session cookie: signed out, expired or its token revoked ends the stream too.
+    const session = sessionSecretOf(request);
+    if (!session) return undefined;
+    return { key: `session:${session}`, check: async () => (await tokens.verifySession(session))?.owner === owner };
+  }
   return {
     key: `token:${secret}`,
     check: async () => (await tokens.verify(secret))?.owner === owner,

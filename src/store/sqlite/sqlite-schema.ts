@@ -75,6 +75,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE change_log ADD COLUMN status_updates TEXT;
   `,
+  // Browser sessions (a cookie traded for a token) and tokens that expire.
+  `
+  ALTER TABLE api_tokens ADD COLUMN expires_at INTEGER;
+  CREATE TABLE api_sessions (
+    id TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  CREATE INDEX api_sessions_token ON api_sessions (token_id);
+  CREATE INDEX api_sessions_expires ON api_sessions (expires_at);
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {

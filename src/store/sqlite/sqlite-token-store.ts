@@ -1,11 +1,16 @@
+import { randomBytes } from "node:crypto";
 import {
+  type ApiSession,
   type ApiToken,
+  type CreatedSession,
   type CreatedToken,
   type CreateTokenInput,
+  generateSessionSecret,
   generateTokenId,
   generateTokenSecret,
   hashTokenSecret,
   type ListTokensOptions,
+  looksLikeSessionSecret,
   looksLikeToken,
   type TokenScope,
   type TokenStore,
@@ -22,6 +27,15 @@ interface TokenRow {
   created_at: number;
   last_used_at: number | null;
   revoked_at: number | null;
+  expires_at: number | null;
+}
+
+interface SessionRow {
+  id: string;
+  token_id: string;
+  owner: string;
+  created_at: number;
+  expires_at: number;
 }
 
 export interface SqliteTokenStoreOptions {
@@ -30,7 +44,8 @@ export interface SqliteTokenStoreOptions {
   clock?: () => number;
 }
 
-const COLUMNS = "id, owner, scope, label, created_at, last_used_at, revoked_at";
+const COLUMNS = "id, owner, scope, label, created_at, last_used_at, revoked_at, expires_at";
+const LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)";
 
 /** Tokens in the `api_tokens` table of the same SQLite file as the runs. */
 export class SqliteTokenStore implements TokenStore {
@@ -45,12 +60,26 @@ export class SqliteTokenStore implements TokenStore {
     this.clock = options.clock ?? Date.now;
     this.sql = {
       insert: db.prepare(
-        "INSERT INTO api_tokens (id, owner, hash, scope, label, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO api_tokens (id, owner, hash, scope, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
-      byHash: db.prepare<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE hash = ? AND revoked_at IS NULL`),
+      byHash: db.prepare<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE hash = @hash AND ${LIVE}`),
+      liveById: db.prepare<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE id = @id AND ${LIVE}`),
+      renew: db.prepare(`UPDATE api_tokens SET expires_at = @expires WHERE id = @id AND ${LIVE}`),
+      insertSession: db.prepare(
+        "INSERT INTO api_sessions (id, token_id, owner, hash, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      sessionByHash: db.prepare<SessionRow>(
+        `SELECT s.id, s.token_id, s.owner, s.created_at, s.expires_at FROM api_sessions s
+         JOIN api_tokens t ON t.id = s.token_id
+         WHERE s.hash = @hash AND s.revoked_at IS NULL AND s.expires_at > @now AND t.revoked_at IS NULL`,
+      ),
+      revokeSession: db.prepare(
+        "UPDATE api_sessions SET revoked_at = @now WHERE hash = @hash AND revoked_at IS NULL AND expires_at > @now",
+      ),
+      dropExpiredSessions: db.prepare("DELETE FROM api_sessions WHERE expires_at <= ?"),
       byId: db.prepare<TokenRow>(`SELECT ${COLUMNS} FROM api_tokens WHERE id = ?`),
       list: db.prepare<TokenRow>(
-        `SELECT ${COLUMNS} FROM api_tokens WHERE (@owner IS NULL OR owner = @owner) AND (@all OR revoked_at IS NULL)
+        `SELECT ${COLUMNS} FROM api_tokens WHERE (@owner IS NULL OR owner = @owner) AND (@all OR (${LIVE}))
          ORDER BY created_at, rowid`,
       ),
       touch: db.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?"),
@@ -59,11 +88,12 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async create(input: CreateTokenInput): Promise<CreatedToken> {
-    const { owner, scope, label } = validateCreateToken(input);
+    const { owner, scope, label, ttlMs } = validateCreateToken(input);
     const token = generateTokenSecret();
     const id = generateTokenId();
     const now = this.clock();
-    this.sql.insert.run(id, owner, hashTokenSecret(token), scope, label ?? null, now);
+    const expires = ttlMs ? now + ttlMs : null;
+    this.sql.insert.run(id, owner, hashTokenSecret(token), scope, label ?? null, now, expires);
     return {
       token,
       record: toApiToken({
@@ -74,15 +104,16 @@ export class SqliteTokenStore implements TokenStore {
         created_at: now,
         last_used_at: null,
         revoked_at: null,
+        expires_at: expires,
       }),
     };
   }
 
   async verify(secret: string): Promise<ApiToken | null> {
     if (!looksLikeToken(secret)) return null;
-    const row = this.sql.byHash.get(hashTokenSecret(secret));
-    if (!row) return null;
     const now = this.clock();
+    const row = this.sql.byHash.get({ hash: hashTokenSecret(secret), now });
+    if (!row) return null;
     const last = this.touchedAt.get(row.id) ?? row.last_used_at ?? 0;
     if (now - last >= this.touchIntervalMs) {
       this.touchedAt.set(row.id, now);
@@ -93,7 +124,9 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async list(options: ListTokensOptions = {}): Promise<ApiToken[]> {
-    return this.sql.list.all({ owner: options.owner ?? null, all: options.includeRevoked ? 1 : 0 }).map(toApiToken);
+    return this.sql.list
+      .all({ owner: options.owner ?? null, all: options.includeRevoked ? 1 : 0, now: this.clock() })
+      .map(toApiToken);
   }
 
   async revoke(id: string): Promise<ApiToken | null> {
@@ -102,6 +135,51 @@ export class SqliteTokenStore implements TokenStore {
     const row = this.sql.byId.get(id);
     return row ? toApiToken(row) : null;
   }
+
+  async renew(id: string, ttlMs: number): Promise<ApiToken | null> {
+    const now = this.clock();
+    this.sql.renew.run({ id, now, expires: now + ttlMs });
+    const row = this.sql.liveById.get({ id, now });
+    return row ? toApiToken(row) : null;
+  }
+
+  async createSession(tokenId: string, ttlMs: number): Promise<CreatedSession | null> {
+    const now = this.clock();
+    const token = this.sql.liveById.get({ id: tokenId, now });
+    if (!token) return null;
+    this.sql.dropExpiredSessions.run(now);
+    const secret = generateSessionSecret();
+    const row: SessionRow = {
+      id: `ses_${randomBytes(9).toString("base64url")}`,
+      token_id: token.id,
+      owner: token.owner,
+      created_at: now,
+      expires_at: now + ttlMs,
+    };
+    this.sql.insertSession.run(row.id, row.token_id, row.owner, hashTokenSecret(secret), now, row.expires_at);
+    return { secret, session: toApiSession(row) };
+  }
+
+  async verifySession(secret: string): Promise<ApiSession | null> {
+    if (!looksLikeSessionSecret(secret)) return null;
+    const row = this.sql.sessionByHash.get({ hash: hashTokenSecret(secret), now: this.clock() });
+    return row ? toApiSession(row) : null;
+  }
+
+  async revokeSession(secret: string): Promise<boolean> {
+    if (!looksLikeSessionSecret(secret)) return false;
+    return this.sql.revokeSession.run({ hash: hashTokenSecret(secret), now: this.clock() }).changes > 0;
+  }
+}
+
+function toApiSession(row: SessionRow): ApiSession {
+  return {
+    id: row.id,
+    tokenId: row.token_id,
+    owner: row.owner,
+    createdAt: new Date(row.created_at).toISOString(),
+    expiresAt: new Date(row.expires_at).toISOString(),
+  };
 }
 
 function iso(ms: number | null): string | null {
@@ -117,5 +195,6 @@ function toApiToken(row: TokenRow): ApiToken {
     createdAt: new Date(row.created_at).toISOString(),
     lastUsedAt: iso(row.last_used_at),
     revokedAt: iso(row.revoked_at),
+    expiresAt: iso(row.expires_at),
   };
 }
