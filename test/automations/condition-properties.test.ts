@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConditionSyntaxError, parseCondition } from "../../src/automations/index.js";
+import { ConditionSyntaxError, formatExpression, parseCondition } from "../../src/automations/index.js";
 import { RUN_STATES, RUN_STATUSES } from "../../src/core/types.js";
 import { makeRun, T0 } from "./run-fixture.js";
 
@@ -85,6 +85,29 @@ describe("condition properties", () => {
       }),
       { numRuns: 400 },
     );
+  });
+
+  it("any number or duration literal reads back the same after format", () => {
+    const literal = fc.oneof(
+      fc
+        .double({ min: 0, max: Number.MAX_SAFE_INTEGER, noNaN: true })
+        .map((n) => formatExpression({ kind: "number", value: n, pos: { line: 1, column: 1 } })),
+      fc.tuple(fc.nat({ max: 10_000_000 }), unit).map(([n, u]) => `${n} ${u}`),
+    );
+    fc.assert(
+      fc.property(literal, (text) => {
+        const compiled = parseCondition(`metadata.x = ${text}`);
+        const again = parseCondition(compiled.format());
+        expect(again.format()).toBe(compiled.format());
+        expect(again.evaluate(makeRun({ metadata: { x: 1 } }), T0)).toBe(
+          compiled.evaluate(makeRun({ metadata: { x: 1 } }), T0),
+        );
+      }),
+      { numRuns: 300 },
+    );
+    expect(() => parseCondition(`percent > 1${"0".repeat(400)}`)).toThrow(/is too large/);
+    expect(() => parseCondition("elapsed > 9007199254740991 weeks")).toThrow(/is too large/);
+    expect(parseCondition("percent > 0.0000001").format()).toMatch(/^percent > 0\.0000001/);
   });
 
   it("garbage never throws anything but a ConditionSyntaxError with a line and column", () => {

@@ -11,6 +11,21 @@ function formatName(node: Extract<Expr, { kind: "name" }>): string {
   );
 }
 
+/** A number as the lexer reads it: never in exponent notation. */
+function formatNumber(value: number): string {
+  const text = String(value);
+  if (!/e/i.test(text)) return text;
+  // "1.25e-7" → "0.000000125": the same digits, the point moved.
+  const [mantissa = "", exponent = "0"] = text.split(/e/i);
+  const sign = mantissa.startsWith("-") ? "-" : "";
+  const [whole = "", fraction = ""] = mantissa.replace("-", "").split(".");
+  const digits = whole + fraction;
+  const point = whole.length + Number(exponent);
+  if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
 /** Canonical text of a condition: every compound operand in parentheses; parses back to the same tree. */
 export function formatExpression(node: Expr): string {
   const wrap = (inner: Expr): string => {
@@ -25,7 +40,7 @@ export function formatExpression(node: Expr): string {
   };
   switch (node.kind) {
     case "number":
-      return String(node.value);
+      return formatNumber(node.value);
     case "duration":
       return formatDurationLiteral(node.ms);
     case "string":

@@ -161,6 +161,7 @@ export function parseExpression(source: string): Expr {
     const start = pos(negative ?? first);
     const sign = negative ? -1 : 1;
     let value = Number(first.text);
+    if (value > Number.MAX_SAFE_INTEGER) fail(first, `the number ${first.text} is too large`);
     let unitToken = peek();
     if (unitToken.kind !== "ident" || unitMs(unitToken.text) === undefined) {
       if (unitToken.kind === "ident" && !KEYWORDS.has(unitToken.text)) {
@@ -180,7 +181,7 @@ export function parseExpression(source: string): Expr {
       value = Number(next().text);
       unitToken = peek();
     }
-    if (!Number.isFinite(ms)) fail(first, `the duration starting with ${first.text} is too large`);
+    if (!(ms <= Number.MAX_SAFE_INTEGER)) fail(first, `the duration starting with ${first.text} is too large`);
     return { kind: "duration", ms: sign * Math.round(ms), pos: start };
   };
 
