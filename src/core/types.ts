@@ -102,6 +102,19 @@ export interface ListRunsOptions {
   cursor?: string;
   /** Only the children of this run. */
   parentId?: string;
+  /** Only runs whose title contains this text, case-insensitively (ASCII letters), up to 200 characters. */
+  q?: string;
+  /** Only runs with this status. */
+  status?: RunStatus;
+}
+
+/** How many of an owner's runs there are, in all and per status (`countRuns`). */
+export interface RunCounts {
+  total: number;
+  running: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
 }
 
 export function isTerminal(status: RunStatus): status is TerminalStatus {

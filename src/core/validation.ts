@@ -136,6 +136,11 @@ export const listRunsSchema = strictObject({
     .optional(),
   cursor: runIdSchema.optional(),
   parentId: runIdSchema.optional(),
+  q: z
+    .string({ error: "must be a string" })
+    .max(LIMITS.titleChars, { error: `must be at most ${LIMITS.titleChars} characters` })
+    .optional(),
+  status: statusSchema.optional(),
 });
 
 /** Parses `value` or throws a ValidationError naming the first bad field. */

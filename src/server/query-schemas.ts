@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS, parseInput, runIdSchema } from "../core/index.js";
+import { LIMITS, parseInput, RUN_STATUSES, runIdSchema } from "../core/index.js";
 
 const flag = z
   .enum(["true", "false", "1", "0"], { error: "must be true or false" })
@@ -12,11 +12,23 @@ const limit = (max: number) =>
     .min(1, { error: "must be at least 1" })
     .max(max, { error: `must be at most ${max}` });
 
+/** A title search: a substring, case-insensitive, as long as a title may be. Empty means no filter. */
+const searchText = z
+  .string()
+  .max(LIMITS.titleChars, { error: `must be at most ${LIMITS.titleChars} characters` })
+  .transform((value) => value || undefined);
+
 export const listQuerySchema = z.object({
   active: flag.optional(),
   limit: limit(LIMITS.listLimitMax).optional(),
   cursor: runIdSchema.optional(),
   parent: runIdSchema.optional(),
+  q: searchText.optional(),
+  status: z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(", ")}` }).optional(),
+});
+
+export const countsQuerySchema = z.object({
+  q: searchText.optional(),
 });
 
 export const historyQuerySchema = z.object({

@@ -3,7 +3,7 @@ import type { AgentRun } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
 import type { AppEnv } from "./app-env.js";
 import { HttpError, runNotFound } from "./http-error.js";
-import { historyQuerySchema, listQuerySchema, parseQuery, parseRunId } from "./query-schemas.js";
+import { countsQuerySchema, historyQuerySchema, listQuerySchema, parseQuery, parseRunId } from "./query-schemas.js";
 
 export interface RunPage {
   runs: AgentRun[];
@@ -28,10 +28,18 @@ export function runsRoutes(progress: Progress): Hono<AppEnv> {
       limit: limit + 1,
       cursor: query.cursor,
       parentId: query.parent,
+      q: query.q,
+      status: query.status,
     });
     const runs = rows.slice(0, limit);
     const page: RunPage = { runs, nextCursor: rows.length > limit ? (runs.at(-1)?.id ?? null) : null };
     return c.json(page);
+  });
+
+  // Counts over all the owner's runs (matching `q`), for filter badges: before `/:id`, which would take "counts".
+  routes.get("/counts", async (c) => {
+    const { q } = parseQuery(countsQuerySchema, c.req.url);
+    return c.json(await progress.store.countRuns(c.var.owner, { q }));
   });
 
   routes.get("/:id", async (c) => {

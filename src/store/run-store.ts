@@ -4,6 +4,7 @@ import type {
   HeadwayEvent,
   HistoryPoint,
   ListRunsOptions,
+  RunCounts,
   RunPatch,
   RunRecord,
   StartRunInput,
@@ -60,6 +61,8 @@ export interface RunStore {
   applyBatch(ops: readonly RunOp[], now: number, options?: { events?: boolean }): Promise<BatchResult>;
   getRun(id: string, owner: string): Promise<AgentRun | null>;
   listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]>;
+  /** How many of the owner's runs (title containing `q`, when given) there are, in all and per status. */
+  countRuns(owner: string, options?: { q?: string }): Promise<RunCounts>;
   listHistory(id: string, owner: string, limit?: number): Promise<HistoryPoint[] | null>;
   /** Runs whose status is running, across all owners (for metrics). */
   countActive(): Promise<number>;

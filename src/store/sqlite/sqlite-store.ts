@@ -4,6 +4,7 @@ import {
   type HeadwayEvent,
   LIMITS,
   type ListRunsOptions,
+  type RunCounts,
   type RunRecord,
   toAgentRun,
 } from "../../core/index.js";
@@ -12,6 +13,7 @@ import type { BatchResult, ChangeFeed, HistoryPoint, RunOp, RunStore, RunStoreSt
 import type { OpenSqliteOptions, SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
 import { type PipelineHost, SqlitePipeline } from "./sqlite-pipeline.js";
 import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./sqlite-rows.js";
+import { countRuns, searchRuns } from "./sqlite-run-queries.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { ExternalChangeTail } from "./sqlite-tail.js";
 import { buildWriteProgram, runWriteProgram, type StatementCache, type WriteProgram } from "./sqlite-write-program.js";
@@ -162,6 +164,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   async listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]> {
+    if (options.q !== undefined || options.status !== undefined) return searchRuns(this.db, owner, options);
     const limit = options.limit ?? LIMITS.listLimitDefault;
     const cursor = options.cursor ?? "\uffff";
     let rows: RunRow[];
@@ -175,6 +178,10 @@ export class SqliteRunStore implements RunStore {
         : this.sql.listAll.all(owner, cursor, limit);
     }
     return rows.map((row) => toAgentRun(rowToRecord(row)));
+  }
+
+  async countRuns(owner: string, options: { q?: string } = {}): Promise<RunCounts> {
+    return countRuns(this.db, owner, options);
   }
 
   async listHistory(id: string, owner: string, limit = this.options.historyLimit): Promise<HistoryPoint[] | null> {
