@@ -51,7 +51,10 @@ for (const scheme of ["light", "dark"] as const) {
       await open();
       await row(page, "Triage 128 unread emails").waitFor();
       expect(new URL(page.url()).search).toBe("");
-      expect(await page.evaluate(() => sessionStorage.getItem("headway-token"))).toMatch(/^hw_/);
+      // The link was traded for an HttpOnly session cookie: the page holds no token, and script cannot read the cookie.
+      expect(await page.evaluate(() => sessionStorage.getItem("headway-token"))).toBeNull();
+      expect(await page.evaluate(() => document.cookie)).not.toContain("headway_session");
+      await page.getByRole("button", { name: "Sign out" }).waitFor();
       expect(await page.evaluate(() => document.documentElement.classList.contains("dark"))).toBe(scheme === "dark");
       const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
       expect(background).toBe(scheme === "dark" ? "rgb(9, 9, 11)" : "rgb(250, 250, 250)");
@@ -197,8 +200,23 @@ describe("the dashboard without a valid token", () => {
     await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
     expect(await page.getByRole("alert").textContent()).toContain("not accepted");
     await shot(page, "dashboard-token-light");
+    expect(await page.getByRole("button", { name: "Sign out" }).count()).toBe(0);
     await page.getByLabel("Access token").fill(await tokenFor("ann"));
     await page.getByRole("button", { name: "Open dashboard" }).click();
     await row(page, "Visible after sign-in").waitFor();
+    expect(new URL(page.url()).search).toBe("");
+  });
+
+  it("signs out: the session ends on the server and the page asks for a token again", async () => {
+    const { progress, page, open } = await setup("light");
+    await progress.startRun({ owner: "ann", title: "Seen while signed in" });
+    await open();
+    await row(page, "Seen while signed in").waitFor();
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
+    expect(await page.getByRole("alert").count()).toBe(0); // nothing went wrong: no "not accepted"
+    await page.reload();
+    await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
+    expect(await page.content()).not.toContain("Seen while signed in");
   });
 });

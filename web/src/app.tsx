@@ -1,4 +1,4 @@
-import { useMemo, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { createHeadwayClient, HeadwayClientError } from "../../src/client/index.js";
 import { HeadwayProvider } from "../../src/react/index.js";
 import { Announcer } from "./components/announcer.js";
@@ -7,23 +7,28 @@ import { RunDetail } from "./components/run-detail.js";
 import { RunsPage } from "./components/runs-page.js";
 import { TokenPrompt } from "./components/token-prompt.js";
 import { useRoute } from "./router.js";
-import { basePath, forgetToken, saveToken } from "./session.js";
+import { basePath, currentSession, type Session, signInWith, signOut } from "./session.js";
 import { useTheme } from "./theme.js";
 import { useRunList } from "./use-run-list.js";
 
-export function App({ initialToken }: { initialToken: string | null }) {
-  const [token, setToken] = useState(initialToken);
+export function App({ rejectedToken }: { rejectedToken: boolean }) {
   const theme = useTheme();
-  const client = useMemo(() => createHeadwayClient({ token, basePath: basePath() }), [token]);
+  // Same-origin requests carry the session cookie; the page holds no token of its own.
+  const client = useMemo(() => createHeadwayClient({ basePath: basePath() }), []);
+  const [session, setSession] = useState<Session | null>(null);
+  useEffect(() => {
+    void currentSession().then(setSession);
+  }, []);
   return (
-    <HeadwayProvider client={client} key={token ?? ""}>
+    <HeadwayProvider client={client}>
       <Dashboard
-        hasToken={token !== null}
+        rejectedToken={rejectedToken}
+        session={session}
         theme={theme}
-        onToken={(next) => {
-          if (next) saveToken(next);
-          else forgetToken();
-          setToken(next);
+        onToken={signInWith}
+        onSignOut={async () => {
+          await signOut();
+          window.location.assign("/");
         }}
         client={client}
       />
@@ -32,13 +37,15 @@ export function App({ initialToken }: { initialToken: string | null }) {
 }
 
 interface DashboardProps {
-  hasToken: boolean;
+  rejectedToken: boolean;
+  session: Session | null;
   theme: ReturnType<typeof useTheme>;
-  onToken: (token: string | null) => void;
+  onToken: (token: string) => void;
+  onSignOut: () => Promise<void>;
   client: ReturnType<typeof createHeadwayClient>;
 }
 
-function Dashboard({ hasToken, theme, onToken, client }: DashboardProps) {
+function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }: DashboardProps) {
   const list = useRunList(client);
   const [route, navigate] = useRoute();
   const [deleted, setDeleted] = useState<string | null>(null);
@@ -60,12 +67,13 @@ function Dashboard({ hasToken, theme, onToken, client }: DashboardProps) {
         theme={theme.choice}
         onTheme={theme.setChoice}
         onHome={home}
-        onSignOut={hasToken && !refused ? () => onToken(null) : undefined}
+        // Only a browser session can be signed out of; a host app's own sign-in is not ours to end.
+        onSignOut={session?.scope === "read" && !refused ? () => void onSignOut() : undefined}
       />
       <main id="main" tabIndex={-1}>
         {refused ? (
           <TokenPrompt
-            problem={hasToken ? "That token was not accepted: it may have been revoked or have expired." : null}
+            problem={rejectedToken ? "That token was not accepted: it may have been revoked or have expired." : null}
             onToken={onToken}
           />
         ) : route.page === "run" ? (
