@@ -116,6 +116,7 @@ describe("parseCondition: errors name line and column", () => {
     ["status is runing", 1, 11, /status is never 'runing'; it is one of running, succeeded, failed, cancelled/],
     ["state = 'done'", 1, 9, /state is never 'done'/],
     ["stauts is running", 1, 1, /unknown field 'stauts'/],
+    ["metadata.kind is running", 1, 18, /unknown field 'running' \(text goes in quotes: "running"\)/],
     ["percent >", 1, 10, /expected a value/],
     ["percent > 5 5", 1, 13, /expected the end of the condition/],
     ["(percent > 5", 1, 13, /expected '\)' to close the '\(' at line 1, column 1/],

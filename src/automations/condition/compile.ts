@@ -90,7 +90,7 @@ function compileName(node: Extract<Expr, { kind: "name" }>): Compiled {
   if (!spec) {
     typeError(
       node.pos,
-      `unknown field '${node.name}'; the fields are ${Object.keys(FIELDS).join(", ")}, metadata.<key>`,
+      `unknown field '${node.name}' (text goes in quotes: "${node.name}"); the fields are ${Object.keys(FIELDS).join(", ")}, metadata.<key>`,
     );
   }
   if (node.path.length > 0) typeError(node.pos, `only metadata has keys; '${node.name}' has none`);
