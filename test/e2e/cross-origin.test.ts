@@ -50,6 +50,38 @@ async function serveHost(): Promise<string> {
 }
 
 describe("<RunsTray /> on a page from another origin", () => {
+  it("shows a live tray when the server allows that origin: a run's bar moves as the library updates it", async () => {
+    const f = fixture();
+    const host = await serveHost();
+    const server = await startServer({
+      progress: f.progress,
+      port: 0,
+      host: "127.0.0.1",
+      dashboardDir: false,
+      corsOrigins: [host],
+    });
+    onCleanup(() => server.close());
+    const run = await f.progress.startRun({ owner: "ann", title: "Classify 200 documents", percent: 10 });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    onCleanup(() => context.close());
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(`${host}/#api=${encodeURIComponent(server.url)}&token=${await f.tokenFor("ann")}`);
+    const trigger = page.getByRole("button", { name: "1 run in progress" });
+    await trigger.waitFor();
+    await trigger.click();
+    const bar = page.getByRole("dialog", { name: "In progress" }).getByRole("progressbar");
+    await expect.poll(() => bar.getAttribute("aria-valuenow")).toBe("10");
+    await f.progress.updateRunProgress(run.id, "ann", { percent: 64, step: "Classifying 128/200" });
+    await expect.poll(() => bar.getAttribute("aria-valuenow")).toBe("64");
+    // Cancel works across origins too (a POST with a preflight).
+    await page.getByRole("button", { name: "Cancel Classify 200 documents" }).click();
+    await page.getByRole("button", { name: "Stop Classify 200 documents" }).click();
+    await expect.poll(async () => (await f.progress.getRun(run.id, "ann"))?.cancelRequested).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
   it("says progress is unavailable when the server does not allow that origin, instead of showing nothing", async () => {
     const f = fixture();
     // No allowed origins configured: the browser refuses every cross-origin answer.

@@ -207,6 +207,34 @@ describe("the dashboard without a valid token", () => {
     expect(new URL(page.url()).search).toBe("");
   });
 
+  it("keeps an open tab signed in and live across a server restart", async () => {
+    const f = fixture();
+    const first = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: dashboard.dir });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+    onCleanup(() => context.close());
+    const page = await context.newPage();
+    const run = await f.progress.startRun({ owner: "ann", title: "Outlives a restart", percent: 10 });
+    await page.goto(`${first.url}/?token=${await f.tokenFor("ann")}`);
+    await expect.poll(() => page.locator(".connection").textContent()).toBe("Live");
+    await first.close();
+    await expect.poll(() => page.locator(".connection").textContent()).not.toBe("Live");
+    // The same port again (the session cookie is per host and port), over the same database.
+    const second = await startServer({
+      progress: f.progress,
+      port: first.port,
+      host: "127.0.0.1",
+      dashboardDir: dashboard.dir,
+    });
+    onCleanup(() => second.close());
+    await expect.poll(() => page.locator(".connection").textContent(), { timeout: 15_000 }).toBe("Live");
+    await f.progress.updateRunProgress(run.id, "ann", { percent: 55 });
+    const bar = row(page, "Outlives a restart").getByRole("progressbar");
+    await expect.poll(() => bar.getAttribute("aria-valuenow")).toBe("55");
+    await page.reload();
+    await row(page, "Outlives a restart").waitFor();
+    expect(await page.getByRole("heading", { name: "Connect to Headway" }).count()).toBe(0);
+  });
+
   it("signs out: the session ends on the server and the page asks for a token again", async () => {
     const { progress, page, open } = await setup("light");
     await progress.startRun({ owner: "ann", title: "Seen while signed in" });
