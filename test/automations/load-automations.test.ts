@@ -84,6 +84,21 @@ describe("watchAutomations", () => {
     expect(seen.length).toBe(count);
   });
 
+  it("on a missing folder reports the watch error and still delivers an empty load", async () => {
+    const seen: LoadedAutomations[] = [];
+    const errors: Error[] = [];
+    const stop = watchAutomations(join(dir, "missing"), (loaded) => seen.push(loaded), {
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await until(() => seen.length === 1, "the empty load");
+      expect(seen[0]).toEqual({ automations: [], errors: [] });
+      expect(errors[0]?.message).toMatch(/ENOENT/);
+    } finally {
+      stop();
+    }
+  });
+
   it("debounces a burst of writes into few reloads", async () => {
     const seen: LoadedAutomations[] = [];
     const stop = watchAutomations(dir, (loaded) => seen.push(loaded), { debounceMs: 100 });

@@ -12,8 +12,6 @@ export interface Token {
   start: number;
   /** Offset just past the token. */
   end: number;
-  /** True when whitespace (or a comment) came right before this token. */
-  spaced: boolean;
 }
 
 const OPERATORS = ["<=", ">=", "!=", "==", "<", ">", "=", "+", "-"];
@@ -37,11 +35,9 @@ export function tokenize(source: string): Token[] {
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  let spaced = false;
   const position = (offset: number): ConditionPosition => ({ line, column: offset - lineStart + 1 });
   const push = (kind: TokenKind, text: string, start: number, end: number) => {
-    tokens.push({ kind, text, start, end, spaced, ...position(start) });
-    spaced = false;
+    tokens.push({ kind, text, start, end, ...position(start) });
   };
 
   while (i < source.length) {
@@ -50,17 +46,14 @@ export function tokenize(source: string): Token[] {
       i++;
       line++;
       lineStart = i;
-      spaced = true;
       continue;
     }
     if (ch === " " || ch === "\t" || ch === "\r") {
       i++;
-      spaced = true;
       continue;
     }
     if (ch === "#") {
       while (i < source.length && source[i] !== "\n") i++;
-      spaced = true;
       continue;
     }
     const start = i;
