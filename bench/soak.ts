@@ -71,6 +71,14 @@ async function serverRole(database: string): Promise<void> {
     limits: { streamBufferBytes: budget, requestsPerSecond: 10_000, requestBurst: 10_000 },
   });
   send({ kind: "ready", url: server.url, token });
+  if (process.env.SOAK_DEBUG) {
+    setInterval(() => {
+      const m = process.memoryUsage();
+      console.error(
+        `[server] rss ${Math.round(m.rss / MiB)} heapUsed ${Math.round(m.heapUsed / MiB)} heapTotal ${Math.round(m.heapTotal / MiB)} external ${Math.round(m.external / MiB)} arrayBuffers ${Math.round(m.arrayBuffers / MiB)}`,
+      );
+    }, 500).unref();
+  }
   process.on("message", async (message: { kind: string }) => {
     if (message.kind !== "stop") return;
     await server.close();

@@ -1,6 +1,6 @@
 import { type AgentRun, type EventType, formatEventId, parseEventId } from "../../core/index.js";
 import type { Progress } from "../../progress/index.js";
-import type { PageGate } from "./page-gate.js";
+import type { SnapshotPage, SnapshotPages } from "./snapshot-pages.js";
 import type { Opening, OpeningSource } from "./sse-channel.js";
 import type { SseMessage } from "./sse-writer.js";
 
@@ -56,49 +56,69 @@ export async function streamedSnapshot(
   progress: Progress,
   owner: string,
   scope: RunScope,
-  gate?: PageGate,
+  pages?: SnapshotPages,
 ): Promise<OpeningSource> {
-  const seq = await progress.store.currentCommitSeq();
+  // The event's id comes last (SSE allows it): it is the oldest commit any page was read after, so a page
+  // another client's snapshot read a moment ago can be shared, and every row is at least that new.
+  let seq = await progress.store.currentCommitSeq();
   const versions = new Map<string, number>();
   const encoder = new TextEncoder();
   let state: "head" | "pages" | "done" = "head";
   let cursor: string | undefined;
   let sent = 0;
-  const header = `event: snapshot\nid: ${formatEventId(seq, 0)}\ndata: {"runs":[`;
   const root = scope.runId ? await progress.getRun(scope.runId, owner) : null;
   const filter = scope.runId ? { parentId: scope.runId } : { activeOnly: true };
-  const json = (runs: readonly AgentRun[]) => {
-    const text = runs.map((run) => (sent++ === 0 ? "" : ",") + JSON.stringify(run)).join("");
-    for (const run of runs) versions.set(run.id, run.version);
-    return text;
+  const ending = (truncated: boolean) =>
+    `${truncated ? `],"truncated":true,"limit":${SNAPSHOT_MAX}}` : "]}"}\nid: ${formatEventId(seq, 0)}\n\n`;
+  const readPage = async (want: number): Promise<SnapshotPage> => {
+    const pageSeq = await progress.store.currentCommitSeq();
+    const rows = await progress.store.listRuns(owner, { ...filter, limit: want + 1, cursor });
+    const runs = rows.slice(0, want);
+    return {
+      seq: pageSeq,
+      json: encoder.encode(runs.map((run) => JSON.stringify(run)).join(",")),
+      versions: runs.map((run) => [run.id, run.version] as const),
+      more: rows.length > want,
+    };
   };
   return {
-    seq,
+    get seq() {
+      return seq;
+    },
     versions,
     async next() {
       if (state === "done") return undefined;
       if (state === "head") {
         state = "pages";
+        const header = 'event: snapshot\ndata: {"runs":[';
         if (scope.runId && !root) {
           state = "done";
-          return encoder.encode(`${header}]}\n\n`);
+          return encoder.encode(header + ending(false));
         }
-        return encoder.encode(header + (root ? json([root]) : ""));
+        if (!root) return encoder.encode(header);
+        sent = 1;
+        versions.set(root.id, root.version);
+        return encoder.encode(header + JSON.stringify(root));
       }
-      if (scope.runId && !root) return undefined;
-      const want = Math.min(STREAM_PAGE, SNAPSHOT_MAX - (sent - (root ? 1 : 0)));
-      const readPage = async () => {
-        const page = await progress.store.listRuns(owner, { ...filter, limit: want + 1, cursor });
-        const runs = page.slice(0, want);
-        cursor = runs.at(-1)?.id;
-        const more = page.length > want;
-        const full = sent - (root ? 1 : 0) + runs.length >= SNAPSHOT_MAX;
-        if (more && !full) return encoder.encode(json(runs));
-        state = "done";
-        const end = more ? `],"truncated":true,"limit":${SNAPSHOT_MAX}}` : "]}";
-        return encoder.encode(`${json(runs)}${end}\n\n`);
-      };
-      return gate ? gate.run(readPage) : readPage();
+      const children = sent - (root ? 1 : 0);
+      const want = Math.min(STREAM_PAGE, SNAPSHOT_MAX - children);
+      const key = `${owner}\0${scope.runId ?? ""}\0${cursor ?? ""}\0${want}`;
+      const page = pages ? await pages.get(key, () => readPage(want)) : await readPage(want);
+      seq = Math.min(seq, page.seq);
+      for (const [id, version] of page.versions) versions.set(id, version);
+      cursor = page.versions.at(-1)?.[0] ?? cursor;
+      const comma = sent > 0 && page.versions.length > 0 ? "," : "";
+      sent += page.versions.length;
+      const full = children + page.versions.length >= SNAPSHOT_MAX;
+      const last = !page.more || full;
+      if (last) state = "done";
+      const before = encoder.encode(comma);
+      const after = encoder.encode(last ? ending(page.more) : "");
+      const out = new Uint8Array(before.byteLength + page.json.byteLength + after.byteLength);
+      out.set(before, 0);
+      out.set(page.json, before.byteLength);
+      out.set(after, before.byteLength + page.json.byteLength);
+      return out;
     },
   };
 }
@@ -148,10 +168,10 @@ export async function openingFor(
   owner: string,
   lastEventId: string | undefined,
   scope: RunScope,
-  gate?: PageGate,
+  pages?: SnapshotPages,
 ): Promise<Opening | OpeningSource> {
   const resume = lastEventId ? parseEventId(lastEventId) : null;
   const known = resume !== null && resume.commitSeq <= (await progress.store.currentCommitSeq());
   const replay = known ? await replayOpening(progress, owner, resume.commitSeq, scope) : null;
-  return replay ?? streamedSnapshot(progress, owner, scope, gate);
+  return replay ?? streamedSnapshot(progress, owner, scope, pages);
 }

@@ -371,6 +371,7 @@ export class SseChannel {
     }
     if (parts.length === 0 && this.keepAliveDue) parts.push(KEEP_ALIVE);
     this.keepAliveDue = false;
+    // One chunk per pull: the socket's writableLength then counts all of it against the budget.
     return parts.length > 0 ? concat(parts) : undefined;
   }
 }

@@ -8,7 +8,7 @@ import type { ResolvedLimits } from "../limits/limits-options.js";
 import type { ResolvedAppOptions } from "../options.js";
 import { parseQuery, streamQuerySchema } from "../query-schemas.js";
 import { childIdsOf, openingFor, type RunScope, streamedSnapshot } from "./opening-frames.js";
-import { PageGate } from "./page-gate.js";
+import { SnapshotPages } from "./snapshot-pages.js";
 import type { SseHub } from "./sse-hub.js";
 import { streamCredential } from "./stream-credential.js";
 
@@ -71,7 +71,7 @@ export interface StreamRouteOptions {
  */
 export function streamRoute(progress: Progress, hub: SseHub, options: StreamRouteOptions): Handler<AppEnv> {
   const { limits } = options;
-  const gate = new PageGate(2);
+  const pages = new SnapshotPages();
   return async (c) => {
     const owner = c.var.owner;
     const query = parseQuery(streamQuerySchema, c.req.url);
@@ -97,14 +97,14 @@ export function streamRoute(progress: Progress, hub: SseHub, options: StreamRout
       onEndWith: cutLaterOf(c.env),
       filter: scopeFilter(scope, children),
       // A fresh snapshot, streamed page by page: its cost does not grow with how far behind the client fell.
-      resync: () => streamedSnapshot(progress, owner, scope, gate),
+      resync: () => streamedSnapshot(progress, owner, scope, pages),
       onClose: () => unsubscribe(),
     });
     // Subscribe before reading the opening, so nothing committed in between is lost.
     unsubscribe = progress.subscribe((event) => channel.push(event), { owner });
     // A client that leaves cancels the body stream, which disposes the channel; no abort listener needed.
     try {
-      channel.begin(await openingFor(progress, owner, lastEventId, scope, gate));
+      channel.begin(await openingFor(progress, owner, lastEventId, scope, pages));
     } catch (error) {
       channel.dispose();
       throw error;
