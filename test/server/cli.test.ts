@@ -49,6 +49,27 @@ describe("headway tokens", () => {
     expect((await headway(["tokens", "list", "--database", db])).stdout).toContain("No tokens.");
   });
 
+  it("creates a token that expires with --expires-in, and lists its expiry", async () => {
+    const db = tempDatabasePath();
+    const created = await headway([
+      "tokens",
+      "create",
+      "--owner",
+      "ann",
+      "--expires-in",
+      "2h",
+      "--json",
+      "--database",
+      db,
+    ]);
+    expect(created.code).toBe(0);
+    const record = JSON.parse(created.stdout);
+    const left = Date.parse(record.expiresAt) - Date.parse(record.createdAt);
+    expect(left).toBe(2 * 3_600_000);
+    const table = await headway(["tokens", "list", "--database", db]);
+    expect(table.stdout).toContain(`active until ${record.expiresAt.slice(0, 16).replace("T", " ")}`);
+  });
+
   it("exits non-zero with the option named on bad input, and stores nothing", async () => {
     const db = tempDatabasePath();
     const cases: Array<[string[], number, string]> = [
@@ -63,6 +84,7 @@ describe("headway tokens", () => {
       [["tokens", "revoke", "tok_missing"], 1, "no token with id tok_missing"],
       [["tokens", "frobnicate"], 2, 'unknown action "frobnicate"'],
       [["tokens", "list", "--bogus"], 2, "Unknown option '--bogus'"],
+      [["tokens", "create", "--owner", "ann", "--expires-in", "soon"], 2, "--expires-in must be a positive number"],
     ];
     for (const [args, code, message] of cases) {
       const result = await headway([...args, "--database", db]);
@@ -164,6 +186,17 @@ describe("headway serve", () => {
     const bad = await headway(["serve", "--port", "70000"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("--port: must be a whole number from 0 to 65535");
+    const origin = await headway([
+      "serve",
+      "--port",
+      "0",
+      "--database",
+      tempDatabasePath(),
+      "--cors-origin",
+      "https://a.example/",
+    ]);
+    expect(origin.code).toBe(2);
+    expect(origin.stderr).toContain('--cors-origin: must be an origin like "https://app.example.com"');
     const unknown = await headway(["serve", "--colour"]);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("Unknown option '--colour'");

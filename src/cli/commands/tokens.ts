@@ -3,7 +3,7 @@ import { type ApiToken, DEFAULT_DATABASE_PATH, openStore, type TokenStore, token
 import { databaseUrlOption } from "../defaults.js";
 
 const USAGE = `Usage:
-  headway tokens create --owner OWNER [--scope read|agent] [--label TEXT] [--json]
+  headway tokens create --owner OWNER [--scope read|agent] [--label TEXT] [--expires-in 7d] [--json]
   headway tokens list [--owner OWNER] [--all] [--json]
   headway tokens revoke <id>
 
@@ -16,7 +16,8 @@ Scopes: read   list, get, stream, cancel and delete the owner's runs (default)
 
 Options:
   --database URL  SQLite file path or sqlite: URL (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
-  --all           list revoked tokens too
+  --expires-in D  the token stops working after D: a number and s, m, h or d (default: never)
+  --all           list revoked and expired tokens too
   --json          machine-readable output`;
 
 type Values = ReturnType<typeof parse>["values"];
@@ -29,6 +30,7 @@ function parse(argv: string[]) {
       owner: { type: "string" },
       scope: { type: "string" },
       label: { type: "string" },
+      "expires-in": { type: "string" },
       database: { type: "string" },
       all: { type: "boolean" },
       json: { type: "boolean" },
@@ -74,14 +76,33 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+function statusOf(t: ApiToken): string {
+  if (t.revokedAt) return `revoked ${t.revokedAt.slice(0, 10)}`;
+  if (t.expiresAt && Date.parse(t.expiresAt) <= Date.now()) return `expired ${t.expiresAt.slice(0, 10)}`;
+  return t.expiresAt ? `active until ${t.expiresAt.slice(0, 16).replace("T", " ")}` : "active";
+}
+
 async function create(tokens: TokenStore, values: Values): Promise<number> {
   if (!values.owner) {
     console.error("headway tokens create: --owner is required (the user id or e-mail whose runs the token opens)");
     return 2;
   }
+  let ttlMs: number | undefined;
+  if (values["expires-in"] !== undefined) {
+    const match = /^(\d+)([smhd])$/.exec(values["expires-in"]);
+    if (!match || Number(match[1]) === 0) {
+      console.error(
+        'headway tokens create: --expires-in must be a positive number and a unit (s, m, h or d), like "7d"',
+      );
+      return 2;
+    }
+    ttlMs = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  }
   // The store validates and names the field; say it as the option it came from.
   const { token, record } = await tokens
-    .create({ owner: values.owner, scope: values.scope as ApiToken["scope"] | undefined, label: values.label })
+    .create({ owner: values.owner, scope: values.scope as ApiToken["scope"] | undefined, label: values.label, ttlMs })
     .catch((error: Error) => {
       throw Object.assign(error, { message: `--${error.message}` });
     });
@@ -115,7 +136,7 @@ async function list(tokens: TokenStore, values: Values): Promise<number> {
     t.label ?? "",
     t.createdAt.slice(0, 16).replace("T", " "),
     t.lastUsedAt ? t.lastUsedAt.slice(0, 16).replace("T", " ") : "never",
-    t.revokedAt ? `revoked ${t.revokedAt.slice(0, 10)}` : "active",
+    statusOf(t),
   ]);
   const header = ["ID", "OWNER", "SCOPE", "LABEL", "CREATED (UTC)", "LAST USED", "STATUS"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
