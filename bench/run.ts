@@ -22,7 +22,9 @@ const peerBenches: Array<[file: string, args: string[]]> = [
     quick ? ["--trials", "1", "--updates", "20000", "--follow-trials", "1", "--follow-seconds", "2"] : [],
   ],
 ];
-const benches = peers ? peerBenches : allBenches;
+// `--soak`: slow stream clients under a heavy writer (bench/soak.ts, about 20 s; 5 s with --quick). Not run by default.
+const soakBenches: Array<[file: string, args: string[]]> = [["bench/soak.ts", quick ? ["--seconds", "5"] : []]];
+const benches = process.argv.includes("--soak") ? soakBenches : peers ? peerBenches : allBenches;
 
 console.log(`# Headway benchmarks\n\nMachine: ${machine()}\n`);
 let failed = 0;
