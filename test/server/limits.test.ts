@@ -184,4 +184,21 @@ describe("a stream of one run", () => {
     expect(new Set(body.runs.slice(1).map((run) => run.parentId))).toEqual(new Set([parent.id]));
     expect(body.truncated).toBeUndefined();
   });
+
+  it("says so when the children pass the snapshot's cap of 10,000: truncated with the limit", async () => {
+    const { ann, progress } = await setup();
+    const parent = await progress.startRun({ owner: "ann@example.com", title: "parent" });
+    for (let i = 0; i < 10_001; i += 1000) {
+      await Promise.all(
+        Array.from({ length: Math.min(1000, 10_001 - i) }, (_, j) =>
+          progress.startRun({ owner: "ann@example.com", title: `child ${i + j}`, parentId: parent.id }),
+        ),
+      );
+    }
+    const snapshot = await firstEvent(await ann(`${BASE}/stream?run=${parent.id}`), "snapshot");
+    const body = JSON.parse(snapshot.data) as { runs: unknown[]; truncated?: boolean; limit?: number };
+    expect(body.runs).toHaveLength(10_001);
+    expect(body).toMatchObject({ truncated: true, limit: 10_000 });
+    expect(snapshot.id).toMatch(/^\d+-0$/);
+  }, 60_000);
 });
