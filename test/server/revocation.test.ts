@@ -1,7 +1,8 @@
+import { get, type IncomingMessage } from "node:http";
 import type { EventSource } from "eventsource";
 import { describe, expect, it } from "vitest";
 import { startServer } from "../../src/server/index.js";
-import { fixture, listen, onCleanup } from "./helpers.js";
+import { eventually, fixture, listen, onCleanup } from "./helpers.js";
 
 /** Collects `stream.ended` events, which `listen` does not know about. */
 function endedEvents(source: EventSource) {
@@ -64,4 +65,38 @@ describe("a revoked credential", () => {
     expect(await waitFor(() => ended.length > 0, 1500)).toBe(true);
     expect(ended[0]).toMatchObject({ code: "credential_revoked" });
   });
+
+  it("releases the connection of a revoked client that never reads (cut after a grace period)", async () => {
+    const f = fixture();
+    const server = await startServer({ progress: f.progress, port: 0, dashboardDir: false });
+    onCleanup(() => server.close());
+    const runs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => f.progress.startRun({ owner: "ann", title: `run ${i}` })),
+    );
+    const { token, record } = await f.tokens.create({ owner: "ann" });
+    const clients = async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return Number(/^headway_sse_clients (\d+)$/m.exec(text)?.[1]);
+    };
+    const res = await new Promise<IncomingMessage>((resolve, reject) => {
+      get(`${server.url}/_agent-native/runs/stream`, { headers: { Authorization: `Bearer ${token}` } }, resolve).on(
+        "error",
+        reject,
+      );
+    });
+    onCleanup(() => {
+      res.destroy();
+    });
+    res.pause(); // never reads: the server's writes back up into the socket
+    const padding = "x".repeat(15_000);
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        runs.map((run) => f.progress.updateRunProgress(run.id, "ann", { metadata: { padding, round } })),
+      );
+    }
+    expect(await clients()).toBe(1);
+    await f.tokens.revoke(record.id);
+    // Re-checked within 500 ms; its last frame cannot be flushed, so the connection is cut 5 s later.
+    await eventually(async () => (await clients()) === 0, 8000, "the revoked stream to be released");
+  }, 15_000);
 });
