@@ -201,6 +201,8 @@ describe("what a user sees and hears", () => {
       await page.evaluate(() => getComputedStyle(document.body).color),
     );
 
+    // A browser without a session (the link above left a cookie) and a token the server refuses.
+    await page.context().clearCookies();
     await page.goto(`${server.url}/?token=hw_wrong`);
     await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
     expect(await page.locator(".connection").count()).toBe(0);
