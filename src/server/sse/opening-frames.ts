@@ -58,9 +58,8 @@ export async function streamedSnapshot(
   scope: RunScope,
   pages?: SnapshotPages,
 ): Promise<OpeningSource> {
-  // The event's id comes last (SSE allows it): it is the oldest commit any page was read after, so a page
-  // another client's snapshot read a moment ago can be shared, and every row is at least that new.
-  let seq = await progress.store.currentCommitSeq();
+  // Every page is read after `seq` (or shared from a read that was), so every row is at least that new.
+  const seq = await progress.store.currentCommitSeq();
   const versions = new Map<string, number>();
   const encoder = new TextEncoder();
   let state: "head" | "pages" | "done" = "head";
@@ -82,9 +81,7 @@ export async function streamedSnapshot(
     };
   };
   return {
-    get seq() {
-      return seq;
-    },
+    seq,
     versions,
     async next() {
       if (state === "done") return undefined;
@@ -103,8 +100,7 @@ export async function streamedSnapshot(
       const children = sent - (root ? 1 : 0);
       const want = Math.min(STREAM_PAGE, SNAPSHOT_MAX - children);
       const key = `${owner}\0${scope.runId ?? ""}\0${cursor ?? ""}\0${want}`;
-      const page = pages ? await pages.get(key, () => readPage(want)) : await readPage(want);
-      seq = Math.min(seq, page.seq);
+      const page = pages ? await pages.get(key, seq, () => readPage(want)) : await readPage(want);
       for (const [id, version] of page.versions) versions.set(id, version);
       cursor = page.versions.at(-1)?.[0] ?? cursor;
       const comma = sent > 0 && page.versions.length > 0 ? "," : "";

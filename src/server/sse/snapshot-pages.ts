@@ -12,8 +12,8 @@ const MAX_ENTRIES = 256;
 /**
  * The snapshot pages of all streams of an app: read at most `concurrency`
  * at a time, and shared for a second between clients that ask for the same
- * page (same owner, scope and cursor), as many clients re-synced together
- * do. Without this each client parses and re-encodes every run itself, and
+ * page (same owner, scope and cursor) when it is new enough for them, as
+ * many clients re-synced together do. Without this each client parses and re-encodes every run itself, and
  * the garbage outruns the collector.
  */
 export class SnapshotPages {
@@ -23,10 +23,18 @@ export class SnapshotPages {
 
   constructor(private readonly concurrency = 2) {}
 
-  async get(key: string, read: () => Promise<SnapshotPage>): Promise<SnapshotPage> {
-    const now = performance.now();
+  /**
+   * The page under `key`, shared if one was read after commit `minSeq` in
+   * the last second; else read now. A snapshot that started at `minSeq`
+   * may only use rows at least that new: events up to it may be gone.
+   */
+  async get(key: string, minSeq: number, read: () => Promise<SnapshotPage>): Promise<SnapshotPage> {
     const hit = this.cache.get(key);
-    if (hit && now - hit.at < TTL_MS) return hit.page;
+    if (hit && performance.now() - hit.at < TTL_MS) {
+      const shared = await hit.page.catch(() => undefined);
+      if (shared && shared.seq >= minSeq) return shared;
+    }
+    const now = performance.now();
     const page = this.limited(read);
     this.cache.delete(key);
     this.cache.set(key, { at: now, page });
