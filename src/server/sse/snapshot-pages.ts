@@ -29,17 +29,21 @@ export class SnapshotPages {
    * may only use rows at least that new: events up to it may be gone.
    */
   async get(key: string, minSeq: number, read: () => Promise<SnapshotPage>): Promise<SnapshotPage> {
-    const hit = this.cache.get(key);
-    if (hit && performance.now() - hit.at < TTL_MS) {
+    for (;;) {
+      const hit = this.cache.get(key);
+      if (!hit || performance.now() - hit.at >= TTL_MS) break;
       const shared = await hit.page.catch(() => undefined);
       if (shared && shared.seq >= minSeq) return shared;
+      // Too old for this snapshot. If another stream put a newer read there meanwhile, try that one.
+      if (this.cache.get(key) === hit) break;
     }
-    const now = performance.now();
     const page = this.limited(read);
     this.cache.delete(key);
-    this.cache.set(key, { at: now, page });
+    this.cache.set(key, { at: performance.now(), page });
     if (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
-    page.catch(() => this.cache.delete(key));
+    page.catch(() => {
+      if (this.cache.get(key)?.page === page) this.cache.delete(key);
+    });
     return page;
   }
 
