@@ -91,6 +91,21 @@ describe("the dashboard asks the server for counts and searches", () => {
   });
 });
 
+describe("counts agree with the rows", () => {
+  it("does not count child runs shown inside their parent", async () => {
+    const { progress, page, open } = await setup();
+    const parent = await progress.startRun({ owner: "ann", title: "Research competitors" });
+    await progress.startRun({ owner: "ann", title: "Sub-agent one", parentId: parent.id });
+    await progress.startRun({ owner: "ann", title: "Sub-agent two", parentId: parent.id });
+    await open();
+    await row(page, "Research competitors").waitFor();
+    await expect.poll(() => page.locator(".stat[data-tone=running] .stat-value").textContent()).toBe("1");
+    expect(await page.getByRole("button", { name: /^All/ }).textContent()).toBe("All1");
+    expect(await page.getByRole("button", { name: /^Running/ }).textContent()).toBe("Running1");
+    expect(await titles(page)).toEqual(["Research competitors"]);
+  });
+});
+
 describe("what a user sees and hears", () => {
   it("announces a failure and a run that needs a person through live regions", async () => {
     const { progress, page, open } = await setup();

@@ -47,13 +47,23 @@ export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
   // The server counts over all runs; an older server cannot, and the page counts what it holds.
   const local = { all: matching.length, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
   for (const run of matching) local[run.status]++;
-  const counts: Record<StatusFilter, number> = list.counts
+  // The server counts child runs too; the page shows them inside their parent, so the ones it holds
+  // under a held parent come off (the rows, the tray and the cards then agree).
+  const rolledUp = { all: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+  for (const run of runs) {
+    if (!run.parentId || !runs.some((p) => p.id === run.parentId)) continue;
+    if (needle && !run.title.toLowerCase().includes(needle)) continue;
+    rolledUp.all++;
+    rolledUp[run.status]++;
+  }
+  const server = list.counts;
+  const counts: Record<StatusFilter, number> = server
     ? {
-        all: list.counts.total,
-        running: list.counts.running,
-        succeeded: list.counts.succeeded,
-        failed: list.counts.failed,
-        cancelled: list.counts.cancelled,
+        all: Math.max(0, server.total - rolledUp.all),
+        running: Math.max(0, server.running - rolledUp.running),
+        succeeded: Math.max(0, server.succeeded - rolledUp.succeeded),
+        failed: Math.max(0, server.failed - rolledUp.failed),
+        cancelled: Math.max(0, server.cancelled - rolledUp.cancelled),
       }
     : local;
   const attention = matching.filter((run) => runTone(run, now).tone === "attention").length;
