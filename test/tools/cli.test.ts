@@ -133,7 +133,7 @@ describe("headway manage-progress", () => {
     const list = ["manage-progress", "--action=list"];
     const unknown = await headway([...list, "--server", server.url, "--token", "hw_nope"]);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("--token: the token is unknown or revoked");
+    expect(unknown.stderr).toContain("--token: the token is unknown, revoked or expired");
     const readOnly = await headway([...list, "--server", server.url, "--token", await fx.tokenFor("ann", "read")]);
     expect(readOnly.code).toBe(2);
     expect(readOnly.stderr).toContain("--token: ");
