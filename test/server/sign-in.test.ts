@@ -64,7 +64,8 @@ describe("browser sign-in: the printed ?token= link becomes a session cookie", (
     expect(cookiePair(signIn)).toMatch(new RegExp(`^headway_session_${server.port}=`));
     const client = listen(`${server.url}${BASE}/stream`, null, { Cookie: cookiePair(signIn) });
     const [snapshot] = await client.until((events) => events.length >= 1, 5000, "the snapshot");
-    expect((snapshot?.data as { runs: Array<{ title: string }> }).runs.map((r) => r.title)).toEqual([
+    expect(snapshot).toBeDefined();
+    expect((snapshot!.data as { runs: Array<{ title: string }> }).runs.map((r) => r.title)).toEqual([
       "visible through the cookie",
     ]);
   });
