@@ -26,13 +26,7 @@ export interface ListOptions {
 }
 
 /** How many of the owner's runs there are, in all and per status (`GET {base}/counts`). */
-export interface RunCounts {
-  total: number;
-  running: number;
-  succeeded: number;
-  failed: number;
-  cancelled: number;
-}
+export type { RunCounts } from "../core/index.js";
 
 /**
  * What a subscription delivers. A `snapshot` replaces what the handler knew
