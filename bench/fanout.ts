@@ -17,7 +17,6 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { type AgentRun, createProgress } from "../src/progress/index.js";
 import { startServer } from "../src/server/index.js";
-import { tokenStoreFor } from "../src/store/index.js";
 import { fmt, machine, percentile, table } from "./stats.js";
 
 setFlagsFromString("--expose-gc");
@@ -83,7 +82,7 @@ async function fanout(clients: number, perOwner: number, rate: number, seconds: 
   const dir = mkdtempSync(join(tmpdir(), "headway-fanout-"));
   const progress = createProgress({ databaseUrl: join(dir, "fanout.db"), sweepIntervalMs: 0 });
   const owners = Math.ceil(clients / perOwner);
-  const tokens = tokenStoreFor(progress.store)!;
+  const tokens = progress.backend.tokens;
   const secrets: string[] = [];
   const runs: AgentRun[] = [];
   for (let o = 0; o < owners; o++) {

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { uuidv7 } from "uuidv7";
 import { createProgress, type ListRunsOptions } from "../src/progress/index.js";
-import type { SqliteRunStore } from "../src/store/index.js";
+import { openSqliteDatabase } from "../src/store/index.js";
 import { fmt, machine, median, percentile, table } from "./stats.js";
 
 const OWNERS = 50;
@@ -20,7 +20,8 @@ export async function listBench(options: { rows: number; trials: number }): Prom
   const dir = mkdtempSync(join(tmpdir(), "headway-bench-list-"));
   const progress = createProgress({ databaseUrl: join(dir, "list.db"), sweepIntervalMs: 0 });
   try {
-    const { db } = progress.store as SqliteRunStore;
+    // Seeded on a connection of its own: the store's connection is its own business.
+    const db = openSqliteDatabase(join(dir, "list.db"));
     const insert = db.prepare(
       `INSERT INTO progress_runs (id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested,
         eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at)
@@ -36,6 +37,7 @@ export async function listBench(options: { rows: number; trials: number }): Prom
         }
       })();
     }
+    db.close();
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     // A realistic handful of active runs per owner, written through the library.
     for (let i = 0; i < OWNERS * 5; i++)

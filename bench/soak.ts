@@ -19,7 +19,6 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createProgress } from "../src/progress/index.js";
 import { startServer } from "../src/server/index.js";
-import { tokenStoreFor } from "../src/store/index.js";
 import { fmt, machine, percentile, table } from "./stats.js";
 
 const OWNER = "soak@example.com";
@@ -60,7 +59,7 @@ function waitFor<T>(child: ChildProcess, kind: string, timeoutMs = 120_000): Pro
 /** The server: follows the writer's commits and fans them out to the streams. */
 async function serverRole(database: string): Promise<void> {
   const progress = createProgress({ databaseUrl: database, followExternalWrites: true, sweepIntervalMs: 0 });
-  const tokens = tokenStoreFor(progress.store);
+  const tokens = progress.backend.tokens;
   if (!tokens) throw new Error("the store keeps no tokens");
   const { token } = await tokens.create({ owner: OWNER });
   const budget = args.budget ? Number(args.budget) : undefined;

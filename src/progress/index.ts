@@ -32,7 +32,16 @@ export {
   startRun,
   updateRunProgress,
 } from "./default-instance.js";
-export { createProgress, Progress, type ProgressOptions, type WriteOutcome } from "./progress.js";
+export {
+  createProgress,
+  HeadwayClosedError,
+  Progress,
+  type ProgressEventMap,
+  type ProgressOptions,
+  type ProgressState,
+  RunConflictError,
+  type WriteOutcome,
+} from "./progress.js";
 export { RunCancelledError, RunHandle, type RunHandleOptions } from "./run-handle.js";
 export type { StageSpec } from "./stages.js";
 export { type WithRunOptions, withRun } from "./with-run.js";

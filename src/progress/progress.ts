@@ -1,8 +1,10 @@
+import { EventEmitter } from "node:events";
 import { uuidv7 } from "uuidv7";
 import { type EventBus, type EventListener, InProcessBus } from "../bus/index.js";
 import {
   type AgentRun,
   type CompleteOptions,
+  HeadwayError,
   type ListRunsOptions,
   type RunPatch,
   type StartRunInput,
@@ -16,27 +18,36 @@ import {
   validateTerminalStatus,
 } from "../core/index.js";
 import {
+  type Backend,
   DEFAULT_DATABASE_PATH,
   type HistoryPoint,
-  type OpenStoreOptions,
+  type OpenBackendOptions,
   type OpOutcome,
-  openStore,
+  openBackend,
+  type RunOp,
   type RunStore,
 } from "../store/index.js";
+import { Follower } from "./follower.js";
 import { GroupCommitWriter } from "./group-commit.js";
 
 export interface ProgressOptions {
   /** A file path or `sqlite:` URL. (Default: $HEADWAY_DATABASE_URL, else `.headway/headway.db`) */
   databaseUrl?: string;
-  /** A store you opened yourself; `databaseUrl` is then ignored. Closed by `close()` unless `ownsStore` is false. */
-  store?: RunStore;
-  ownsStore?: boolean;
-  /** Options for the store `databaseUrl` opens. */
-  storeOptions?: OpenStoreOptions;
+  /** A backend you opened yourself; `databaseUrl` is then ignored. Closed by `close()` unless `ownsBackend` is false. */
+  backend?: Backend;
+  ownsBackend?: boolean;
+  /** Options for the backend `databaseUrl` opens. */
+  storeOptions?: OpenBackendOptions;
   /** Where committed changes are published. (Default: a new in-process bus) */
   bus?: EventBus;
-  /** Also publish changes other processes commit to the same database (servers want this). (Default: false) */
+  /**
+   * Also publish, as they happen, the commits other processes make to the
+   * same database (servers want this). Without it they are published only
+   * when a gap shows before one of this instance's own commits. (Default: false)
+   */
   followExternalWrites?: boolean;
+  /** How often to look for other processes' commits when following, in ms. (Default: 10) */
+  followIntervalMs?: number;
   /** Most ops per transaction. (Default: 10000) */
   maxBatchSize?: number;
   /** Completed runs older than this are deleted by the retention sweep, in ms. (Default: 30 days) */
@@ -51,54 +62,111 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** The outcome of a write, for layers that must say why nothing changed (tool, HTTP). */
 export type WriteOutcome = OpOutcome;
 
+/** A write or read on an instance that is closing or closed. */
+export class HeadwayClosedError extends HeadwayError {
+  constructor() {
+    super("closed", "this Headway instance is closed: create a new one to write");
+    this.name = "HeadwayClosedError";
+  }
+}
+
+/** A caller-chosen id that is taken. */
+export class RunConflictError extends HeadwayError {
+  constructor(id: string) {
+    super("conflict", `id: a run with id "${id}" already exists`);
+    this.name = "RunConflictError";
+  }
+}
+
 /**
- * One Headway instance: a store, a bus and the group-commit writer between
- * them. The module functions of `headway/progress` use a default instance;
- * create your own for explicit configuration and tests.
+ * Typed events of an instance. Background failures land here, never as
+ * unhandled rejections; with no listener they are written to stderr.
  */
-export class Progress {
-  readonly store: RunStore;
+export interface ProgressEventMap {
+  /** A write batch committed (or failed): its size and how long it took. */
+  batch: [info: { size: number; durationMs: number }];
+  /** The store failed outside any caller's write (the writer thread died, say). */
+  "store:error": [error: unknown];
+  /** Reading the change feed failed; the next wake-up reads again. */
+  "follow:error": [error: unknown];
+  /** The retention sweep failed; the next one tries again. */
+  "sweep:error": [error: unknown];
+}
+
+export type ProgressState = "open" | "closing" | "closed";
+
+/**
+ * One Headway instance: a backend, a bus, the group-commit writer in front
+ * of the store and the follower that publishes the change feed. The module
+ * functions of `headway/progress` use a default instance; create your own for
+ * explicit configuration and tests.
+ */
+export class Progress extends EventEmitter<ProgressEventMap> {
+  readonly backend: Backend;
   readonly bus: EventBus;
   private readonly writer: GroupCommitWriter;
-  private readonly ownsStore: boolean;
-  private readonly stopFollowing: (() => void) | undefined;
+  private readonly follower: Follower;
+  private readonly ownsBackend: boolean;
   private readonly sweepTimer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
+  private lifecycle: ProgressState = "open";
   readonly retentionMs: number;
   private readonly clock: () => number;
-  /** Sizes of recent write batches, for metrics. */
-  onBatch: ((size: number) => void) | undefined;
+  /** Resolves once the follower knows where the feed stands; writes wait for it. */
+  readonly ready: Promise<void>;
 
   constructor(options: ProgressOptions = {}) {
+    super();
     this.clock = options.clock ?? Date.now;
-    this.store =
-      options.store ??
-      openStore(options.databaseUrl ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH, options.storeOptions);
-    this.ownsStore = options.store ? options.ownsStore !== false : true;
+    this.backend =
+      options.backend ??
+      openBackend(
+        options.databaseUrl ?? process.env.HEADWAY_DATABASE_URL ?? DEFAULT_DATABASE_PATH,
+        options.storeOptions,
+      );
+    this.ownsBackend = options.backend ? options.ownsBackend !== false : true;
     this.bus = options.bus ?? new InProcessBus();
-    this.writer = new GroupCommitWriter(
-      this.store,
-      this.bus,
-      { maxBatchSize: options.maxBatchSize ?? 10_000, clock: this.clock },
-      (size) => this.onBatch?.(size),
-    );
-    if (options.followExternalWrites && this.store.watchExternalChanges) {
-      this.stopFollowing = this.store.watchExternalChanges((events) => this.bus.publish(events));
-    }
+    this.follower = new Follower(this.store, this.bus, {
+      follow: options.followExternalWrites ?? false,
+      intervalMs: options.followIntervalMs ?? 10,
+      pageSize: 1000,
+      ownBatchesOut: () => this.writer.batchesOut > 0,
+      onError: (error) => this.report("follow:error", error),
+    });
+    this.writer = new GroupCommitWriter(this.store, {
+      maxBatchSize: options.maxBatchSize ?? 10_000,
+      clock: this.clock,
+      onCommit: (commit) => this.follower.local(commit),
+      onBatch: (size, durationMs) => this.emit("batch", { size, durationMs }),
+    });
+    this.ready = this.follower.start().catch((error: unknown) => this.report("follow:error", error));
     this.retentionMs = options.retentionMs ?? 30 * DAY_MS;
     const sweepEvery = options.sweepIntervalMs ?? 60 * 60 * 1000;
     if (sweepEvery > 0) {
       this.sweepTimer = setInterval(() => {
-        this.sweep().catch((error) => console.error("[headway] retention sweep failed:", error));
+        this.sweep().catch((error: unknown) => this.report("sweep:error", error));
       }, sweepEvery);
       this.sweepTimer.unref();
     }
   }
 
+  /** The run store of the backend. */
+  get store(): RunStore {
+    return this.backend.runs;
+  }
+
+  /** open → closing (after `close()`: writes are refused, those already submitted finish) → closed. */
+  get state(): ProgressState {
+    return this.lifecycle;
+  }
+
   async startRun(input: StartRunInput): Promise<AgentRun> {
-    const outcome = await this.writer.submit({ kind: "start", id: uuidv7(), input: validateStart(input) });
+    const valid = validateStart(input);
+    const outcome = await this.submit({ kind: "start", id: valid.id ?? uuidv7(), input: valid });
     if (outcome.ok && outcome.run) return outcome.run;
-    throw outcome.ok || outcome.reason !== "invalid" ? new Error("start failed") : outcome.error;
+    if (!outcome.ok && outcome.reason === "invalid") throw outcome.error;
+    if (!outcome.ok && outcome.reason === "conflict") throw new RunConflictError(outcome.id);
+    throw new HeadwayError("start_failed", "the run could not be started");
   }
 
   async updateRunProgress(id: string, owner: string, patch: RunPatch): Promise<AgentRun | null> {
@@ -115,7 +183,7 @@ export class Progress {
   }
 
   async heartbeat(id: string, owner: string): Promise<AgentRun | null> {
-    return runOrNull(await this.writer.submit({ kind: "heartbeat", ...this.target(id, owner) }));
+    return runOrNull(await this.submit({ kind: "heartbeat", ...this.target(id, owner) }));
   }
 
   async requestCancel(id: string, owner: string): Promise<AgentRun | null> {
@@ -123,7 +191,7 @@ export class Progress {
   }
 
   async deleteRun(id: string, owner: string): Promise<boolean> {
-    const outcome = await this.writer.submit({ kind: "delete", ...this.target(id, owner) });
+    const outcome = await this.submit({ kind: "delete", ...this.target(id, owner) });
     return outcome.ok;
   }
 
@@ -144,7 +212,7 @@ export class Progress {
 
   /** Like updateRunProgress, but says why nothing changed. */
   tryUpdate(id: string, owner: string, patch: RunPatch): Promise<WriteOutcome> {
-    return this.writer.submit({
+    return this.submit({
       kind: "update",
       id: validateRunId(id),
       owner: validateOwner(owner),
@@ -154,7 +222,7 @@ export class Progress {
 
   /** Like completeRun, but says why nothing changed. */
   tryComplete(id: string, owner: string, status: TerminalStatus, options?: CompleteOptions): Promise<WriteOutcome> {
-    return this.writer.submit({
+    return this.submit({
       kind: "complete",
       ...this.target(id, owner),
       status: validateTerminalStatus(status),
@@ -164,7 +232,7 @@ export class Progress {
 
   /** Like requestCancel, but says why nothing changed. */
   tryCancel(id: string, owner: string): Promise<WriteOutcome> {
-    return this.writer.submit({ kind: "cancel", ...this.target(id, owner) });
+    return this.submit({ kind: "cancel", ...this.target(id, owner) });
   }
 
   /** Listens to committed changes; pass `owner` to hear only that owner's runs. */
@@ -177,24 +245,42 @@ export class Progress {
     return this.store.sweepCompleted(this.clock() - this.retentionMs);
   }
 
-  /** Resolves once every write submitted so far is committed. */
-  flush(): Promise<void> {
-    return this.writer.drain();
+  /** Resolves once every write submitted so far has settled and its events were published. */
+  async flush(): Promise<void> {
+    await this.writer.drain();
+    await this.follower.idle();
   }
 
-  /** Flushes pending writes, stops timers and closes the store. Safe to call twice. */
+  /**
+   * Refuses new writes at once, lets those already submitted finish, stops
+   * timers and the follower, and closes the backend. Safe to call twice.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.lifecycle = "closing";
       clearInterval(this.sweepTimer);
-      this.stopFollowing?.();
       await this.writer.drain();
-      if (this.ownsStore) await this.store.close();
+      await this.follower.idle();
+      this.follower.close();
+      if (this.ownsBackend) await this.backend.close();
+      this.lifecycle = "closed";
     })();
     return this.closing;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  private submit(op: RunOp): Promise<OpOutcome> {
+    if (this.lifecycle !== "open") return Promise.reject(new HeadwayClosedError());
+    return this.writer.submit(op);
+  }
+
+  /** Emits a background failure; with nobody listening, says it on stderr rather than losing it. */
+  private report(event: "store:error" | "follow:error" | "sweep:error", error: unknown): void {
+    if (this.listenerCount(event) > 0) this.emit(event, error);
+    else console.error(`[headway] ${event}:`, error);
   }
 
   private target(id: string, owner: string): { id: string; owner: string } {

@@ -1,4 +1,4 @@
-import { type AgentRun, LIMITS, type RunPatch, type TerminalStatus, validatePatch } from "../core/index.js";
+import { type AgentRun, clipText, LIMITS, type RunPatch, type TerminalStatus, validatePatch } from "../core/index.js";
 import type { Progress, WriteOutcome } from "./progress.js";
 import { percentWithin, type StageRange, type StageSpec, stageRanges } from "./stages.js";
 
@@ -170,10 +170,12 @@ export class RunHandle {
     if (!patch || !waiter) return Promise.resolve(this.latest);
     this.lastWriteAt = Date.now();
     if (patch.step !== undefined) this.lastStep = patch.step;
-    this.progress.tryUpdate(this.id, this.owner, patch).then(
-      (outcome) => waiter.resolve(this.settle(outcome)),
-      (error: unknown) => waiter.reject(error),
-    );
+    // settle() throws for an invalid outcome (a merge past the metadata limit is found only at write time):
+    // the waiter must hear of it either way.
+    this.progress
+      .tryUpdate(this.id, this.owner, patch)
+      .then((outcome) => waiter.resolve(this.settle(outcome)))
+      .catch((error: unknown) => waiter.reject(error));
     return waiter.promise;
   }
 
@@ -201,5 +203,5 @@ export class RunHandle {
 
 /** A step text that fits the limit, for messages Headway composes itself (error text can be long). */
 export function fitStep(text: string): string {
-  return text.length <= LIMITS.stepChars ? text : `${text.slice(0, LIMITS.stepChars - 1)}…`;
+  return clipText(text, LIMITS.stepChars, "…");
 }

@@ -77,7 +77,7 @@ export function createMetrics(progress: Progress, hub: SseHub, registry = new Re
   });
   const published = new Counter({
     name: "headway_events_published_total",
-    help: "Events published on the bus, by type (this process's writes and other processes' tailed ones)",
+    help: "Events published on the bus, by type (every commit on the database, whichever process made it)",
     labelNames: ["type"] as const,
     registers: [registry],
   });
@@ -89,13 +89,8 @@ export function createMetrics(progress: Progress, hub: SseHub, registry = new Re
   });
 
   const unsubscribe = progress.subscribe((event) => published.inc({ type: event.type }));
-  // Chain, not replace: someone else may be listening to batch sizes too.
-  const previousOnBatch = progress.onBatch;
-  const onBatch = (size: number) => {
-    previousOnBatch?.(size);
-    batches.observe(size);
-  };
-  progress.onBatch = onBatch;
+  const onBatch = ({ size }: { size: number }) => batches.observe(size);
+  progress.on("batch", onBatch);
 
   const middleware: MiddlewareHandler = async (c, next) => {
     const started = performance.now();
@@ -113,7 +108,7 @@ export function createMetrics(progress: Progress, hub: SseHub, registry = new Re
     middleware,
     dispose() {
       unsubscribe();
-      if (progress.onBatch === onBatch) progress.onBatch = previousOnBatch;
+      progress.off("batch", onBatch);
     },
   };
 }

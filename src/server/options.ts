@@ -3,7 +3,7 @@ import type { Registry } from "prom-client";
 import { z } from "zod";
 import { parseInput } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
-import { type TokenStore, tokenStoreFor } from "../store/index.js";
+import type { TokenStore } from "../store/index.js";
 import { type LimitsOptions, type ResolvedLimits, resolveLimits } from "./limits/limits-options.js";
 
 /** Serves the MCP endpoint for an authenticated owner (`POST/GET/DELETE /mcp`). */
@@ -128,13 +128,7 @@ export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOption
   let auth: ResolvedAppOptions["auth"];
   if (options.resolveOwner) auth = { resolveOwner: options.resolveOwner };
   else {
-    const tokens = options.tokens ?? tokenStoreFor(options.progress.store);
-    if (!tokens) {
-      throw new TypeError(
-        "createHeadwayApp: this store keeps no API tokens; pass `tokens` or `resolveOwner` to authenticate requests",
-      );
-    }
-    auth = { tokens };
+    auth = { tokens: options.tokens ?? options.progress.backend.tokens };
   }
   return Object.freeze({
     progress: options.progress,

@@ -7,15 +7,13 @@ import {
   applyRollup,
   assertMetadataSize,
   createRecord,
-  type EventEnvelope,
-  formatEventId,
-  type HeadwayEvent,
   isTerminal,
   type RunRecord,
   rollupPercent,
   toAgentRun,
   ValidationError,
 } from "../core/index.js";
+import type { RunChange } from "./change-feed.js";
 import type { HistoryPoint, OpOutcome, RunOp } from "./run-store.js";
 
 type Change = { type: "started" | "updated"; run: RunRecord } | { type: "deleted"; run: RunRecord };
@@ -41,7 +39,7 @@ export class BatchPlan {
   private readonly original = new Map<string, RunRecord>();
   private readonly current = new Map<string, RunRecord | null>();
   private readonly inserted = new Set<string>();
-  private readonly changes: Change[] = [];
+  private readonly changeList: Change[] = [];
   private readonly parentsToRollUp = new Set<string>();
   private readonly failedChildren = new Map<string, RunRecord>();
   readonly history: HistoryWrite[] = [];
@@ -57,8 +55,8 @@ export class BatchPlan {
   idsToLoad(): string[] {
     const ids = new Set<string>();
     for (const op of this.ops) {
-      if (op.kind !== "start") ids.add(op.id);
-      else if (op.input.parentId) ids.add(op.input.parentId);
+      if (op.kind !== "start" || op.input.id !== undefined) ids.add(op.id);
+      if (op.kind === "start" && op.input.parentId) ids.add(op.input.parentId);
     }
     return [...ids];
   }
@@ -125,49 +123,14 @@ export class BatchPlan {
   }
 
   hasChanges(): boolean {
-    return this.changes.length > 0;
+    return this.changeList.length > 0;
   }
 
-  /** Ids of runs started, updated and deleted, for the change log other processes tail. */
-  changedIds(): { started: string[]; updated: string[]; deleted: Array<[string, string]> } {
-    const started = new Set<string>();
-    const updated = new Set<string>();
-    const deleted: Array<[string, string]> = [];
-    for (const change of this.changes) {
-      if (change.type === "started") started.add(change.run.id);
-      else if (change.type === "updated") updated.add(change.run.id);
-      else deleted.push([change.run.id, change.run.owner]);
-    }
-    return { started: [...started], updated: [...updated], deleted };
-  }
-
-  /** Envelopes, built once the commit sequence is known. */
-  events(commitSeq: number): HeadwayEvent[] {
-    const at = new Date(this.now).toISOString();
-    return this.changes.map((change, index): HeadwayEvent => {
-      const { run } = change;
-      const id = formatEventId(commitSeq, index);
-      if (change.type === "deleted") {
-        return { id, type: "run.deleted", owner: run.owner, at, payload: { runId: run.id } };
-      }
-      if (change.type === "started") {
-        return {
-          id,
-          type: "run.progress.started",
-          owner: run.owner,
-          at,
-          run: this.snapshot(run),
-          payload: { runId: run.id, title: run.title, step: run.step },
-        } satisfies EventEnvelope<"run.progress.started">;
-      }
-      return {
-        id,
-        type: "run.progress.updated",
-        owner: run.owner,
-        at,
-        run: this.snapshot(run),
-        payload: { runId: run.id, percent: run.percent, step: run.step, status: run.status },
-      } satisfies EventEnvelope<"run.progress.updated">;
+  /** The batch's changes as the change feed carries them, in the order they were made. */
+  changes(): RunChange[] {
+    return this.changeList.map((change): RunChange => {
+      if (change.type === "deleted") return { type: "deleted", runId: change.run.id, owner: change.run.owner };
+      return { type: change.type, run: this.snapshot(change.run) };
     });
   }
 
@@ -189,7 +152,7 @@ export class BatchPlan {
     if (op.kind === "delete") {
       this.current.set(op.id, null);
       this.inserted.delete(op.id);
-      this.changes.push({ type: "deleted", run });
+      this.changeList.push({ type: "deleted", run });
       if (run.parentId) this.parentsToRollUp.add(run.parentId);
       return { ok: true, run: null };
     }
@@ -209,8 +172,19 @@ export class BatchPlan {
     const now = this.now;
     switch (op.kind) {
       case "update": {
-        const next = applyPatch(run, op.patch, now);
-        if (op.patch.metadata) assertMetadataSize(next.metadata);
+        const { status, ...patch } = op.patch;
+        if (status !== undefined && isTerminal(status)) {
+          // agent-native completes a run through a patch: the patch's fields, then the completion, in one version.
+          const { step, metadata, ...rest } = patch;
+          const patched = hasFields(rest) ? applyPatch(run, rest, now) : run;
+          const next = { ...applyComplete(patched, status, { step, metadata }, now), version: run.version + 1 };
+          if (metadata) assertMetadataSize(next.metadata);
+          if (next.parentId && status !== "succeeded") this.failedChildren.set(next.parentId, next);
+          return this.record({ type: "updated", run: next }, "completed");
+        }
+        if (!hasFields(patch)) return run; // `status: "running"` alone changes nothing
+        const next = applyPatch(run, patch, now);
+        if (patch.metadata) assertMetadataSize(next.metadata);
         return this.record({ type: "updated", run: next }, next.state !== run.state ? "progress" : "sampled");
       }
       case "complete": {
@@ -228,6 +202,7 @@ export class BatchPlan {
   }
 
   private start(op: Extract<RunOp, { kind: "start" }>): OpOutcome {
+    if (this.current.get(op.id)) return { ok: false, reason: "conflict", id: op.id };
     const parentId = op.input.parentId;
     if (parentId) {
       const parent = this.current.get(parentId);
@@ -268,7 +243,7 @@ export class BatchPlan {
       });
     }
     this.current.set(run.id, run);
-    this.changes.push({ ...change, run } as Change);
+    this.changeList.push({ ...change, run } as Change);
     if (run.parentId && change.type !== "deleted") this.parentsToRollUp.add(run.parentId);
     return run;
   }
@@ -287,4 +262,8 @@ export class BatchPlan {
     }
     return children;
   }
+}
+
+function hasFields(patch: object): boolean {
+  return Object.values(patch).some((value) => value !== undefined);
 }

@@ -1,13 +1,13 @@
 /**
- * Persistence: the RunStore interface and its adapters.
+ * Persistence: `openBackend(url)` and the structural interfaces its parts implement.
  * @module
  */
+export { type Backend, DEFAULT_DATABASE_PATH, type OpenBackendOptions, openBackend, sqlitePathOf } from "./backend.js";
 export { BatchPlan, type PlanOptions } from "./batch-plan.js";
-export { DEFAULT_DATABASE_PATH, type OpenStoreOptions, openStore, sqlitePathOf } from "./open-store.js";
-export { tokenStoreFor } from "./open-token-store.js";
+export { type Commit, envelopeOf, envelopesOf, type FeedPage, type RunChange } from "./change-feed.js";
 export type {
   BatchResult,
-  ChangeFeed,
+  ChangeSet,
   HistoryPoint,
   OpOutcome,
   RunOp,
@@ -15,7 +15,6 @@ export type {
   RunStoreStats,
 } from "./run-store.js";
 export * from "./sqlite/index.js";
-export { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite/sqlite-token-store.js";
 export {
   type ApiSession,
   type ApiToken,

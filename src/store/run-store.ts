@@ -1,7 +1,6 @@
 import type {
   AgentRun,
   CompleteOptions,
-  HeadwayEvent,
   HistoryPoint,
   ListRunsOptions,
   RunCounts,
@@ -10,6 +9,7 @@ import type {
   StartRunInput,
   TerminalStatus,
 } from "../core/index.js";
+import type { Commit, FeedPage, RunChange } from "./change-feed.js";
 
 /** One write, as the group-commit writer hands it to the store. Inputs are validated already. */
 export type RunOp =
@@ -28,17 +28,18 @@ export type RunOp =
 export type OpOutcome =
   | { ok: true; run: AgentRun | null }
   | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "conflict"; id: string }
   | { ok: false; reason: "terminal"; run: AgentRun }
   | { ok: false; reason: "invalid"; error: Error };
 
 export interface BatchResult {
   outcomes: OpOutcome[];
-  /** Events of the committed changes, in version order per run. */
-  events: HeadwayEvent[];
+  /** What the batch committed to the change feed; null when it changed nothing. */
+  commit: Commit | null;
 }
 
 /** What changed after a commit sequence: current state of changed runs, and deletions. */
-export interface ChangeFeed {
+export interface ChangeSet {
   /** The newest commit sequence covered. */
   commitSeq: number;
   runs: AgentRun[];
@@ -51,14 +52,11 @@ export interface RunStoreStats {
   rowWrites: number;
 }
 
-/** The one interface over persistence. Both adapters pass `test/store-contract.ts`. */
+/** The one interface over run persistence. Every backend passes `test/store/store-contract.ts`. */
 export interface RunStore {
   readonly dialect: "sqlite" | "postgres";
-  /**
-   * Applies ops in order in one transaction; resolves after commit. With
-   * `events: false` no envelopes are built (nobody is listening).
-   */
-  applyBatch(ops: readonly RunOp[], now: number, options?: { events?: boolean }): Promise<BatchResult>;
+  /** Applies ops in order in one transaction; resolves after commit. */
+  applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult>;
   getRun(id: string, owner: string): Promise<AgentRun | null>;
   listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]>;
   /** How many of the owner's runs (title containing `q`, when given) there are, in all and per status. */
@@ -68,19 +66,21 @@ export interface RunStore {
   countActive(): Promise<number>;
   /** Newest commit sequence, for resume tokens. */
   currentCommitSeq(): Promise<number>;
-  /** Changes after `commitSeq`, or null when that point is older than the retained change log. */
-  changesSince(commitSeq: number, owner?: string): Promise<ChangeFeed | null>;
+  /** Commits after `afterSeq`, oldest first, at most `limit`. */
+  readFeed(afterSeq: number, limit: number): Promise<FeedPage>;
+  /** Changes after `commitSeq` folded per run, or null when that point is older than the retained log. */
+  changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null>;
   /**
-   * Optional: changes committed by other processes, as events. Latency hint
-   * only; consumers that must not miss a change resume with changesSince.
+   * Calls `wake` soon after any connection may have committed (SQLite:
+   * `PRAGMA data_version`; PostgreSQL: LISTEN). Only a hint to read the feed.
    */
-  watchExternalChanges?(listener: (events: HeadwayEvent[]) => void): () => void;
+  watchCommits(wake: () => void, intervalMs: number): () => void;
   /** Deletes completed runs (and their history) that completed before `before`; returns how many. */
   sweepCompleted(before: number): Promise<number>;
   readonly stats: RunStoreStats;
   /** How many batches may be out at once; more than 1 lets the next batch form while one commits. (Default: 1) */
-  readonly pipelineDepth?: number;
+  readonly pipelineDepth: number;
   close(): Promise<void>;
 }
 
-export type { HistoryPoint, RunRecord };
+export type { Commit, FeedPage, HistoryPoint, RunChange, RunRecord };

@@ -33,29 +33,33 @@ describe("writes by another process on the same SQLite file", () => {
     expect(updated).toMatchObject({ version: 3, step: "halfway, elsewhere", percent: 60 });
   });
 
-  it("never give a local event an id past another process's commit the tail has not published yet", async () => {
+  it("are published in commit order before a later local commit, each id once, even when the follower has not looked yet", async () => {
     const path = tempDatabasePath();
-    // The tail is slowed right down so the other writer's commit is certainly not yet published.
+    // Following is slowed right down: the other writer's commit is found only through the gap before our own.
     progress = createProgress({
       databaseUrl: path,
       followExternalWrites: true,
+      followIntervalMs: 60_000,
       sweepIntervalMs: 0,
-      storeOptions: { tailIntervalMs: 60_000 },
     });
     const other = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
     const events: HeadwayEvent[] = [];
     progress.subscribe((event) => events.push(event));
     try {
       const first = await progress.startRun({ owner: "ann", title: "local, before" });
-      const firstSeq = parseEventId(events[0]!.id)!.commitSeq;
       const elsewhere = await other.startRun({ owner: "ann", title: "written elsewhere" });
-      const local = await progress.updateRunProgress(first.id, "ann", { percent: 10 });
-      const localSeq = parseEventId(events.at(-1)!.id)!.commitSeq;
-      expect(local?.percent).toBe(10);
-      expect(localSeq).toBe(firstSeq);
-      // A client that saw the local event and resumes from its id still gets the other process's run.
-      const feed = await progress.store.changesSince(localSeq, "ann");
-      expect(feed?.runs.map((run) => run.id)).toContain(elsewhere.id);
+      await progress.updateRunProgress(first.id, "ann", { percent: 10 });
+      await progress.flush();
+      const seqs = events.map((event) => parseEventId(event.id)!.commitSeq);
+      // Before the fix, the local update reused the first commit's sequence (two events with one id).
+      expect(new Set(events.map((event) => event.id)).size).toBe(events.length);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(events.map((event) => [event.type, event.run?.id])).toEqual([
+        ["run.progress.started", first.id],
+        ["run.progress.started", elsewhere.id],
+        ["run.progress.updated", first.id],
+      ]);
+      expect(seqs).toEqual([seqs[0], seqs[0]! + 1, seqs[0]! + 2]);
     } finally {
       await other.close();
     }

@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import type { HeadwayEvent } from "../../src/core/index.js";
 import { createProgress } from "../../src/progress/index.js";
 import { createHeadwayApp } from "../../src/server/index.js";
-import { tokenStoreFor } from "../../src/store/index.js";
 import { headway } from "../helpers/cli.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { eventually, listen, onCleanup } from "./helpers.js";
@@ -175,7 +174,7 @@ describe("headway serve", () => {
     expect((await app.request("/_agent-native/runs", { headers: { Authorization: `Bearer ${token}` } })).status).toBe(
       200,
     );
-    const [printed] = await tokenStoreFor(after.store)!.list({ owner: "ann@example.com" });
+    const [printed] = await after.backend.tokens.list({ owner: "ann@example.com" });
     expect(printed).toMatchObject({ label: "headway serve dashboard", revokedAt: null });
     const left = Date.parse(printed!.expiresAt!) - Date.now();
     expect(left).toBeGreaterThan(50 * 60_000);

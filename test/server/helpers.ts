@@ -1,7 +1,7 @@
 import { EventSource } from "eventsource";
 import { afterEach } from "vitest";
 import { createProgress, type Progress } from "../../src/progress/index.js";
-import { type TokenScope, type TokenStore, tokenStoreFor } from "../../src/store/index.js";
+import type { TokenScope, TokenStore } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -27,8 +27,7 @@ export function fixture(options: { followExternalWrites?: boolean } = {}): Fixtu
   const path = tempDatabasePath();
   const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0, ...options });
   onCleanup(() => progress.close());
-  const tokens = tokenStoreFor(progress.store);
-  if (!tokens) throw new Error("SQLite must keep tokens");
+  const tokens = progress.backend.tokens;
   return {
     progress,
     tokens,

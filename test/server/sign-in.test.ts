@@ -4,7 +4,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { createProgress } from "../../src/progress/index.js";
 import { createHeadwayApp, type HeadwayAppOptions, startServer } from "../../src/server/index.js";
-import { SqliteTokenStore, tokenStoreFor } from "../../src/store/index.js";
+import { SqliteTokenStore } from "../../src/store/index.js";
 import { openSqliteDatabase } from "../../src/store/sqlite/sqlite-driver.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { eventually, fixture, listen, onCleanup } from "./helpers.js";
@@ -87,7 +87,7 @@ describe("browser sign-in: the printed ?token= link becomes a session cookie", (
   it("keeps the session across a server restart (sessions live hashed in the database)", async () => {
     const path = tempDatabasePath();
     const first = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
-    const token = (await tokenStoreFor(first.store)!.create({ owner: "ann" })).token;
+    const token = (await first.backend.tokens.create({ owner: "ann" })).token;
     const server1 = await startServer({ progress: first, port: 0, dashboardDir: false });
     const port = server1.port;
     const signIn = await fetch(`${server1.url}/?token=${token}`, { redirect: "manual" });

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import type { AgentRun, HeadwayEvent } from "../../src/core/index.js";
 import { createProgress } from "../../src/progress/index.js";
 import { type StartServerOptions, startServer } from "../../src/server/index.js";
-import { tokenStoreFor } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { eventually, fixture, listen, onCleanup, type ReceivedEvent } from "./helpers.js";
 
@@ -152,7 +151,7 @@ describe("the live stream, over a real socket with a real SSE client", () => {
     onCleanup(() => progress.close());
     const server = await startServer({ progress, port: 0, dashboardDir: false });
     onCleanup(() => server.close());
-    const token = (await tokenStoreFor(progress.store)!.create({ owner: "ann" })).token;
+    const token = (await progress.backend.tokens.create({ owner: "ann" })).token;
     const run = await progress.startRun({ owner: "ann", title: "long" });
     for (let i = 0; i < 1000; i++) await progress.heartbeat(run.id, "ann");
     const stream = `${server.url}${BASE}/stream`;

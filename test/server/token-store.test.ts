@@ -1,20 +1,18 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { ValidationError } from "../../src/core/index.js";
-import { hashTokenSecret, openStore, type RunStore, tokenStoreFor } from "../../src/store/index.js";
+import { type Backend, hashTokenSecret, openBackend } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
-let store: RunStore | undefined;
+let store: Backend | undefined;
 afterEach(async () => {
   await store?.close();
   store = undefined;
 });
 
 function open(path = tempDatabasePath()) {
-  store = openStore(path);
-  const tokens = tokenStoreFor(store);
-  if (!tokens) throw new Error("the SQLite store must provide tokens");
-  return { tokens, path };
+  store = openBackend(path);
+  return { tokens: store.tokens, path };
 }
 
 describe("SQLite token store", () => {

@@ -1,12 +1,10 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SchemaVersionError } from "../../src/core/index.js";
-import { migrateSqlite, openStore, SQLITE_MIGRATIONS } from "../../src/store/index.js";
+import { migrateSqlite, openBackend, SQLITE_MIGRATIONS } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
-import { runStoreContract } from "./store-contract.js";
 
-runStoreContract("sqlite", { open: () => openStore(tempDatabasePath()) });
-runStoreContract("sqlite with a writer thread", { open: () => openStore(tempDatabasePath(), { writerThread: true }) });
+const openStore = (path: string) => openBackend(path);
 
 describe("SQLite store", () => {
   it("runs in WAL mode with synchronous=FULL by default", async () => {
@@ -16,7 +14,7 @@ describe("SQLite store", () => {
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_MIGRATIONS.length);
     db.close();
-    const { db: own } = store as unknown as { db: { pragma: (s: string, o: object) => unknown } };
+    const { db: own } = store.runs as unknown as { db: { pragma: (s: string, o: object) => unknown } };
     expect(own.pragma("synchronous", { simple: true })).toBe(2); // FULL
     await store.close();
   });
@@ -47,8 +45,8 @@ describe("SQLite store", () => {
       .run();
     old.close();
     const store = openStore(path);
-    expect(await store.getRun("r1", "ann")).toMatchObject({ title: "from v1", status: "running" });
-    expect(await store.countActive()).toBe(1);
+    expect(await store.runs.getRun("r1", "ann")).toMatchObject({ title: "from v1", status: "running" });
+    expect(await store.runs.countActive()).toBe(1);
     await store.close();
     const db = new Database(path);
     expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_MIGRATIONS.length);

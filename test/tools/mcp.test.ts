@@ -4,7 +4,6 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { describe, expect, it } from "vitest";
 import { createProgress } from "../../src/progress/index.js";
 import { startServer } from "../../src/server/index.js";
-import { tokenStoreFor } from "../../src/store/index.js";
 import { createMcpHttpHandler } from "../../src/tools/index.js";
 import { headway } from "../helpers/cli.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
@@ -160,7 +159,7 @@ describe("manage-progress over MCP stdio (headway mcp)", () => {
     const path = tempDatabasePath();
     const setup = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
     onCleanup(() => setup.close());
-    const tokens = tokenStoreFor(setup.store);
+    const tokens = setup.backend.tokens;
     if (!tokens) throw new Error("the SQLite store should offer tokens");
     const agent = (await tokens.create({ owner: "ann", scope: "agent", label: "desktop" })).token;
     const read = (await tokens.create({ owner: "ann", scope: "read", label: "viewer" })).token;

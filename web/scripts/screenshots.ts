@@ -15,7 +15,6 @@ import { chromium } from "playwright-core";
 import { build } from "vite";
 import { createProgress } from "../../src/progress/index.js";
 import { startServer } from "../../src/server/index.js";
-import { tokenStoreFor } from "../../src/store/index.js";
 
 const out = join(process.cwd(), "docs/screenshots");
 const work = join(tmpdir(), `headway-shots-${process.pid}`);
@@ -28,7 +27,7 @@ await build({
   build: { outDir: join(work, "dashboard"), emptyOutDir: true, sourcemap: false },
 });
 const progress = createProgress({ databaseUrl: join(work, "runs.db"), sweepIntervalMs: 0 });
-const tokens = tokenStoreFor(progress.store);
+const tokens = progress.backend.tokens;
 if (!tokens) throw new Error("the SQLite store keeps tokens");
 const { token } = await tokens.create({ owner: "ann@example.com", scope: "read" });
 const owner = "ann@example.com";

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { createProgress } from "../../progress/index.js";
-import { DEFAULT_DATABASE_PATH, tokenStoreFor } from "../../store/index.js";
+import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
 import { createMcpServer } from "../../tools/index.js";
 import { databaseUrlOption, ownerOption } from "../defaults.js";
 
@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   let owner: string;
   const token = values.token ?? process.env.HEADWAY_TOKEN;
   if (token) {
-    const identity = await tokenStoreFor(progress.store)?.verify(token);
+    const identity = await progress.backend.tokens.verify(token);
     if (identity?.scope !== "agent") {
       await progress.close();
       console.error(

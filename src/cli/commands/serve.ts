@@ -2,10 +2,10 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
-import { HeadwayError, parseInput, ValidationError } from "../../core/index.js";
+import { parseInput, ValidationError } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
-import { DEFAULT_DATABASE_PATH, sqlitePathOf, tokenStoreFor } from "../../store/index.js";
+import { DEFAULT_DATABASE_PATH, sqlitePathOf } from "../../store/index.js";
 import { createMcpHttpHandler } from "../../tools/index.js";
 import { databaseUrlOption, ownerOption } from "../defaults.js";
 
@@ -62,8 +62,7 @@ export async function run(argv: string[]): Promise<number> {
   // Other processes (the CLI, workers) write to the same file: follow them so the stream shows their runs too.
   // A long-lived server commits on a writer thread, so one batch's fsync overlaps the next batch's planning.
   const progress = createProgress({ databaseUrl, followExternalWrites: true, storeOptions: { writerThread: true } });
-  const tokens = tokenStoreFor(progress.store);
-  if (!tokens) throw new HeadwayError("no_tokens", `the database at ${databaseUrl} keeps no API tokens`);
+  const tokens = progress.backend.tokens;
   // The process's own figures (memory, CPU, event-loop lag) beside Headway's: this process is the whole server.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -100,7 +99,7 @@ export async function run(argv: string[]): Promise<number> {
     ttlMs: DASHBOARD_TOKEN_LEASE_MS,
   });
   const renewal = setInterval(() => {
-    tokens.renew(record.id, DASHBOARD_TOKEN_LEASE_MS).catch((error) => console.error("headway serve:", error));
+    tokens.renew(record.id, DASHBOARD_TOKEN_LEASE_MS).catch((error: unknown) => console.error("headway serve:", error));
   }, DASHBOARD_TOKEN_LEASE_MS / 10);
   renewal.unref();
   const demo = values.demo ? startDemo(progress, { owner }) : undefined;

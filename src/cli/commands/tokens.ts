@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { type ApiToken, DEFAULT_DATABASE_PATH, openStore, type TokenStore, tokenStoreFor } from "../../store/index.js";
+import { type ApiToken, DEFAULT_DATABASE_PATH, openBackend, type TokenStore } from "../../store/index.js";
 import { databaseUrlOption } from "../defaults.js";
 
 const USAGE = `Usage:
@@ -53,13 +53,9 @@ export async function run(argv: string[]): Promise<number> {
     (values.help ? console.log : console.error)(USAGE);
     return values.help ? 0 : 2;
   }
-  const store = openStore(databaseUrlOption(values.database));
+  const backend = openBackend(databaseUrlOption(values.database));
   try {
-    const tokens = tokenStoreFor(store);
-    if (!tokens) {
-      console.error("headway tokens: this database keeps no API tokens");
-      return 1;
-    }
+    const tokens = backend.tokens;
     switch (action) {
       case "create":
         return await create(tokens, values);
@@ -72,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
         return 2;
     }
   } finally {
-    await store.close();
+    await backend.close();
   }
 }
 

@@ -1,5 +1,6 @@
-import { type AgentRun, type EventType, formatEventId, parseEventId } from "../../core/index.js";
+import { type AgentRun, formatEventId, parseEventId } from "../../core/index.js";
 import type { Progress } from "../../progress/index.js";
+import { envelopeOf, type RunChange } from "../../store/index.js";
 import type { SnapshotPage, SnapshotPages } from "./snapshot-pages.js";
 import type { Opening, OpeningSource } from "./sse-channel.js";
 import type { SseMessage } from "./sse-writer.js";
@@ -137,20 +138,14 @@ export async function replayOpening(
     !scope.runId || run.id === scope.runId || run.parentId === scope.runId;
   const runs = feed.runs.filter(inScope);
   const at = new Date().toISOString();
-  const frames: SseMessage[] = [];
-  const frame = (type: EventType, body: object) => {
-    const id = formatEventId(feed.commitSeq, frames.length);
-    frames.push({ event: type, id, data: JSON.stringify({ id, type, owner, at, ...body }) });
-  };
-  for (const run of runs) {
-    frame("run.progress.updated", {
-      run,
-      payload: { runId: run.id, percent: run.percent, step: run.step, status: run.status },
-    });
-  }
+  const changes: RunChange[] = runs.map((run) => ({ type: "updated", run }));
   for (const gone of feed.deleted) {
-    if (!scope.runId || gone.id === scope.runId) frame("run.deleted", { payload: { runId: gone.id } });
+    if (!scope.runId || gone.id === scope.runId) changes.push({ type: "deleted", runId: gone.id, owner: gone.owner });
   }
+  const frames: SseMessage[] = changes.map((change, index) => {
+    const event = envelopeOf(change, feed.commitSeq, index, at);
+    return { event: event.type, id: event.id, data: JSON.stringify(event) };
+  });
   return { frames, seq: feed.commitSeq, versions: versionsOf(runs) };
 }
 

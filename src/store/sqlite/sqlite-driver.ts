@@ -1,4 +1,4 @@
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
 
 /**
  * The part of better-sqlite3 the adapter uses, as a structural type, so the
@@ -35,11 +35,21 @@ export interface OpenSqliteOptions {
   readonly?: boolean;
 }
 
+type DatabaseConstructor = new (path: string, options: { readonly: boolean }) => SqliteDatabaseLike;
+let driver: DatabaseConstructor | undefined;
+
+/** better-sqlite3, loaded on first use: a program on another backend never loads this native module. */
+function loadDriver(): DatabaseConstructor {
+  driver ??= createRequire(import.meta.url)("better-sqlite3") as DatabaseConstructor;
+  return driver;
+}
+
 export function openSqliteDatabase(path: string, options: OpenSqliteOptions = {}): SqliteDatabaseLike {
+  const Database = loadDriver();
   const db = new Database(path, { readonly: options.readonly ?? false });
   db.pragma("journal_mode = WAL");
   db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma("foreign_keys = ON");
-  return db as unknown as SqliteDatabaseLike;
+  return db;
 }

@@ -1,20 +1,13 @@
 import type { BatchPlan } from "../batch-plan.js";
+import { encodeChanges, type RunChange } from "../change-feed.js";
 import type { SqliteDatabaseLike, SqliteStatementLike } from "./sqlite-driver.js";
 import { changedColumns, RUN_COLUMNS, recordToParams, updateParams, updateSql } from "./sqlite-rows.js";
 
-/**
- * A batch's writes as plain data: SQL text and parameters. The same program
- * runs on the store's own connection or is posted to the writer thread, so
- * both paths write exactly the same rows.
- */
+/** A batch's writes as plain data: SQL text and parameters, then run in the batch's transaction. */
 export interface WriteProgram {
   /** The distinct statements of this program. */
   sqls: string[];
-  /**
-   * Flat: statement index, parameter count, the parameters; again and again.
-   * One array of primitives crosses to the writer thread far cheaper than
-   * thousands of small arrays.
-   */
+  /** Flat: statement index, parameter count, the parameters; again and again. */
   steps: unknown[];
   /** Parameters of the change-log entry: writer, at, started, updated, deleted (JSON). */
   changeLog: [string, number, string, string, string];
@@ -40,7 +33,12 @@ export interface ProgramOptions {
   changeLogLimit: number;
 }
 
-export function buildWriteProgram(plan: BatchPlan, now: number, options: ProgramOptions): WriteProgram {
+export function buildWriteProgram(
+  plan: BatchPlan,
+  changes: readonly RunChange[],
+  now: number,
+  options: ProgramOptions,
+): WriteProgram {
   const { inserts, updates, deletes } = plan.writes();
   const sqls: string[] = [];
   const indexOf = new Map<string, number>();
@@ -73,19 +71,14 @@ export function buildWriteProgram(plan: BatchPlan, now: number, options: Program
       point.status,
       point.state,
     ]);
-    if (point.type === "completed") step(TRIM_HISTORY, [runId, runId, options.historyLimit]);
+    // Trimmed as it grows, not only at completion: a run that runs for days keeps `historyLimit` points.
+    step(TRIM_HISTORY, [runId, runId, options.historyLimit]);
   }
-  const ids = plan.changedIds();
+  const ids = encodeChanges(changes);
   return {
     sqls,
     steps,
-    changeLog: [
-      options.writerId,
-      now,
-      JSON.stringify(ids.started),
-      JSON.stringify(ids.updated),
-      JSON.stringify(ids.deleted),
-    ],
+    changeLog: [options.writerId, now, ids.started, ids.updated, ids.deleted],
     changeLogLimit: options.changeLogLimit,
     rowWrites: inserts.length + updates.length + deletes.length,
   };
@@ -96,8 +89,8 @@ export type StatementCache = Map<string, SqliteStatementLike>;
 
 /**
  * Runs a program inside the caller's transaction; returns the commit sequence
- * (the change-log entry's). BLOBs posted from another thread arrive as plain
- * Uint8Arrays, which better-sqlite3 only binds as Buffers.
+ * (the change-log entry's id: AUTOINCREMENT under the write lock, so it
+ * increases in commit order across every connection to the file).
  */
 export function runWriteProgram(db: SqliteDatabaseLike, cache: StatementCache, program: WriteProgram): number {
   const statement = (sql: string) => {
@@ -113,14 +106,7 @@ export function runWriteProgram(db: SqliteDatabaseLike, cache: StatementCache, p
   for (let i = 0; i < steps.length; ) {
     const target = prepared[steps[i] as number] as SqliteStatementLike;
     const count = steps[i + 1] as number;
-    const params = steps.slice(i + 2, i + 2 + count);
-    for (let j = 0; j < count; j++) {
-      const value = params[j];
-      if (value instanceof Uint8Array && !Buffer.isBuffer(value)) {
-        params[j] = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      }
-    }
-    target.run(...params);
+    target.run(...steps.slice(i + 2, i + 2 + count));
     i += 2 + count;
   }
   const seq = Number(statement(INSERT_CHANGE).run(...program.changeLog).lastInsertRowid);

@@ -2,9 +2,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
-import type { OpenSqliteOptions } from "./sqlite-driver.js";
-import type { WriteProgram } from "./sqlite-write-program.js";
-import type { FromWriter, ToWriter, WriterData } from "./sqlite-writer-worker.js";
+import { HeadwayError, ValidationError } from "../../core/index.js";
+import type { BatchResult, OpOutcome, RunOp } from "../run-store.js";
+import type { FromWriter, ToWriter, WireOutcome, WriterData } from "./sqlite-writer-worker.js";
 
 /**
  * Built code runs the .js worker. Source run under a TypeScript loader (tests,
@@ -22,65 +22,97 @@ function spawnWriter(workerData: WriterData): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
+function fromWire(outcome: WireOutcome): OpOutcome {
+  if (outcome.ok || outcome.reason !== "invalid") return outcome;
+  const error = new ValidationError(outcome.field, "");
+  error.message = outcome.message;
+  return { ok: false, reason: "invalid", error };
+}
+
+interface Waiting {
+  resolve: (result: BatchResult) => void;
+  reject: (error: unknown) => void;
+}
+
 /**
- * The main thread's end of the writer thread. Replies arrive in the order
- * batches were posted; `onReply` sees each one.
+ * The main thread's end of the writer thread. Batches are answered in the
+ * order they were posted. However the thread ends — an error, a crash, even
+ * a clean exit nobody asked for — every batch still out is rejected, and so
+ * is every later one: no promise is left waiting for a reply that cannot come.
  */
 export class SqliteWriterThread {
   private readonly worker: Worker;
-  private exited: Promise<void>;
-  private dead: Error | undefined;
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly exited: Promise<void>;
+  private nextId = 1;
+  private dead: HeadwayError | undefined;
+  private closing = false;
+  rowWrites = 0;
 
-  constructor(
-    path: string,
-    options: OpenSqliteOptions,
-    generation: number,
-    onReply: (reply: FromWriter) => void,
-    onDeath: (error: Error) => void,
-  ) {
-    const workerData: WriterData = { path, options, generation };
+  constructor(workerData: WriterData) {
     this.worker = spawnWriter(workerData);
-    this.worker.on("message", onReply);
-    this.worker.on("error", (error) => {
-      this.dead = error;
-      onDeath(error);
-    });
+    this.worker.on("message", (reply: FromWriter) => this.onReply(reply));
+    this.worker.on("error", (error) => this.die(`the SQLite writer thread failed: ${error.message}`));
     this.exited = new Promise((resolve) =>
       this.worker.once("exit", (code) => {
-        if (!this.dead && code !== 0) {
-          this.dead = new Error(`the SQLite writer thread exited with code ${code}`);
-          onDeath(this.dead);
-        }
+        this.die(
+          this.closing
+            ? "the store was closed"
+            : `the SQLite writer thread exited (code ${code}) with ${this.waiting.size} batches unanswered`,
+        );
         resolve();
       }),
     );
-    // An idle writer must not keep the process alive; `busy` holds it while batches are out.
+    // An idle writer must not keep the process alive; it is held while batches are out.
     this.worker.unref();
   }
 
-  /** While batches are out the process must stay up to hear back (promises alone do not hold it). */
-  set busy(busy: boolean) {
-    if (busy) this.worker.ref();
-    else this.worker.unref();
+  submit(ops: readonly RunOp[], now: number): Promise<BatchResult> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise<BatchResult>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      if (this.waiting.size === 1) this.worker.ref();
+      this.send({ type: "batch", id, ops, now });
+    });
   }
 
-  get alive(): boolean {
-    return this.dead === undefined;
+  get inFlight(): number {
+    return this.waiting.size;
   }
 
-  post(generation: number, program: WriteProgram): void {
-    this.send({ type: "batch", generation, program });
-  }
-
-  resync(generation: number): void {
-    this.send({ type: "resync", generation });
-  }
-
+  /** Lets the batches out finish, then stops the thread. */
   async close(): Promise<void> {
-    // Held until it has exited: an unref'd worker would let the process end mid-close.
-    this.worker.ref();
-    if (this.alive) this.send({ type: "close" });
+    if (!this.closing) {
+      this.closing = true;
+      // Held until it has exited: an unref'd worker would let the process end mid-close.
+      this.worker.ref();
+      if (!this.dead) this.send({ type: "close" });
+    }
     await this.exited;
+  }
+
+  private onReply(reply: FromWriter): void {
+    const waiting = this.waiting.get(reply.id);
+    if (!waiting) return;
+    this.waiting.delete(reply.id);
+    if (this.waiting.size === 0 && !this.closing) this.worker.unref();
+    if (reply.type === "failed") {
+      waiting.reject(
+        Object.assign(new HeadwayError(reply.code ?? "store_error", reply.message), {
+          code: reply.code ?? "store_error",
+        }),
+      );
+      return;
+    }
+    this.rowWrites += reply.rowWrites;
+    waiting.resolve({ outcomes: reply.outcomes.map(fromWire), commit: reply.commit });
+  }
+
+  private die(message: string): void {
+    this.dead ??= new HeadwayError(this.closing ? "closed" : "writer_died", message);
+    for (const waiting of this.waiting.values()) waiting.reject(this.dead);
+    this.waiting.clear();
   }
 
   private send(message: ToWriter): void {

@@ -1,77 +1,64 @@
 /**
- * The writer thread: owns the write connection and runs each batch's
- * program in one IMMEDIATE transaction, so the fsync of one batch overlaps
- * the main thread's work on the next. Batches planned against state another
- * connection has since changed are refused ("stale") and re-planned by the
- * main thread; after any refusal it ignores batches until told to resync.
+ * The writer thread: owns a write connection and runs whole batches on it
+ * (read, plan, write, commit), so one batch's fsync overlaps the main
+ * thread's work on the next batch's callers and events. Batches run in the
+ * order they arrive and are answered in that order.
  */
 import { parentPort, workerData } from "node:worker_threads";
+import { ValidationError } from "../../core/index.js";
+import type { BatchResult, OpOutcome, RunOp } from "../run-store.js";
+import { type BatchWriterOptions, SqliteBatchWriter } from "./sqlite-batch.js";
 import { type OpenSqliteOptions, openSqliteDatabase } from "./sqlite-driver.js";
-import { runWriteProgram, type StatementCache, type WriteProgram } from "./sqlite-write-program.js";
 
-export type ToWriter =
-  | { type: "batch"; generation: number; program: WriteProgram }
-  | { type: "resync"; generation: number }
-  | { type: "close" };
+export type ToWriter = { type: "batch"; id: number; ops: readonly RunOp[]; now: number } | { type: "close" };
+
+/** An outcome as it crosses threads: a ValidationError would arrive as a plain Error without its field. */
+export type WireOutcome =
+  | Exclude<OpOutcome, { reason: "invalid" }>
+  | { ok: false; reason: "invalid"; field: string; message: string };
 
 export type FromWriter =
-  | { type: "ok"; generation: number; seq: number }
-  | { type: "stale"; generation: number }
-  | { type: "error"; generation: number; message: string; code?: string }
-  | { type: "refused"; generation: number };
+  | { type: "done"; id: number; outcomes: WireOutcome[]; commit: BatchResult["commit"]; rowWrites: number }
+  | { type: "failed"; id: number; message: string; code?: string };
 
 export interface WriterData {
   path: string;
-  options: OpenSqliteOptions;
-  generation: number;
+  open: OpenSqliteOptions;
+  batch: BatchWriterOptions;
+}
+
+export function toWire(outcome: OpOutcome): WireOutcome {
+  if (outcome.ok || outcome.reason !== "invalid") return outcome;
+  const { error } = outcome;
+  const field = error instanceof ValidationError ? error.field : "input";
+  return { ok: false, reason: "invalid", field, message: error.message };
 }
 
 const port = parentPort;
 if (port) {
-  const { path, options, generation: initial } = workerData as WriterData;
-  const db = openSqliteDatabase(path, options);
-  const statements: StatementCache = new Map();
-  const dataVersion = () => Number(db.pragma("data_version", { simple: true }));
-  let generation = initial;
-  let refusing = false;
-  let seenVersion = dataVersion();
-  const reply = (message: FromWriter) => port.postMessage(message);
-
+  const data = workerData as WriterData;
+  const db = openSqliteDatabase(data.path, data.open);
+  const writer = new SqliteBatchWriter(db, data.batch);
   port.on("message", (message: ToWriter) => {
     if (message.type === "close") {
       db.close();
       port.close();
       return;
     }
-    if (message.type === "resync") {
-      generation = message.generation;
-      refusing = false;
-      seenVersion = dataVersion();
-      return;
-    }
-    if (refusing || message.generation !== generation) {
-      reply({ type: "refused", generation: message.generation });
-      return;
-    }
     try {
-      db.exec("BEGIN IMMEDIATE");
-      const version = dataVersion();
-      if (version !== seenVersion) {
-        // Another connection committed since our last batch: the plan may rest on rows it changed.
-        db.exec("ROLLBACK");
-        seenVersion = version;
-        refusing = true;
-        reply({ type: "stale", generation });
-        return;
-      }
-      const seq = runWriteProgram(db, statements, message.program);
-      db.exec("COMMIT");
-      reply({ type: "ok", generation, seq });
+      const before = writer.stats.rowWrites;
+      const result = writer.execute(message.ops, message.now);
+      const reply: FromWriter = {
+        type: "done",
+        id: message.id,
+        outcomes: result.outcomes.map(toWire),
+        commit: result.commit,
+        rowWrites: writer.stats.rowWrites - before,
+      };
+      port.postMessage(reply);
     } catch (error) {
-      if (db.inTransaction) db.exec("ROLLBACK");
-      refusing = true;
       const { message: text, code } = error as { message?: string; code?: string };
-      reply({ type: "error", generation, message: text ?? String(error), code });
+      port.postMessage({ type: "failed", id: message.id, message: text ?? String(error), code } satisfies FromWriter);
     }
   });
 }

@@ -1,0 +1,47 @@
+import { HeadwayError } from "../core/index.js";
+import type { RunStore } from "./run-store.js";
+import { type OpenSqliteBackendOptions, openSqliteBackend } from "./sqlite/sqlite-backend.js";
+import type { TokenStore } from "./token-store.js";
+
+/** Where the embedded store lives when nothing is configured. */
+export const DEFAULT_DATABASE_PATH = ".headway/headway.db";
+
+/**
+ * One database's parts, each behind a structural interface: runs (with the
+ * change feed) and API tokens. Later tables join here. Nothing outside a
+ * backend's folder names its driver.
+ */
+export interface Backend {
+  readonly kind: RunStore["dialect"];
+  readonly runs: RunStore;
+  readonly tokens: TokenStore;
+  /** Closes every part; safe to call twice. */
+  close(): Promise<void>;
+}
+
+export type OpenBackendOptions = OpenSqliteBackendOptions;
+
+/** The file path of a `sqlite:` URL or plain path; null for other schemes. */
+export function sqlitePathOf(url: string): string | null {
+  if (url.startsWith("sqlite://")) return url.slice("sqlite://".length);
+  if (url.startsWith("sqlite:")) return url.slice("sqlite:".length);
+  if (url.startsWith("file:")) return new URL(url).pathname;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return null;
+  return url;
+}
+
+/**
+ * Opens the backend a URL names, by scheme: a file path or `sqlite:` URL for
+ * the embedded default. A driver is loaded only when its scheme is used.
+ */
+export function openBackend(url: string = DEFAULT_DATABASE_PATH, options: OpenBackendOptions = {}): Backend {
+  const path = sqlitePathOf(url);
+  if (path !== null) return openSqliteBackend(path, options);
+  if (/^postgres(ql)?:\/\//i.test(url)) {
+    throw new HeadwayError("unsupported_database", "PostgreSQL is not supported yet: use a file path or sqlite: URL");
+  }
+  throw new HeadwayError(
+    "unsupported_database",
+    `unsupported database URL "${url.replace(/\/\/[^@/]*@/, "//…@")}": use a file path or sqlite: URL`,
+  );
+}

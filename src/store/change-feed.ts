@@ -1,0 +1,146 @@
+import { type AgentRun, formatEventId, type HeadwayEvent } from "../core/index.js";
+
+/**
+ * The change feed: every commit that changed runs, numbered by a commit
+ * sequence that is unique and increasing in commit order per database.
+ * Events are built from commits here and nowhere else, whether the commit
+ * was this process's own (its changes in hand) or read back from the log.
+ */
+
+/** One run's change within a commit. */
+export type RunChange =
+  | { type: "started" | "updated"; run: AgentRun }
+  | { type: "deleted"; runId: string; owner: string };
+
+export interface Commit {
+  /** The commit sequence: unique, increasing in commit order. */
+  seq: number;
+  /** When the commit was made, in ms since the epoch. */
+  at: number;
+  /** In the order the batch made them; a run's changes in version order. */
+  changes: RunChange[];
+}
+
+/** A page of the feed, oldest commit first. */
+export interface FeedPage {
+  commits: Commit[];
+  /**
+   * The newest commit the page's run rows may reflect: a commit read back
+   * from the log carries each run as it is now, which may be later than the
+   * commit itself, but never later than this.
+   */
+  readAt: number;
+  /** True when the log holds more commits after the page. */
+  more: boolean;
+  /** Commits of this store's own writer in the page, in case the caller waits for them first. */
+  ownSeqs: ReadonlySet<number>;
+}
+
+/** The event of one change, numbered `<seq>-<index>`. */
+export function envelopeOf(change: RunChange, seq: number, index: number, at: string): HeadwayEvent {
+  const id = formatEventId(seq, index);
+  if (change.type === "deleted") {
+    return { id, type: "run.deleted", owner: change.owner, at, payload: { runId: change.runId } };
+  }
+  const { run } = change;
+  if (change.type === "started") {
+    return {
+      id,
+      type: "run.progress.started",
+      owner: run.owner,
+      at,
+      run,
+      payload: { runId: run.id, title: run.title, step: run.step },
+    };
+  }
+  return {
+    id,
+    type: "run.progress.updated",
+    owner: run.owner,
+    at,
+    run,
+    payload: { runId: run.id, percent: run.percent, step: run.step, status: run.status },
+  };
+}
+
+/** A commit's events, in its change order. */
+export function envelopesOf(commit: Commit): HeadwayEvent[] {
+  const at = new Date(commit.at).toISOString();
+  return commit.changes.map((change, index) => envelopeOf(change, commit.seq, index, at));
+}
+
+/** The ids a change-log entry names, as every backend stores them (JSON text). */
+export interface ChangeLogEntry {
+  seq: number;
+  writer: string;
+  at: number;
+  started: string;
+  updated: string;
+  deleted: string;
+}
+
+export interface DecodedEntry {
+  seq: number;
+  writer: string;
+  at: number;
+  started: string[];
+  updated: string[];
+  deleted: Array<[id: string, owner: string]>;
+}
+
+export function decodeEntry(entry: ChangeLogEntry): DecodedEntry {
+  return {
+    seq: Number(entry.seq),
+    writer: entry.writer,
+    at: Number(entry.at),
+    started: JSON.parse(entry.started) as string[],
+    updated: JSON.parse(entry.updated) as string[],
+    deleted: JSON.parse(entry.deleted) as Array<[string, string]>,
+  };
+}
+
+/** What a batch writes into the log for its changes. */
+export function encodeChanges(changes: readonly RunChange[]): { started: string; updated: string; deleted: string } {
+  const started = new Set<string>();
+  const updated = new Set<string>();
+  const deleted: Array<[string, string]> = [];
+  for (const change of changes) {
+    if (change.type === "started") started.add(change.run.id);
+    else if (change.type === "updated") updated.add(change.run.id);
+    else if (change.type === "deleted") deleted.push([change.runId, change.owner]);
+  }
+  return {
+    started: JSON.stringify([...started]),
+    updated: JSON.stringify([...updated]),
+    deleted: JSON.stringify(deleted),
+  };
+}
+
+/**
+ * Turns log entries (oldest first) into commits, loading each run as it is
+ * now. A run updated by several entries of the page is carried once, at its
+ * last one: the earlier ones would only repeat its current state.
+ */
+export function commitsOf(entries: readonly DecodedEntry[], loadRun: (id: string) => AgentRun | undefined): Commit[] {
+  const lastUpdate = new Map<string, number>();
+  for (const entry of entries) for (const id of entry.updated) lastUpdate.set(id, entry.seq);
+  const loaded = new Map<string, AgentRun | undefined>();
+  const load = (id: string) => {
+    if (!loaded.has(id)) loaded.set(id, loadRun(id));
+    return loaded.get(id);
+  };
+  return entries.map((entry) => {
+    const changes: RunChange[] = [];
+    for (const id of entry.started) {
+      const run = load(id);
+      if (run) changes.push({ type: "started", run });
+    }
+    for (const id of entry.updated) {
+      if (lastUpdate.get(id) !== entry.seq) continue;
+      const run = load(id);
+      if (run) changes.push({ type: "updated", run });
+    }
+    for (const [runId, owner] of entry.deleted) changes.push({ type: "deleted", runId, owner });
+    return { seq: entry.seq, at: entry.at, changes };
+  });
+}

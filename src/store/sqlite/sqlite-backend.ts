@@ -1,0 +1,37 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { HeadwayError } from "../../core/index.js";
+import type { Backend } from "../backend.js";
+import { type OpenSqliteOptions, openSqliteDatabase } from "./sqlite-driver.js";
+import { SqliteRunStore, type SqliteStoreOptions } from "./sqlite-runs.js";
+import { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite-tokens.js";
+
+export type OpenSqliteBackendOptions = OpenSqliteOptions &
+  Omit<SqliteStoreOptions, "writerThread"> & {
+    /** Run write batches on a writer thread so the next batch forms while one commits. (Default: false) */
+    writerThread?: boolean;
+    tokens?: SqliteTokenStoreOptions;
+  };
+
+/** The embedded backend: one file, one connection for reads and tokens, writes on it or on a writer thread. */
+export function openSqliteBackend(path: string, options: OpenSqliteBackendOptions = {}): Backend {
+  const { writerThread, tokens: tokenOptions, synchronous, busyTimeoutMs, readonly, ...storeOptions } = options;
+  if (writerThread && path === ":memory:") {
+    throw new HeadwayError("unsupported_option", "writerThread: an in-memory database cannot be shared with a thread");
+  }
+  if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  const open: OpenSqliteOptions = { synchronous, busyTimeoutMs };
+  const db = openSqliteDatabase(path, { ...open, readonly });
+  const runs = new SqliteRunStore(db, { ...storeOptions, writerThread: writerThread ? { path, open } : undefined });
+  const tokens = new SqliteTokenStore(db, tokenOptions);
+  let closing: Promise<void> | undefined;
+  return {
+    kind: "sqlite",
+    runs,
+    tokens,
+    close: () => {
+      closing ??= runs.close();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,219 @@
+import { randomUUID } from "node:crypto";
+import { type AgentRun, LIMITS, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
+import type { PlanOptions } from "../batch-plan.js";
+import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage } from "../change-feed.js";
+import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
+import { type BatchWriterOptions, SqliteBatchWriter } from "./sqlite-batch.js";
+import type { OpenSqliteOptions, SqliteDatabaseLike } from "./sqlite-driver.js";
+import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./sqlite-rows.js";
+import { countRuns, searchRuns } from "./sqlite-run-queries.js";
+import { migrateSqlite } from "./sqlite-schema.js";
+import { watchDataVersion } from "./sqlite-wakeup.js";
+import { SqliteWriterThread } from "./sqlite-writer-thread.js";
+
+export interface SqliteStoreOptions extends Partial<PlanOptions> {
+  /** Rows kept in memory between batches; trusted only while no other connection committed. (Default: 20000) */
+  cacheSize?: number;
+  /** Commits kept in the change log that followers and SSE resumes read. (Default: 50000) */
+  changeLogLimit?: number;
+  /** History points kept per run, while it runs and after. (Default: 200) */
+  historyLimit?: number;
+  /**
+   * Run batches on a writer thread with its own connection to `path`, so one
+   * batch's fsync overlaps the main thread's work on the next. `openBackend` sets it up.
+   */
+  writerThread?: { path: string; open: OpenSqliteOptions };
+}
+
+/**
+ * The embedded store. Reads run on the caller's connection; writes run as
+ * whole batches (read, plan, write) in one IMMEDIATE transaction, on this
+ * connection or on the writer thread's.
+ */
+export class SqliteRunStore implements RunStore {
+  readonly dialect = "sqlite" as const;
+  /** Tags this store's change-log entries. */
+  readonly writerId = randomUUID();
+  readonly pipelineDepth: number;
+  private readonly batchOptions: BatchWriterOptions;
+  private readonly local: SqliteBatchWriter;
+  private readonly thread: SqliteWriterThread | undefined;
+  private readonly sql: ReturnType<typeof prepareStatements>;
+
+  constructor(
+    private readonly db: SqliteDatabaseLike,
+    options: SqliteStoreOptions = {},
+  ) {
+    migrateSqlite(db);
+    this.batchOptions = {
+      writerId: this.writerId,
+      historyIntervalMs: options.historyIntervalMs ?? 1000,
+      cacheSize: options.cacheSize ?? 20_000,
+      changeLogLimit: options.changeLogLimit ?? 50_000,
+      historyLimit: options.historyLimit ?? 200,
+    };
+    this.sql = prepareStatements(db);
+    this.local = new SqliteBatchWriter(db, this.batchOptions);
+    const thread = options.writerThread;
+    this.thread = thread ? new SqliteWriterThread({ ...thread, batch: this.batchOptions }) : undefined;
+    this.pipelineDepth = this.thread ? 2 : 1;
+  }
+
+  get stats(): RunStoreStats {
+    return this.local.stats;
+  }
+
+  applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult> {
+    if (this.thread) {
+      this.local.stats.batches++;
+      this.local.stats.ops += ops.length;
+      return this.thread.submit(ops, now).finally(() => {
+        this.local.stats.rowWrites = this.thread?.rowWrites ?? 0;
+      });
+    }
+    try {
+      return Promise.resolve(this.local.execute(ops, now));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  async getRun(id: string, owner: string): Promise<AgentRun | null> {
+    const row = this.sql.get.get(id, owner);
+    return row ? toAgentRun(rowToRecord(row)) : null;
+  }
+
+  async listRuns(owner: string, options: ListRunsOptions): Promise<AgentRun[]> {
+    if (options.q !== undefined || options.status !== undefined) return searchRuns(this.db, owner, options);
+    const limit = options.limit ?? LIMITS.listLimitDefault;
+    const cursor = options.cursor ?? "\uffff";
+    let rows: RunRow[];
+    if (options.parentId !== undefined) {
+      rows = options.activeOnly
+        ? this.sql.listChildrenActive.all(options.parentId, owner, cursor, limit)
+        : this.sql.listChildren.all(options.parentId, owner, cursor, limit);
+    } else {
+      rows = options.activeOnly
+        ? this.sql.listActive.all(owner, cursor, limit)
+        : this.sql.listAll.all(owner, cursor, limit);
+    }
+    return rows.map((row) => toAgentRun(rowToRecord(row)));
+  }
+
+  async countRuns(owner: string, options: { q?: string } = {}): Promise<RunCounts> {
+    return countRuns(this.db, owner, options);
+  }
+
+  async listHistory(id: string, owner: string, limit = this.batchOptions.historyLimit): Promise<HistoryPoint[] | null> {
+    if (!this.sql.exists.get(id, owner)) return null;
+    return this.sql.history.all(id, limit).reverse().map(historyRowToPoint);
+  }
+
+  async countActive(): Promise<number> {
+    return this.sql.countActive.get()?.n ?? 0;
+  }
+
+  async currentCommitSeq(): Promise<number> {
+    return this.sql.maxSeq.get()?.seq ?? 0;
+  }
+
+  async readFeed(afterSeq: number, limit: number): Promise<FeedPage> {
+    // One read transaction: the entries and the rows they name come from the same snapshot.
+    return this.db.transaction((): FeedPage => {
+      const rows = this.sql.feedAfter.all(afterSeq, limit + 1);
+      const more = rows.length > limit;
+      const entries = rows.slice(0, limit).map(decodeEntry);
+      const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
+      const commits = commitsOf(entries, (id) => {
+        const row = this.sql.getById.get(id);
+        return row ? toAgentRun(rowToRecord(row)) : undefined;
+      });
+      return { commits, readAt: this.sql.maxSeq.get()?.seq ?? 0, more, ownSeqs };
+    })();
+  }
+
+  async changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null> {
+    const oldest = this.sql.minSeq.get()?.seq;
+    const newest = this.sql.maxSeq.get()?.seq ?? 0;
+    if (commitSeq >= newest) return { commitSeq: newest, runs: [], deleted: [] };
+    if (oldest === null || oldest === undefined || commitSeq < oldest - 1) return null;
+    const changed = new Set<string>();
+    const deleted = new Map<string, string>();
+    for (const entry of this.sql.feedAfter.all(commitSeq, -1).map(decodeEntry)) {
+      for (const id of [...entry.started, ...entry.updated]) changed.add(id);
+      for (const [id, runOwner] of entry.deleted) deleted.set(id, runOwner);
+    }
+    const runs: AgentRun[] = [];
+    for (const id of changed) {
+      if (deleted.has(id)) continue;
+      const row = this.sql.getById.get(id);
+      if (row && (owner === undefined || row.owner === owner)) runs.push(toAgentRun(rowToRecord(row)));
+    }
+    const gone = [...deleted]
+      .filter(([, runOwner]) => owner === undefined || runOwner === owner)
+      .map(([id, runOwner]) => ({ id, owner: runOwner }));
+    return { commitSeq: newest, runs, deleted: gone };
+  }
+
+  watchCommits(wake: () => void, intervalMs: number): () => void {
+    return watchDataVersion(this.db, wake, intervalMs);
+  }
+
+  async sweepCompleted(before: number): Promise<number> {
+    let total = 0;
+    // Small transactions, so a large sweep never holds the write lock for long.
+    for (;;) {
+      const deleted = this.db
+        .transaction(() => {
+          const ids = this.sql.expired.all(before, 1000).map((row) => row.id);
+          for (const id of ids) {
+            this.sql.deleteHistory.run(id);
+            this.sql.delete.run(id);
+            this.local.forget(id);
+          }
+          return ids.length;
+        })
+        .immediate();
+      total += deleted;
+      if (deleted < 1000) return total;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.thread?.close();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function prepareStatements(db: SqliteDatabaseLike) {
+  const select = `SELECT ${RUN_COLUMNS} FROM progress_runs`;
+  return {
+    getById: db.prepare<RunRow>(`${select} WHERE id = ?`),
+    get: db.prepare<RunRow>(`${select} WHERE id = ? AND owner = ?`),
+    exists: db.prepare<{ one: number }>("SELECT 1 AS one FROM progress_runs WHERE id = ? AND owner = ?"),
+    listAll: db.prepare<RunRow>(`${select} WHERE owner = ? AND id < ? ORDER BY id DESC LIMIT ?`),
+    listActive: db.prepare<RunRow>(
+      `${select} WHERE owner = ? AND status = 'running' AND id < ? ORDER BY id DESC LIMIT ?`,
+    ),
+    listChildren: db.prepare<RunRow>(`${select} WHERE parent_id = ? AND owner = ? AND id < ? ORDER BY id DESC LIMIT ?`),
+    listChildrenActive: db.prepare<RunRow>(
+      `${select} WHERE parent_id = ? AND owner = ? AND status = 'running' AND id < ? ORDER BY id DESC LIMIT ?`,
+    ),
+    delete: db.prepare("DELETE FROM progress_runs WHERE id = ?"),
+    deleteHistory: db.prepare("DELETE FROM run_history WHERE run_id = ?"),
+    history: db.prepare<HistoryRow>(
+      "SELECT version, at, type, percent, step, status, state FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT ?",
+    ),
+    feedAfter: db.prepare<ChangeLogEntry>(
+      "SELECT seq, writer, at, started, updated, deleted FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
+    ),
+    countActive: db.prepare<{ n: number }>(
+      "SELECT count(*) AS n FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'",
+    ),
+    maxSeq: db.prepare<{ seq: number | null }>("SELECT max(seq) AS seq FROM change_log"),
+    minSeq: db.prepare<{ seq: number | null }>("SELECT min(seq) AS seq FROM change_log"),
+    expired: db.prepare<{ id: string }>(
+      "SELECT id FROM progress_runs WHERE completed_at IS NOT NULL AND completed_at < ? LIMIT ?",
+    ),
+  };
+}
