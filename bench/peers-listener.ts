@@ -11,9 +11,6 @@
  *   { kind: "exit" }
  */
 import { QueueEvents } from "bullmq";
-import { chooseRedisClient } from "./redis-client.js";
-
-chooseRedisClient();
 
 const now = () => performance.timeOrigin + performance.now();
 const connection = {

@@ -28,15 +28,15 @@
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Job, Queue } from "bullmq";
 import { createProgress } from "../src/progress/index.js";
-import { chooseRedisClient } from "./redis-client.js";
 import { fmt, machine, median, percentile, table } from "./stats.js";
 
-const redisClient = chooseRedisClient();
+const redisClient = `ioredis ${(createRequire(import.meta.url)("ioredis/package.json") as { version: string }).version}`;
 
 const now = () => performance.timeOrigin + performance.now();
 const connection = {

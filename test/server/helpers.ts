@@ -23,7 +23,9 @@ export interface Fixture {
 }
 
 /** A Progress on a fresh SQLite file, with its token store; closed after the test. */
-export function fixture(options: { followExternalWrites?: boolean } = {}): Fixture {
+export function fixture(
+  options: { followExternalWrites?: boolean; storeOptions?: { writerThread?: boolean } } = {},
+): Fixture {
   const path = tempDatabasePath();
   const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0, ...options });
   onCleanup(() => progress.close());
