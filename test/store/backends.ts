@@ -1,16 +1,28 @@
-import { type Backend, openBackend } from "../../src/store/index.js";
+import { type Backend, type OpenBackendOptions, openBackend } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
+
+/** One empty database; every `open` is another connection to it, as another process would have. */
+export interface TestDatabase {
+  open(options?: OpenBackendOptions): Backend;
+}
 
 export interface BackendUnderTest {
   name: string;
-  /** A fresh, empty backend. */
-  open: () => Backend;
+  /** A fresh, empty database (removed after the test). */
+  database(): TestDatabase;
+  /** A fresh, empty database, opened once. */
+  open(): Backend;
 }
 
-const ALL: BackendUnderTest[] = [
-  { name: "sqlite", open: () => openBackend(tempDatabasePath()) },
-  { name: "sqlite-writer-thread", open: () => openBackend(tempDatabasePath(), { writerThread: true }) },
-];
+function sqlite(name: string, defaults: OpenBackendOptions): BackendUnderTest {
+  const database = (): TestDatabase => {
+    const path = tempDatabasePath();
+    return { open: (options) => openBackend(path, { ...defaults, ...options }) };
+  };
+  return { name, database, open: () => database().open() };
+}
+
+const ALL: BackendUnderTest[] = [sqlite("sqlite", {}), sqlite("sqlite-writer-thread", { writerThread: true })];
 
 /**
  * The backends every contract test runs against, kysely-style. Narrow them
