@@ -129,7 +129,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     this.follower = new Follower(this.store, this.bus, {
       follow: options.followExternalWrites ?? false,
       intervalMs: options.followIntervalMs ?? 10,
-      pageSize: 1000,
+      pageSize: 64,
       ownBatchesOut: () => this.writer.batchesOut > 0,
       onError: (error) => this.report("follow:error", error),
     });
