@@ -111,3 +111,34 @@ describe("a stream channel past its byte budget", () => {
     expect(channel.backlog).toBe(0);
   });
 });
+
+describe("a stream channel after its snapshot", () => {
+  it("sends no live event at or below the commit its snapshot was read at (the feed may publish it late)", async () => {
+    const channel = new SseChannel({
+      maxPendingEvents: 1000,
+      bufferBytes: 1 << 20,
+      filter: () => true,
+      onClose: () => {},
+      resync: async () => pagedSource([]),
+    });
+    const reader = channel.stream.getReader();
+    const late = updated("late", 1); // committed before the snapshot was read, published after it went out
+    const snapshotSeq = seq;
+    channel.begin({
+      frames: [{ event: "snapshot", id: `${snapshotSeq}-0`, data: '{"runs":[]}' }],
+      seq: snapshotSeq,
+      versions: new Map(),
+    });
+    expect(text.decode((await reader.read()).value)).toContain(`id: ${snapshotSeq}-0`);
+    // The client reads on: the snapshot is done and the channel waits for live events.
+    const following = reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    channel.push(late);
+    const next = updated("next", 1);
+    channel.push(next);
+    const sent = text.decode((await following).value);
+    expect(sent).toContain(`id: ${next.id}`);
+    expect(sent).not.toContain(`id: ${late.id}`);
+    channel.dispose();
+  });
+});

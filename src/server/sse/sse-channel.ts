@@ -139,6 +139,12 @@ export class SseChannel {
   private idle = true;
   private keepAliveDue = false;
   private lastSeq = 0;
+  /**
+   * The commit the last snapshot or replay was read at: it holds every run as
+   * of then, so a live event at or below it (published late: the feed lags the
+   * database a little) is old news, and its id would repeat the opening's.
+   */
+  private coveredSeq = 0;
   private overflows = 0;
   /** The re-sync snapshot being sent: overflowing again before it is out ends the stream instead. */
   private resyncHead: OpeningSource | undefined;
@@ -177,6 +183,7 @@ export class SseChannel {
 
   push(event: HeadwayEvent): void {
     if (this.closed || this.ending || this.pending.overflowed || !this.options.filter(event)) return;
+    if ((parseEventId(event.id)?.commitSeq ?? Number.POSITIVE_INFINITY) <= this.coveredSeq) return;
     this.pending.push(event, frameOf(event).byteLength);
     if (!this.pending.overflowed && this.backlogBytes > this.options.bufferBytes) this.pending.drop();
     if (this.pending.overflowed) {
@@ -324,6 +331,7 @@ export class SseChannel {
       this.head = undefined;
       this.headSent = false;
       this.lastSeq = Math.max(this.lastSeq, head.seq);
+      this.coveredSeq = Math.max(this.coveredSeq, head.seq);
       this.pending.discard(coveredBy(head));
       if (head === this.resyncHead) {
         this.resyncHead = undefined;
