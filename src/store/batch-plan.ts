@@ -134,11 +134,13 @@ export class BatchPlan {
     });
   }
 
-  /** One AgentRun per record state, shared by the outcome and the event. */
+  /** One AgentRun per record state, shared by the outcome and the event, never by the record. */
   private snapshot(run: RunRecord): AgentRun {
     let agentRun = this.snapshots.get(run);
     if (!agentRun) {
       agentRun = toAgentRun(run);
+      // The record may stay cached for the next batch: what callers and listeners get is theirs to change.
+      if (Object.keys(run.metadata).length > 0) agentRun.metadata = structuredClone(run.metadata);
       this.snapshots.set(run, agentRun);
     }
     return agentRun;

@@ -74,3 +74,17 @@ describe.each([false, true])("agent-native style calls (writer thread: %s)", (wr
     });
   });
 });
+
+describe("a returned run", () => {
+  it("is the caller's own copy: changing its metadata changes nothing stored", async () => {
+    progress = createProgress({ databaseUrl: tempDatabasePath(), sweepIntervalMs: 0 });
+    const run = await progress.startRun({ owner: "ann", title: "Copy", metadata: { tags: ["a"], n: 1 } });
+    (run.metadata.tags as string[]).push("mutated");
+    run.metadata.n = 99;
+    const updated = await progress.updateRunProgress(run.id, "ann", { metadata: { extra: true } });
+    expect(updated?.metadata).toEqual({ tags: ["a"], n: 1, extra: true });
+    (updated?.metadata as Record<string, unknown>).extra = "changed";
+    await progress.updateRunProgress(run.id, "ann", { percent: 5 });
+    expect((await progress.getRun(run.id, "ann"))?.metadata).toEqual({ tags: ["a"], n: 1, extra: true });
+  });
+});
