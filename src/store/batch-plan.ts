@@ -6,6 +6,7 @@ import {
   applyPatch,
   applyRollup,
   assertMetadataSize,
+  type CompleteOptions,
   createRecord,
   isTerminal,
   type RunRecord,
@@ -159,7 +160,10 @@ export class BatchPlan {
       return { ok: true, run: null };
     }
     if (isTerminal(run.status)) {
-      if (op.kind === "complete" && op.status === run.status) return { ok: true, run: this.snapshot(run) };
+      // A repeat of the same completion is harmless; one that would change the finished run is refused, not ignored.
+      if (op.kind === "complete" && op.status === run.status && !changesFinished(run, op.options)) {
+        return { ok: true, run: this.snapshot(run) };
+      }
       return { ok: false, reason: "terminal", run: this.snapshot(run) };
     }
     try {
@@ -268,4 +272,11 @@ export class BatchPlan {
 
 function hasFields(patch: object): boolean {
   return Object.values(patch).some((value) => value !== undefined);
+}
+
+/** Whether completing again with these options would change what a finished run says. */
+function changesFinished(run: RunRecord, options: CompleteOptions): boolean {
+  if (options.step !== undefined && options.step !== run.step) return true;
+  const metadata = options.metadata ?? {};
+  return Object.keys(metadata).some((key) => JSON.stringify(metadata[key]) !== JSON.stringify(run.metadata[key]));
 }

@@ -88,3 +88,19 @@ describe("a returned run", () => {
     expect((await progress.getRun(run.id, "ann"))?.metadata).toEqual({ tags: ["a"], n: 1, extra: true });
   });
 });
+
+describe("completing a finished run again", () => {
+  it("is harmless with the same status and nothing new, and refused (not ignored) when it would change the run", async () => {
+    progress = createProgress({ databaseUrl: tempDatabasePath(), sweepIntervalMs: 0 });
+    const run = await progress.startRun({ owner: "ann", title: "Twice" });
+    const done = await progress.completeRun(run.id, "ann", "succeeded", { step: "all 200 done", metadata: { n: 200 } });
+    expect(await progress.completeRun(run.id, "ann", "succeeded")).toEqual(done);
+    expect(await progress.completeRun(run.id, "ann", "succeeded", { step: "all 200 done" })).toEqual(done);
+    expect(await progress.tryComplete(run.id, "ann", "succeeded", { step: "something else" })).toMatchObject({
+      ok: false,
+      reason: "terminal",
+    });
+    expect(await progress.completeRun(run.id, "ann", "succeeded", { metadata: { n: 201 } })).toBeNull();
+    expect(await progress.getRun(run.id, "ann")).toEqual(done);
+  });
+});
