@@ -101,9 +101,9 @@ describe("the hammer checker", () => {
     });
 
     it("compares ids as numbers, not strings", () => {
-      expect(checkEventOrder([ev("9-0", "r1", 1), ev("10-0", "r1", 2), ev("10-2", "r1", 3), ev("10-10", "r1", 4)])).toEqual(
-        [],
-      );
+      expect(
+        checkEventOrder([ev("9-0", "r1", 1), ev("10-0", "r1", 2), ev("10-2", "r1", 3), ev("10-10", "r1", 4)]),
+      ).toEqual([]);
     });
 
     it("finds a repeated id, an id out of order, a malformed id and a version going back", () => {

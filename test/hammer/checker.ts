@@ -35,7 +35,14 @@ export function checkAcks(
       violations.push({ kind: "lost-key", proc: ack.proc, runId: ack.runId, key: ack.key });
     } else if (run.metadata[ack.key] !== ack.value) {
       const found = run.metadata[ack.key];
-      violations.push({ kind: "wrong-value", proc: ack.proc, runId: ack.runId, key: ack.key, expected: ack.value, found });
+      violations.push({
+        kind: "wrong-value",
+        proc: ack.proc,
+        runId: ack.runId,
+        key: ack.key,
+        expected: ack.value,
+        found,
+      });
     }
   }
   for (const [runId, count] of lostRuns) violations.push({ kind: "lost-run", runId, acks: count });
@@ -149,7 +156,14 @@ export function checkEventOrder(events: readonly SeenEvent[]): OrderViolation[] 
     if (event.runId !== null && event.version !== null) {
       const after = lastVersion.get(event.runId);
       if (after !== undefined && event.version < after) {
-        violations.push({ kind: "version-regress", position, id: event.id, runId: event.runId, version: event.version, after });
+        violations.push({
+          kind: "version-regress",
+          position,
+          id: event.id,
+          runId: event.runId,
+          version: event.version,
+          after,
+        });
       }
       lastVersion.set(event.runId, Math.max(after ?? 0, event.version));
     }

@@ -29,7 +29,13 @@ const progress = createProgress({
 });
 if (config.subscribe) {
   progress.subscribe((event) => {
-    say({ kind: "event", id: event.id, type: event.type, runId: event.run?.id ?? null, version: event.run?.version ?? null });
+    say({
+      kind: "event",
+      id: event.id,
+      type: event.type,
+      runId: event.run?.id ?? null,
+      version: event.run?.version ?? null,
+    });
   });
 }
 
@@ -79,8 +85,17 @@ if (config.merge) {
 }
 
 if (config.complete) {
-  const { status, seed, concurrency } = config.complete;
+  const { status, seed, concurrency, warmUp } = config.complete;
   const order = shuffle(runs, seed);
+  if (warmUp) {
+    await Promise.all(
+      order.map((runId) =>
+        progress.updateRunProgress(runId, config.owner, { step: `${config.name} about to finish` }).catch((error) => {
+          say({ kind: "error", op: "warm-up", runId, message: messageOf(error) });
+        }),
+      ),
+    );
+  }
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {

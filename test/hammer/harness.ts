@@ -171,7 +171,11 @@ export async function createRuns(path: string, owner: string, count: number): Pr
 }
 
 /** The stored state of each run, read back through a fresh instance once the writers are done. */
-export async function readRuns(path: string, owner: string, ids: Iterable<string>): Promise<Map<string, AgentRun | null>> {
+export async function readRuns(
+  path: string,
+  owner: string,
+  ids: Iterable<string>,
+): Promise<Map<string, AgentRun | null>> {
   const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
   try {
     const stored = new Map<string, AgentRun | null>();

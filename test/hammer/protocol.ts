@@ -30,8 +30,11 @@ export interface HammerConfig {
   merge?: { writesPerRun: number };
   /** Start this many runs of its own after "go" (merged into too, when `merge` is set). */
   startRuns?: number;
-  /** Complete every run with `status`, in an order shuffled by `seed`, `concurrency` completions in flight. */
-  complete?: { status: TerminalStatus; seed: number; concurrency: number };
+  /**
+   * Complete every run with `status`, in an order shuffled by `seed`, `concurrency` completions in flight.
+   * With `warmUp`, first write a step to every run (so this process holds each row, maybe stale, when it completes).
+   */
+  complete?: { status: TerminalStatus; seed: number; concurrency: number; warmUp?: boolean };
   /** Close and exit once the writes are done; otherwise keep following until told "quit". */
   exitWhenDone: boolean;
 }
