@@ -13,6 +13,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterEach } from "vitest";
 import { type AgentRun, createProgress } from "../../src/progress/index.js";
+import { type SeenEvent, undelivered } from "./checker.js";
 import { type Command, type HammerConfig, type HammerLine, parseLine } from "./protocol.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -206,4 +207,28 @@ export function errorSummary(procs: HammerProcess[]): string {
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   return [...counts].map(([message, n]) => `${n}× ${message}`).join("\n");
+}
+
+/** The events a subscribing process logged, in the order it received them. */
+export function eventsOf(proc: HammerProcess): SeenEvent[] {
+  return proc.lines.filter((line): line is Extract<HammerLine, { kind: "event" }> => line.kind === "event");
+}
+
+/**
+ * Gives a following process until `timeoutMs` to deliver every run's final
+ * version; returns how long it took, or null when it never caught up (the
+ * checker then says which runs are missing).
+ */
+export async function awaitDelivery(
+  proc: HammerProcess,
+  finals: ReadonlyMap<string, number>,
+  timeoutMs: number,
+): Promise<number | null> {
+  const started = Date.now();
+  try {
+    await proc.waitFor("every final state", () => undelivered(eventsOf(proc), finals) === 0, timeoutMs);
+    return Date.now() - started;
+  } catch {
+    return null;
+  }
 }
