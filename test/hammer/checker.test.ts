@@ -151,6 +151,7 @@ describe("the hammer checker", () => {
   it("reads back every line a hammer process writes", () => {
     const lines = [
       { kind: "ready" },
+      { kind: "writing" },
       { kind: "ack", runId: "r1", key: "p0-3", value: 3 },
       { kind: "gone", runId: "r1", key: "p0-4" },
       { kind: "started", runId: "r9" },

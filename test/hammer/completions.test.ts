@@ -7,7 +7,9 @@ import {
   errorSummary,
   linesOf,
   readRuns,
+  said,
   scaled,
+  startStaggered,
   startTogether,
   writeRunsFile,
   writesDone,
@@ -19,18 +21,43 @@ const RUNS = scaled(1500);
 
 const on = true;
 const off = false;
-const cases: Array<[string, [boolean, boolean], "same" | "own"]> = [
-  ["both on the main thread, in the same random order", [off, off], "same"],
-  ["both on a writer thread, in the same random order", [on, on], "same"],
-  ["both on a writer thread, each in its own random order", [on, on], "own"],
-  ["thread against main thread, in the same random order", [on, off], "same"],
-  ["thread against main thread, each in its own random order", [on, off], "own"],
+
+interface Case {
+  threads: [boolean, boolean];
+  /** same: both walk the runs in one random order, so they collide on each run; own: each its own order. */
+  order: "same" | "own";
+  /** Each first writes a step to every run, so it holds every row (maybe stale) when it completes. */
+  touchFirst: boolean;
+  /** Each makes one write before "go", so its writer thread is up: only races in steady state remain. */
+  bootWrite: boolean;
+  /**
+   * The first (a writer-thread process) opens on "go" and submits its first completions; only then does
+   * the other go, paced, so it completes those runs while that writer thread is still starting.
+   */
+  threadStarting?: boolean;
+}
+
+const cases: Array<[string, Case]> = [
+  ["both on the main thread, same order", { threads: [off, off], order: "same", touchFirst: false, bootWrite: false }],
+  ["both on a writer thread, same order", { threads: [on, on], order: "same", touchFirst: false, bootWrite: false }],
+  [
+    "a main-thread process completing while a writer-thread process starts its thread, same order",
+    { threads: [on, off], order: "same", touchFirst: false, bootWrite: false, threadStarting: true },
+  ],
+  [
+    "thread against main thread, own orders, each run updated first",
+    { threads: [on, off], order: "own", touchFirst: true, bootWrite: false },
+  ],
+  [
+    "both on a writer thread already up, own orders, each run updated first",
+    { threads: [on, on], order: "own", touchFirst: true, bootWrite: true },
+  ],
 ];
 
 describe("hammer: no run is acknowledged as completed with two different statuses", () => {
   it.each(cases)(
     "two processes complete the same runs, one succeeded, one failed: %s",
-    async (_label, threads, order) => {
+    async (_label, { threads, order, touchFirst, bootWrite, threadStarting }) => {
       const path = tempDatabasePath();
       const ids = await createRuns(path, OWNER, RUNS);
       const runsFile = writeRunsFile(path, ids);
@@ -43,15 +70,20 @@ describe("hammer: no run is acknowledged as completed with two different statuse
         follow: false,
         subscribe: false,
         runsFile,
+        bootWrite,
         complete: {
           status: statuses[i] ?? "failed",
           seed: order === "same" ? 42 : 42 + i,
           concurrency: 32,
-          warmUp: true,
+          touchFirst,
         },
         exitWhenDone: true,
       }));
-      const procs = await startTogether(configs);
+      const procs = threadStarting
+        ? await startStaggered([{ ...configs[0]!, openOnGo: true }], [{ ...configs[1]!, pauseMs: 30 }], (proc) =>
+            said(proc, "writing"),
+          )
+        : await startTogether(configs);
       await writesDone(procs, budget(25_000));
       await Promise.all(procs.map((proc) => proc.exited));
 

@@ -55,8 +55,8 @@ export async function followScenario(
 ): Promise<FollowOutcome> {
   const procs = await startTogether(configs);
   await writesDone(procs, budget(30_000));
-  const writers = procs.filter((proc, i) => configs[i]?.exitWhenDone);
-  const subscribers = procs.filter((proc, i) => !configs[i]?.exitWhenDone);
+  const writers = procs.filter((_proc, i) => configs[i]?.exitWhenDone);
+  const subscribers = procs.filter((_proc, i) => !configs[i]?.exitWhenDone);
   await Promise.all(writers.map((proc) => proc.exited));
 
   const ids = [...sharedIds, ...linesOf(procs, "started").map((line) => line.runId)];

@@ -3,7 +3,8 @@
  * following) through the library, logging every acknowledgement only after
  * its promise resolved.
  *   node --import tsx test/hammer/hammer-process.ts '<HammerConfig as JSON>'
- * It says "ready" once open (and subscribed), waits for "go" on stdin, writes,
+ * It says "ready" once open (and subscribed; with `openOnGo`, before opening),
+ * waits for "go" on stdin, writes,
  * says "writes-done", then closes and exits, or keeps following until "quit".
  * A closed stdin (the test died) ends it at once.
  */
@@ -21,22 +22,20 @@ process.on("unhandledRejection", (error) => {
   process.exit(70);
 });
 
-const progress = createProgress({
-  databaseUrl: config.db,
-  sweepIntervalMs: 0,
-  followExternalWrites: config.follow,
-  storeOptions: { writerThread: config.writerThread },
-});
-if (config.subscribe) {
-  progress.subscribe((event) => {
-    say({
-      kind: "event",
-      id: event.id,
-      type: event.type,
-      runId: event.run?.id ?? null,
-      version: event.run?.version ?? null,
-    });
+function open() {
+  const instance = createProgress({
+    databaseUrl: config.db,
+    sweepIntervalMs: 0,
+    followExternalWrites: config.follow,
+    storeOptions: { writerThread: config.writerThread },
   });
+  if (config.subscribe) {
+    instance.subscribe((event) => {
+      const run = event.run;
+      say({ kind: "event", id: event.id, type: event.type, runId: run?.id ?? null, version: run?.version ?? null });
+    });
+  }
+  return instance;
 }
 
 const commands = createInterface({ input: process.stdin });
@@ -49,8 +48,11 @@ commands.on("close", () => {
 const command = (name: string) => new Promise<void>((resolve) => waiters.set(name, resolve));
 
 const go = command("go");
+const opened = config.openOnGo ? undefined : open();
+if (config.bootWrite) await opened?.startRun({ owner: "boot", title: `${config.name} booted` });
 say({ kind: "ready" });
 await go;
+let progress = opened ?? open();
 
 const shared: string[] = config.runsFile ? (JSON.parse(readFileSync(config.runsFile, "utf8")) as string[]) : [];
 const own = await Promise.all(
@@ -67,53 +69,74 @@ const own = await Promise.all(
 );
 const runs = [...shared, ...own.filter((id): id is string => id !== undefined)];
 
-if (config.merge) {
-  const { writesPerRun } = config.merge;
-  await Promise.all(
-    runs.map(async (runId) => {
-      for (let n = 0; n < writesPerRun; n++) {
-        const key = `${config.name}-${n}`;
-        try {
-          const run = await progress.updateRunProgress(runId, config.owner, { metadata: { [key]: n } });
-          say(run ? { kind: "ack", runId, key, value: n } : { kind: "gone", runId, key });
-        } catch (error) {
-          say({ kind: "error", op: "merge", runId, message: messageOf(error) });
-        }
-      }
-    }),
-  );
-}
+const pause = () => (config.pauseMs ? new Promise((resolve) => setTimeout(resolve, config.pauseMs)) : undefined);
+const phases = Math.max(1, config.phases ?? 1);
+/** Items [from, to) of `length` that phase `phase` covers. */
+const slice = (length: number, phase: number) =>
+  [Math.floor((length * phase) / phases), Math.floor((length * (phase + 1)) / phases)] as const;
 
-if (config.complete) {
-  const { status, seed, concurrency, warmUp } = config.complete;
-  const order = shuffle(runs, seed);
-  if (warmUp) {
-    await Promise.all(
-      order.map((runId) =>
-        progress.updateRunProgress(runId, config.owner, { step: `${config.name} about to finish` }).catch((error) => {
-          say({ kind: "error", op: "warm-up", runId, message: messageOf(error) });
-        }),
-      ),
-    );
+for (let phase = 0; phase < phases; phase++) {
+  if (phase > 0) {
+    // A fresh instance, as the next CLI call would open: a new connection, a new writer thread.
+    await progress.close();
+    progress = open();
   }
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let i = next++; i < order.length; i = next++) {
-        const runId = order[i] as string;
-        try {
-          const run = await progress.completeRun(runId, config.owner, status);
-          say(
-            run
-              ? { kind: "completed", runId, requested: status, status: run.status }
-              : { kind: "refused", runId, requested: status },
-          );
-        } catch (error) {
-          say({ kind: "error", op: "complete", runId, message: messageOf(error) });
+  const instance = progress;
+
+  if (config.merge) {
+    const [from, to] = slice(config.merge.writesPerRun, phase);
+    const loops = Promise.all(
+      runs.map(async (runId) => {
+        for (let n = from; n < to; n++) {
+          const key = `${config.name}-${n}`;
+          try {
+            const run = await instance.updateRunProgress(runId, config.owner, { metadata: { [key]: n } });
+            say(run ? { kind: "ack", runId, key, value: n } : { kind: "gone", runId, key });
+          } catch (error) {
+            say({ kind: "error", op: "merge", runId, message: messageOf(error) });
+          }
+          await pause();
         }
-      }
-    }),
-  );
+      }),
+    );
+    say({ kind: "writing" }); // every run's first write of the phase is submitted
+    await loops;
+  }
+
+  if (config.complete) {
+    const { status, seed, concurrency, touchFirst } = config.complete;
+    const order = shuffle(runs, seed).slice(...slice(runs.length, phase));
+    if (touchFirst) {
+      await Promise.all(
+        order.map((runId) =>
+          instance.updateRunProgress(runId, config.owner, { step: `${config.name} about to finish` }).catch((error) => {
+            say({ kind: "error", op: "touch", runId, message: messageOf(error) });
+          }),
+        ),
+      );
+    }
+    let next = 0;
+    const slots = Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        for (let i = next++; i < order.length; i = next++) {
+          const runId = order[i] as string;
+          try {
+            const run = await instance.completeRun(runId, config.owner, status);
+            say(
+              run
+                ? { kind: "completed", runId, requested: status, status: run.status }
+                : { kind: "refused", runId, requested: status },
+            );
+          } catch (error) {
+            say({ kind: "error", op: "complete", runId, message: messageOf(error) });
+          }
+          await pause();
+        }
+      }),
+    );
+    say({ kind: "writing" });
+    await slots;
+  }
 }
 
 say({ kind: "writes-done" });

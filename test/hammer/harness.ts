@@ -62,7 +62,7 @@ export async function killAll(): Promise<void> {
       (child) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once("exit", () => resolve());
+          child.once("close", () => resolve());
           child.kill("SIGKILL");
         }),
     ),
@@ -88,12 +88,12 @@ export function spawnHammer(config: HammerConfig): HammerProcess {
     else lines.push(line);
   });
   let exitedFlag = false;
+  // "close", not "exit": it comes only once stdout has ended, so every line it wrote has been read.
   const exited = new Promise<number | null>((resolve) => {
-    child.once("exit", (code, signal) => {
+    child.once("close", (code, signal) => {
       exitedFlag = true;
       live.delete(child);
-      // Let the last stdout lines through before anyone reads them.
-      setTimeout(() => resolve(code ?? (signal ? -1 : null)), 20);
+      resolve(code ?? (signal ? -1 : null));
     });
   });
   child.stdin?.on("error", () => {}); // writing to a process that just died is not our failure
@@ -136,6 +136,26 @@ export async function startTogether(configs: HammerConfig[], timeoutMs = budget(
   await Promise.all(procs.map((proc) => proc.waitFor('"ready"', () => said(proc, "ready"), timeoutMs)));
   for (const proc of procs) proc.send("go");
   return procs;
+}
+
+/**
+ * Spawns every config and waits until each is ready; lets `early` go first,
+ * and the rest once `until` holds for the early ones (they are under way).
+ */
+export async function startStaggered(
+  early: HammerConfig[],
+  late: HammerConfig[],
+  until: (proc: HammerProcess) => boolean,
+  timeoutMs = budget(20_000),
+): Promise<HammerProcess[]> {
+  const first = early.map(spawnHammer);
+  const second = late.map(spawnHammer);
+  const all = [...first, ...second];
+  await Promise.all(all.map((proc) => proc.waitFor('"ready"', () => said(proc, "ready"), timeoutMs)));
+  for (const proc of first) proc.send("go");
+  await Promise.all(first.map((proc) => proc.waitFor("progress before the late start", () => until(proc), timeoutMs)));
+  for (const proc of second) proc.send("go");
+  return all;
 }
 
 /** Waits until every process says its writes are done. */

@@ -5,9 +5,12 @@ import {
   budget,
   createRuns,
   errorSummary,
+  type HammerProcess,
   linesOf,
   readRuns,
+  said,
   scaled,
+  startStaggered,
   startTogether,
   writeRunsFile,
   writesDone,
@@ -16,21 +19,28 @@ import type { HammerConfig } from "./protocol.js";
 
 const OWNER = "hammer";
 const RUNS = 40;
-const WRITES_PER_RUN = scaled(60);
+const WRITES_PER_RUN = scaled(100);
 
 const on = true;
 const off = false;
-const cases: Array<[string, boolean[]]> = [
-  ["2 writers, both on the main thread", [off, off]],
-  ["2 writers, both on a writer thread", [on, on]],
-  ["2 writers, one on a writer thread, one on the main thread", [on, off]],
-  ["3 writers: thread, thread, main", [on, on, off]],
+/**
+ * together: every process is open (a writer thread maybe still booting) when all get "go" at once.
+ * thread-starting: the first (a writer-thread process) opens on "go" and submits its first writes; only
+ * then do the others go, paced, so they commit while its writer thread is still starting.
+ */
+type Start = "together" | "thread-starting";
+const cases: Array<[string, boolean[], Start]> = [
+  ["2 writers, both on the main thread, started together", [off, off], "together"],
+  ["2 writers, both on a writer thread, started together", [on, on], "together"],
+  ["2 writers, one on a writer thread, one on the main thread, started together", [on, off], "together"],
+  ["a main-thread writer committing while a writer-thread process starts its thread", [on, off], "thread-starting"],
+  ["3 writers (thread, thread, main), started together", [on, on, off], "together"],
 ];
 
 describe("hammer: no acknowledged write is lost", () => {
   it.each(cases)(
-    "%s merging unique metadata keys into the same runs",
-    async (_label, threads) => {
+    "%s, merging unique metadata keys into the same runs",
+    async (_label, threads, start) => {
       const path = tempDatabasePath();
       const ids = await createRuns(path, OWNER, RUNS);
       const runsFile = writeRunsFile(path, ids);
@@ -45,8 +55,16 @@ describe("hammer: no acknowledged write is lost", () => {
         merge: { writesPerRun: WRITES_PER_RUN },
         exitWhenDone: true,
       }));
-      const procs = await startTogether(configs);
-      await writesDone(procs, budget(25_000));
+      let procs: HammerProcess[];
+      if (start === "thread-starting") {
+        const starting = { ...configs[0]!, openOnGo: true };
+        // Paced, so the lock is mostly free when the writer thread finally opens its connection.
+        const paced = configs.slice(1).map((config) => ({ ...config, pauseMs: 10 }));
+        procs = await startStaggered([starting], paced, (proc) => said(proc, "writing"));
+      } else {
+        procs = await startTogether(configs);
+      }
+      await writesDone(procs, budget(30_000));
       await Promise.all(procs.map((proc) => proc.exited));
 
       const acks = linesOf(procs, "ack");
@@ -55,13 +73,13 @@ describe("hammer: no acknowledged write is lost", () => {
       const attempted = threads.length * RUNS * WRITES_PER_RUN;
       const errors = errorSummary(procs);
       const lost = violations.filter((violation) => violation.kind === "lost-key").length;
+      const writers = threads.map((thread, i) => `p${i}: ${thread ? "writer thread" : "main thread"}`).join(", ");
       expect(
         violations.length,
-        `lost ${lost} of ${acks.length} acknowledged keys (${attempted} attempted; writers: ${threads
-          .map((thread) => (thread ? "thread" : "main"))
-          .join(", ")})\n${describeViolations(violations)}${errors ? `\nerrors:\n${errors}` : ""}`,
+        `lost ${lost} of ${acks.length} acknowledged keys (${attempted} attempted; ${writers})\n` +
+          `${describeViolations(violations)}${errors ? `\nerrors:\n${errors}` : ""}`,
       ).toBe(0);
-      // Not a durability violation, but a harness that acknowledged nothing proves nothing.
+      // Not a durability violation, but a harness that acknowledged little proves little.
       expect(acks.length, `too few acknowledgements to mean anything; errors:\n${errors}`).toBeGreaterThan(
         attempted / 2,
       );

@@ -32,9 +32,34 @@ export interface HammerConfig {
   startRuns?: number;
   /**
    * Complete every run with `status`, in an order shuffled by `seed`, `concurrency` completions in flight.
-   * With `warmUp`, first write a step to every run (so this process holds each row, maybe stale, when it completes).
+   * With `touchFirst`, first write a step to every run (so this process holds each row, maybe stale, when it completes).
    */
-  complete?: { status: TerminalStatus; seed: number; concurrency: number; warmUp?: boolean };
+  complete?: { status: TerminalStatus; seed: number; concurrency: number; touchFirst?: boolean };
+  /**
+   * Make one write (a run of owner "boot") before saying "ready", so a writer
+   * thread is up and its connection open when "go" comes. Without it, a
+   * process starts writing while its writer thread may still be booting, as a
+   * CLI call or a freshly started server does. (Default: false)
+   */
+  bootWrite?: boolean;
+  /**
+   * Open the instance only when "go" comes, then write at once: a process
+   * that opens a file others are busy writing (a CLI call, a server start). (Default: false)
+   */
+  openOnGo?: boolean;
+  /**
+   * Sleep this long after each write, per run (or per completion slot): a
+   * paced writer whose commits are spread out, with the lock mostly free in
+   * between, as agents reporting progress are. (Default: 0)
+   */
+  pauseMs?: number;
+  /**
+   * Split the writes into this many parts, each through a freshly opened
+   * instance (the previous one closed), as successive CLI calls do: every
+   * part starts with a new connection and, maybe, a writer thread still
+   * booting. (Default: 1)
+   */
+  phases?: number;
   /** Close and exit once the writes are done; otherwise keep following until told "quit". */
   exitWhenDone: boolean;
 }
@@ -45,6 +70,8 @@ export type Command = "go" | "quit";
 /** One line a hammer process writes, parsed. */
 export type HammerLine =
   | { kind: "ready" }
+  /** Its first writes of a phase are submitted (not yet acknowledged). */
+  | { kind: "writing" }
   /** A merge resolved with a run: the key is acknowledged. */
   | { kind: "ack"; runId: string; key: string; value: number }
   /** A merge resolved null: the run was not there (nothing promised). */
@@ -88,6 +115,7 @@ export function parseLine(text: string): HammerLine {
   const [kind, a = "", b = "", c = ""] = parts;
   switch (kind) {
     case "ready":
+    case "writing":
     case "writes-done":
     case "closed":
       return { kind };
