@@ -5,7 +5,7 @@ export interface EventPayloads {
   "run.progress.started": { runId: string; title: string; step?: string | null };
   "run.progress.updated": { runId: string; percent: number | null; step: string | null; status: RunStatus };
   "run.deleted": { runId: string };
-  "run.status.update": { runId: string; summary: string; components?: unknown[] };
+  "run.status.update": { runId: string; summary: string; source: "model" | "offline"; components?: unknown[] };
   "notification.created": Record<string, unknown>;
 }
 

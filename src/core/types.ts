@@ -88,6 +88,17 @@ export interface RunPatch {
   status?: RunStatus;
 }
 
+/** A status update as it is written: it sets the run's step (and percent when given) and is an event of its own. */
+export interface StatusUpdateInput {
+  /** Plain words for people, at most 500 characters; becomes the run's step. */
+  summary: string;
+  /** Structured parts (JSON, at most 16 KiB in all). */
+  components?: unknown[];
+  percent?: number;
+  /** `model` when an AI model wrote it, `offline` for the built-in summarizer. */
+  source: "model" | "offline";
+}
+
 export interface CompleteOptions {
   step?: string | null;
   metadata?: RunMetadata;

@@ -11,6 +11,7 @@ import {
   type RunMetadata,
   type RunPatch,
   type StartRunInput,
+  type StatusUpdateInput,
   TERMINAL_STATUSES,
   type TerminalStatus,
 } from "./types.js";
@@ -117,6 +118,23 @@ export const runPatchSchema = strictObject({
   status: statusSchema.optional(),
 });
 
+export const statusUpdateSchema = strictObject({
+  summary: requiredString(LIMITS.stepChars),
+  components: z
+    .array(z.unknown(), { error: "must be an array" })
+    .transform((value, ctx): unknown[] => {
+      const checked = copyJsonObject({ components: value });
+      if ("message" in checked) {
+        ctx.addIssue({ code: "custom", message: checked.message, path: checked.path.slice(1) });
+        return z.NEVER;
+      }
+      return checked.value.components as unknown[];
+    })
+    .optional(),
+  percent: percentSchema.optional(),
+  source: z.enum(["model", "offline"], { error: "must be one of model, offline" }),
+});
+
 export const terminalStatusSchema = z.enum(TERMINAL_STATUSES, {
   error: `must be one of ${TERMINAL_STATUSES.join(", ")}`,
 });
@@ -156,6 +174,8 @@ export function parseInput<T extends z.ZodType>(schema: T, value: unknown, root:
 }
 
 export const validateStart = (input: unknown): StartRunInput => parseInput(startRunSchema, input, "input");
+export const validateStatusUpdate = (update: unknown): StatusUpdateInput =>
+  parseInput(statusUpdateSchema, update, "update") as StatusUpdateInput;
 export const validatePatch = (patch: unknown): RunPatch =>
   progressOnlyPatch(patch) ?? parseInput(runPatchSchema, patch ?? {}, "patch");
 export const validateOwner = (owner: unknown): string =>

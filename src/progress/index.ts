@@ -16,6 +16,7 @@ export type {
   RunState,
   RunStatus,
   StartRunInput,
+  StatusUpdateInput,
   TerminalStatus,
 } from "../core/index.js";
 export { HeadwayError, ValidationError } from "../core/index.js";

@@ -8,6 +8,7 @@ import {
   type ListRunsOptions,
   type RunPatch,
   type StartRunInput,
+  type StatusUpdateInput,
   type TerminalStatus,
   validateCompleteOptions,
   validateListOptions,
@@ -15,6 +16,7 @@ import {
   validatePatch,
   validateRunId,
   validateStart,
+  validateStatusUpdate,
   validateTerminalStatus,
 } from "../core/index.js";
 import {
@@ -228,6 +230,17 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       status: validateTerminalStatus(status),
       options: validateCompleteOptions(options),
     });
+  }
+
+  /**
+   * Posts a status update: the run's step becomes `summary` (and its percent
+   * `percent`, when given), and a `run.status.update` event follows the run's
+   * own on the change feed. Null when the run is missing, another owner's or finished.
+   */
+  async postStatusUpdate(id: string, owner: string, update: StatusUpdateInput): Promise<AgentRun | null> {
+    return runOrNull(
+      await this.submit({ kind: "status", ...this.target(id, owner), update: validateStatusUpdate(update) }),
+    );
   }
 
   /** Like requestCancel, but says why nothing changed. */

@@ -17,7 +17,9 @@ import {
 import type { RunChange } from "./change-feed.js";
 import type { HistoryPoint, OpOutcome, RunOp } from "./run-store.js";
 
-type Change = { type: "started" | "updated"; run: RunRecord } | { type: "deleted"; run: RunRecord };
+type Change =
+  | { type: "started" | "updated" | "deleted"; run: RunRecord }
+  | { type: "status"; run: RunRecord; summary: string; components?: unknown[]; source: "model" | "offline" };
 
 export interface HistoryWrite {
   runId: string;
@@ -131,6 +133,7 @@ export class BatchPlan {
   changes(): RunChange[] {
     return this.changeList.map((change): RunChange => {
       if (change.type === "deleted") return { type: "deleted", runId: change.run.id, owner: change.run.owner };
+      if (change.type === "status") return { ...change, run: this.snapshot(change.run) };
       return { type: change.type, run: this.snapshot(change.run) };
     });
   }
@@ -201,6 +204,14 @@ export class BatchPlan {
       }
       case "heartbeat":
         return this.record({ type: "updated", run: applyHeartbeat(run, now) });
+      case "status": {
+        // A status update is the run's new step (and percent), plus an event of its own right after.
+        const { summary, percent, components, source } = op.update;
+        const patched = applyPatch(run, percent === undefined ? { step: summary } : { step: summary, percent }, now);
+        const next = this.record({ type: "updated", run: patched }, "progress");
+        this.changeList.push({ type: "status", run: next, summary, source, ...(components ? { components } : {}) });
+        return next;
+      }
       case "cancel":
         if (run.cancelRequested) return run;
         return this.record({ type: "updated", run: applyCancelRequest(run, now) }, "cancel_requested");

@@ -10,6 +10,7 @@ import { type AgentRun, formatEventId, type HeadwayEvent } from "../core/index.j
 /** One run's change within a commit. */
 export type RunChange =
   | { type: "started" | "updated"; run: AgentRun }
+  | { type: "status"; run: AgentRun; summary: string; components?: unknown[]; source: "model" | "offline" }
   | { type: "deleted"; runId: string; owner: string };
 
 export interface Commit {
@@ -43,6 +44,11 @@ export function envelopeOf(change: RunChange, seq: number, index: number, at: st
     return { id, type: "run.deleted", owner: change.owner, at, payload: { runId: change.runId } };
   }
   const { run } = change;
+  if (change.type === "status") {
+    const payload = { runId: run.id, summary: change.summary, source: change.source, components: change.components };
+    if (payload.components === undefined) delete payload.components;
+    return { id, type: "run.status.update", owner: run.owner, at, run, payload };
+  }
   if (change.type === "started") {
     return {
       id,
@@ -77,7 +83,11 @@ export interface ChangeLogEntry {
   started: string;
   updated: string;
   deleted: string;
+  status_updates: string | null;
 }
+
+/** A status update as the log keeps it: run id, summary, source, components. */
+type LoggedStatus = [runId: string, summary: string, source: "model" | "offline", components: unknown[] | null];
 
 export interface DecodedEntry {
   seq: number;
@@ -86,6 +96,7 @@ export interface DecodedEntry {
   started: string[];
   updated: string[];
   deleted: Array<[id: string, owner: string]>;
+  statuses: LoggedStatus[];
 }
 
 export function decodeEntry(entry: ChangeLogEntry): DecodedEntry {
@@ -96,23 +107,33 @@ export function decodeEntry(entry: ChangeLogEntry): DecodedEntry {
     started: JSON.parse(entry.started) as string[],
     updated: JSON.parse(entry.updated) as string[],
     deleted: JSON.parse(entry.deleted) as Array<[string, string]>,
+    statuses: entry.status_updates ? (JSON.parse(entry.status_updates) as LoggedStatus[]) : [],
   };
 }
 
 /** What a batch writes into the log for its changes. */
-export function encodeChanges(changes: readonly RunChange[]): { started: string; updated: string; deleted: string } {
+export function encodeChanges(changes: readonly RunChange[]): {
+  started: string;
+  updated: string;
+  deleted: string;
+  statusUpdates: string | null;
+} {
   const started = new Set<string>();
   const updated = new Set<string>();
   const deleted: Array<[string, string]> = [];
+  const statuses: LoggedStatus[] = [];
   for (const change of changes) {
     if (change.type === "started") started.add(change.run.id);
     else if (change.type === "updated") updated.add(change.run.id);
     else if (change.type === "deleted") deleted.push([change.runId, change.owner]);
+    else if (change.type === "status")
+      statuses.push([change.run.id, change.summary, change.source, change.components ?? null]);
   }
   return {
     started: JSON.stringify([...started]),
     updated: JSON.stringify([...updated]),
     deleted: JSON.stringify(deleted),
+    statusUpdates: statuses.length > 0 ? JSON.stringify(statuses) : null,
   };
 }
 
@@ -139,6 +160,10 @@ export function commitsOf(entries: readonly DecodedEntry[], loadRun: (id: string
       if (lastUpdate.get(id) !== entry.seq) continue;
       const run = load(id);
       if (run) changes.push({ type: "updated", run });
+    }
+    for (const [runId, summary, source, components] of entry.statuses) {
+      const run = load(runId);
+      if (run) changes.push({ type: "status", run, summary, source, ...(components ? { components } : {}) });
     }
     for (const [runId, owner] of entry.deleted) changes.push({ type: "deleted", runId, owner });
     return { seq: entry.seq, at: entry.at, changes };

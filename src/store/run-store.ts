@@ -7,6 +7,7 @@ import type {
   RunPatch,
   RunRecord,
   StartRunInput,
+  StatusUpdateInput,
   TerminalStatus,
 } from "../core/index.js";
 import type { Commit, FeedPage, RunChange } from "./change-feed.js";
@@ -18,6 +19,7 @@ export type RunOp =
   | { kind: "complete"; id: string; owner: string; status: TerminalStatus; options: CompleteOptions }
   | { kind: "heartbeat"; id: string; owner: string }
   | { kind: "cancel"; id: string; owner: string }
+  | { kind: "status"; id: string; owner: string; update: StatusUpdateInput }
   | { kind: "delete"; id: string; owner: string };
 
 /**

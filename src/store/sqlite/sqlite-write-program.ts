@@ -9,8 +9,8 @@ export interface WriteProgram {
   sqls: string[];
   /** Flat: statement index, parameter count, the parameters; again and again. */
   steps: unknown[];
-  /** Parameters of the change-log entry: writer, at, started, updated, deleted (JSON). */
-  changeLog: [string, number, string, string, string];
+  /** Parameters of the change-log entry: writer, at, started, updated, deleted, status updates (JSON). */
+  changeLog: [string, number, string, string, string, string | null];
   changeLogLimit: number;
   rowWrites: number;
 }
@@ -24,7 +24,8 @@ const INSERT_HISTORY =
   "INSERT INTO run_history (run_id, version, at, type, percent, step, status, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 const TRIM_HISTORY = `DELETE FROM run_history WHERE run_id = ? AND seq < coalesce((
   SELECT seq FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ? - 1), 0)`;
-const INSERT_CHANGE = "INSERT INTO change_log (writer, at, started, updated, deleted) VALUES (?, ?, ?, ?, ?)";
+const INSERT_CHANGE =
+  "INSERT INTO change_log (writer, at, started, updated, deleted, status_updates) VALUES (?, ?, ?, ?, ?, ?)";
 const TRIM_CHANGES = "DELETE FROM change_log WHERE seq <= ?";
 
 export interface ProgramOptions {
@@ -78,7 +79,7 @@ export function buildWriteProgram(
   return {
     sqls,
     steps,
-    changeLog: [options.writerId, now, ids.started, ids.updated, ids.deleted],
+    changeLog: [options.writerId, now, ids.started, ids.updated, ids.deleted, ids.statusUpdates],
     changeLogLimit: options.changeLogLimit,
     rowWrites: inserts.length + updates.length + deletes.length,
   };
