@@ -2,6 +2,7 @@ import { addSample, estimateEtaMs, type ProgressSample } from "./eta.js";
 import type {
   AgentRun,
   CompleteOptions,
+  RunAttention,
   RunMetadata,
   RunPatch,
   RunState,
@@ -14,7 +15,7 @@ import type {
  * bookkeeping behind derived fields (ETA samples, who sets the percent).
  */
 export interface RunRecord
-  extends Omit<AgentRun, "createdAt" | "startedAt" | "updatedAt" | "completedAt" | "heartbeatAt"> {
+  extends Omit<AgentRun, "createdAt" | "startedAt" | "updatedAt" | "completedAt" | "heartbeatAt" | "attention"> {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
@@ -24,6 +25,8 @@ export interface RunRecord
   samples: ProgressSample[];
   /** When the run's history last got a point; history is sampled, not one row per write. */
   historyAt: number;
+  /** When the watchdog found it silent past its stale threshold; cleared by the next sign of life. */
+  staleSince: number | null;
 }
 
 const TERMINAL_STATE: Record<TerminalStatus, RunState> = {
@@ -55,6 +58,7 @@ export function createRecord(id: string, input: StartRunInput, now: number): Run
     percentSetByRun: percent !== null,
     samples,
     historyAt: now,
+    staleSince: null,
   };
 }
 
@@ -97,6 +101,7 @@ export function copyRecord(run: RunRecord): RunRecord {
     percentSetByRun: run.percentSetByRun,
     samples: run.samples,
     historyAt: run.historyAt,
+    staleSince: run.staleSince,
   };
 }
 
@@ -112,6 +117,7 @@ function nextVersion(run: RunRecord, now: number): RunRecord {
 export function applyPatch(run: RunRecord, patch: RunPatch, now: number): RunRecord {
   const next = nextVersion(run, now);
   next.heartbeatAt = now;
+  next.staleSince = null;
   if (patch.percent !== undefined) {
     setPercent(next, patch.percent, now);
     next.percentSetByRun = true;
@@ -145,6 +151,7 @@ export function applyComplete(
     heartbeatAt: now,
     version: run.version + 1,
     etaMs: status === "succeeded" ? 0 : null,
+    staleSince: null,
   };
   if (status === "succeeded") next.percent = 100;
   if (options.step !== undefined) next.step = options.step;
@@ -152,11 +159,35 @@ export function applyComplete(
   return next;
 }
 
+/** A sign of life: the run's own heartbeat, or activity of one of its children. */
 export function applyHeartbeat(run: RunRecord, now: number): RunRecord {
   const next = copyRecord(run);
   next.heartbeatAt = now;
+  next.staleSince = null;
   next.version = run.version + 1;
   return next;
+}
+
+/** The watchdog found the run silent past its stale threshold. */
+export function applyStale(run: RunRecord, now: number): RunRecord {
+  const next = copyRecord(run);
+  next.staleSince = now;
+  next.version = run.version + 1;
+  return next;
+}
+
+/** The step of a run the watchdog completed as failed after `silentMs` without a sign of life. */
+export function abandonedStep(silentMs: number): string {
+  const minutes = Math.max(1, Math.round(silentMs / 60_000));
+  return `Abandoned after ${minutes} minute${minutes === 1 ? "" : "s"} without progress`;
+}
+
+/** What should draw a person's eye to the run now (derived, never stored). */
+export function attentionOf(run: RunRecord): RunAttention {
+  if (run.status === "failed") return "failed";
+  if (run.status !== "running") return null;
+  if (run.state === "action_required") return "action_required";
+  return run.staleSince === null ? null : "stale";
 }
 
 export function applyCancelRequest(run: RunRecord, now: number): RunRecord {
@@ -196,6 +227,7 @@ export function toAgentRun(run: RunRecord): AgentRun {
     parentId: run.parentId,
     cancelRequested: run.cancelRequested,
     etaMs: run.etaMs,
+    attention: attentionOf(run),
     createdAt: iso(run.createdAt),
     startedAt: iso(run.createdAt),
     updatedAt: iso(run.updatedAt),

@@ -33,6 +33,9 @@ export type RunState = (typeof RUN_STATES)[number];
 
 export type RunMetadata = Record<string, unknown>;
 
+export const RUN_ATTENTIONS = ["action_required", "failed", "stale"] as const;
+export type RunAttention = (typeof RUN_ATTENTIONS)[number] | null;
+
 /** The shape returned everywhere: library, HTTP, tool and SSE. */
 export interface AgentRun {
   id: string;
@@ -46,6 +49,12 @@ export interface AgentRun {
   parentId: string | null;
   cancelRequested: boolean;
   etaMs: number | null;
+  /**
+   * What should draw a person's eye now: the run waits for them
+   * (`action_required`), it failed, or it went silent past its stale
+   * threshold (`stale`, set by the server's watchdog). Null: stay calm.
+   */
+  attention: RunAttention;
   createdAt: string;
   /** The same instant as `createdAt`, under agent-native's name. */
   startedAt: string;

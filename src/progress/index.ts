@@ -45,4 +45,5 @@ export {
 } from "./progress.js";
 export { RunCancelledError, RunHandle, type RunHandleOptions } from "./run-handle.js";
 export type { StageSpec } from "./stages.js";
+export type { WatchdogOptions } from "./watchdog.js";
 export { type WithRunOptions, withRun } from "./with-run.js";

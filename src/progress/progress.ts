@@ -31,6 +31,7 @@ import {
 } from "../store/index.js";
 import { Follower } from "./follower.js";
 import { GroupCommitWriter } from "./group-commit.js";
+import { type ResolvedWatchdog, resolveWatchdog, type WatchdogOptions, watchSilentRuns } from "./watchdog.js";
 
 export interface ProgressOptions {
   /** A file path or `sqlite:` URL. (Default: $HEADWAY_DATABASE_URL, else `.headway/headway.db`) */
@@ -56,6 +57,12 @@ export interface ProgressOptions {
   retentionMs?: number;
   /** How often the retention sweep runs, in ms; 0 turns it off. (Default: 1 hour) */
   sweepIntervalMs?: number;
+  /**
+   * Watch for silent runs: stale after `staleAfterMs`, failed as abandoned
+   * after `abandonAfterMs` (per run: `metadata.staleAfterMs`/`abandonAfterMs`).
+   * Servers want this; `true` takes the defaults. (Default: false)
+   */
+  watchdog?: boolean | WatchdogOptions;
   clock?: () => number;
 }
 
@@ -93,6 +100,8 @@ export interface ProgressEventMap {
   "follow:error": [error: unknown];
   /** The retention sweep failed; the next one tries again. */
   "sweep:error": [error: unknown];
+  /** The watchdog's look at silent runs failed; the next one tries again. */
+  "watchdog:error": [error: unknown];
 }
 
 export type ProgressState = "open" | "closing" | "closed";
@@ -110,6 +119,10 @@ export class Progress extends EventEmitter<ProgressEventMap> {
   private readonly follower: Follower;
   private readonly ownsBackend: boolean;
   private readonly sweepTimer: NodeJS.Timeout | undefined;
+  private readonly watchdogTimer: NodeJS.Timeout | undefined;
+  /** The watchdog's thresholds, when it runs. */
+  readonly watchdog: ResolvedWatchdog | undefined;
+  private watching = false;
   private closing: Promise<void> | undefined;
   private lifecycle: ProgressState = "open";
   readonly retentionMs: number;
@@ -142,6 +155,13 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       onBatch: (size, durationMs) => this.emit("batch", { size, durationMs }),
     });
     this.ready = this.follower.start().catch((error: unknown) => this.report("follow:error", error));
+    if (options.watchdog) {
+      this.watchdog = resolveWatchdog(options.watchdog === true ? {} : options.watchdog);
+      this.watchdogTimer = setInterval(() => {
+        this.checkSilentRuns().catch((error: unknown) => this.report("watchdog:error", error));
+      }, this.watchdog.intervalMs);
+      this.watchdogTimer.unref();
+    }
     this.retentionMs = options.retentionMs ?? 30 * DAY_MS;
     const sweepEvery = options.sweepIntervalMs ?? 60 * 60 * 1000;
     if (sweepEvery > 0) {
@@ -253,6 +273,27 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     return this.bus.subscribe(listener, options);
   }
 
+  /**
+   * One look for silent runs (the watchdog does this on its timer): marks
+   * stale, or completes as abandoned, whatever is due; returns how many runs it looked at.
+   */
+  async checkSilentRuns(thresholds: WatchdogOptions = this.watchdog ?? {}): Promise<number> {
+    if (this.watching || this.lifecycle !== "open") return 0;
+    this.watching = true;
+    try {
+      const resolved = resolveWatchdog(thresholds);
+      const { staleAfterMs, abandonAfterMs } = resolved;
+      return await watchSilentRuns(
+        this.store,
+        (id) => this.submit({ kind: "watch", id, staleAfterMs, abandonAfterMs }),
+        resolved,
+        this.clock(),
+      );
+    } finally {
+      this.watching = false;
+    }
+  }
+
   /** Deletes completed runs older than the retention period; returns how many. */
   sweep(): Promise<number> {
     return this.store.sweepCompleted(this.clock() - this.retentionMs);
@@ -272,6 +313,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     this.closing ??= (async () => {
       this.lifecycle = "closing";
       clearInterval(this.sweepTimer);
+      clearInterval(this.watchdogTimer);
       await this.writer.drain();
       await this.follower.idle();
       this.follower.close();
@@ -291,7 +333,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
   }
 
   /** Emits a background failure; with nobody listening, says it on stderr rather than losing it. */
-  private report(event: "store:error" | "follow:error" | "sweep:error", error: unknown): void {
+  private report(event: "store:error" | "follow:error" | "sweep:error" | "watchdog:error", error: unknown): void {
     if (this.listenerCount(event) > 0) this.emit(event, error);
     else console.error(`[headway] ${event}:`, error);
   }

@@ -43,6 +43,17 @@ export function createMetrics(progress: Progress, hub: SseHub, registry = new Re
     },
   });
   new Gauge({
+    name: "headway_runs_needing_attention",
+    help: "Running runs that need a person, all owners, by attention: waiting for one (action_required) or gone silent (stale)",
+    labelNames: ["attention"] as const,
+    registers: [registry],
+    async collect() {
+      const counts = await progress.store.countAttention();
+      this.set({ attention: "action_required" }, counts.action_required);
+      this.set({ attention: "stale" }, counts.stale);
+    },
+  });
+  new Gauge({
     name: "headway_sse_clients",
     help: "Open Server-Sent Events streams",
     registers: [registry],

@@ -1,10 +1,12 @@
 import {
   type AgentRun,
+  abandonedStep,
   applyCancelRequest,
   applyComplete,
   applyHeartbeat,
   applyPatch,
   applyRollup,
+  applyStale,
   assertMetadataSize,
   type CompleteOptions,
   createRecord,
@@ -45,6 +47,8 @@ export class BatchPlan {
   private readonly changeList: Change[] = [];
   private readonly parentsToRollUp = new Set<string>();
   private readonly failedChildren = new Map<string, RunRecord>();
+  /** Parents one of whose children showed a sign of life in this batch (the watchdog's own writes are none). */
+  private readonly childActivity = new Set<string>();
   readonly history: HistoryWrite[] = [];
   private readonly snapshots = new Map<RunRecord, AgentRun>();
 
@@ -95,8 +99,18 @@ export class BatchPlan {
         ? `Sub-task "${failed.title}" ${failed.status}${failed.step ? `: ${failed.step}` : ""}`
         : null;
       const percent = parent.percentSetByRun ? parent.percent : rollupPercent(children);
-      if (percent === parent.percent && step === null) continue;
-      this.record({ type: "updated", run: applyRollup(parent, percent, step, this.now) });
+      // A child's activity is the parent's sign of life too (written at most every few seconds, or at once when stale).
+      const alive =
+        this.childActivity.has(parentId) &&
+        (parent.staleSince !== null || this.now - parent.heartbeatAt >= CHILD_ACTIVITY_BEAT_MS);
+      if (percent === parent.percent && step === null && !alive) continue;
+      let next = percent !== parent.percent || step !== null ? applyRollup(parent, percent, step, this.now) : parent;
+      if (alive) {
+        next =
+          next === parent ? applyHeartbeat(parent, this.now) : { ...next, heartbeatAt: this.now, staleSince: null };
+        if (next.parentId) this.childActivity.add(next.parentId);
+      }
+      this.record({ type: "updated", run: next });
     }
   }
 
@@ -154,7 +168,8 @@ export class BatchPlan {
   private applyOp(op: RunOp): OpOutcome {
     if (op.kind === "start") return this.start(op);
     const run = this.current.get(op.id);
-    if (!run || run.owner !== op.owner) return { ok: false, reason: "not_found" };
+    if (!run || (op.kind !== "watch" && run.owner !== op.owner)) return { ok: false, reason: "not_found" };
+    if (op.kind !== "watch" && run.parentId) this.childActivity.add(run.parentId);
     if (op.kind === "delete") {
       this.current.set(op.id, null);
       this.inserted.delete(op.id);
@@ -204,6 +219,20 @@ export class BatchPlan {
       }
       case "heartbeat":
         return this.record({ type: "updated", run: applyHeartbeat(run, now) });
+      case "watch": {
+        const silentMs = now - run.heartbeatAt;
+        const { staleAfterMs, abandonAfterMs } = thresholdsOf(run, op);
+        if (silentMs >= abandonAfterMs) {
+          // Failed, not cancelled: nobody asked it to stop, it stopped saying anything.
+          const next = applyComplete(run, "failed", { step: abandonedStep(silentMs) }, now);
+          if (next.parentId) this.failedChildren.set(next.parentId, next);
+          return this.record({ type: "updated", run: next }, "completed");
+        }
+        if (silentMs >= staleAfterMs && run.staleSince === null) {
+          return this.record({ type: "updated", run: applyStale(run, now) });
+        }
+        return run;
+      }
       case "status": {
         // A status update is the run's new step (and percent), plus an event of its own right after.
         const { summary, percent, components, source } = op.update;
@@ -290,4 +319,19 @@ function changesFinished(run: RunRecord, options: CompleteOptions): boolean {
   if (options.step !== undefined && options.step !== run.step) return true;
   const metadata = options.metadata ?? {};
   return Object.keys(metadata).some((key) => JSON.stringify(metadata[key]) !== JSON.stringify(run.metadata[key]));
+}
+
+/** How often, at most, a child's activity is written into its parent as a sign of life. */
+const CHILD_ACTIVITY_BEAT_MS = 5000;
+
+/** The watchdog's thresholds for one run: the run's own (`metadata.staleAfterMs`, `metadata.abandonAfterMs`) or the server's. */
+function thresholdsOf(run: RunRecord, op: { staleAfterMs: number; abandonAfterMs: number }) {
+  const own = (key: string, fallback: number) => {
+    const value = run.metadata[key];
+    return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
+  };
+  return {
+    staleAfterMs: own("staleAfterMs", op.staleAfterMs),
+    abandonAfterMs: own("abandonAfterMs", op.abandonAfterMs),
+  };
 }

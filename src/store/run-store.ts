@@ -20,6 +20,8 @@ export type RunOp =
   | { kind: "heartbeat"; id: string; owner: string }
   | { kind: "cancel"; id: string; owner: string }
   | { kind: "status"; id: string; owner: string; update: StatusUpdateInput }
+  /** The watchdog's look at a silent run (any owner's): stale past one threshold, failed as abandoned past the other. */
+  | { kind: "watch"; id: string; staleAfterMs: number; abandonAfterMs: number }
   | { kind: "delete"; id: string; owner: string };
 
 /**
@@ -66,6 +68,10 @@ export interface RunStore {
   listHistory(id: string, owner: string, limit?: number): Promise<HistoryPoint[] | null>;
   /** Runs whose status is running, across all owners (for metrics). */
   countActive(): Promise<number>;
+  /** Running runs (any owner's) that need a person: waiting for one, or stale. */
+  countAttention(): Promise<{ action_required: number; stale: number }>;
+  /** Ids of running runs (any owner's) with no sign of life since `before`, longest silent first. */
+  listSilentRuns(before: number, limit: number): Promise<string[]>;
   /** Newest commit sequence, for resume tokens. */
   currentCommitSeq(): Promise<number>;
   /** Commits after `afterSeq`, oldest first, at most `limit`. */

@@ -14,6 +14,7 @@ function run(id: string, version: number, patch: Partial<AgentRun> = {}): AgentR
     parentId: null,
     cancelRequested: false,
     etaMs: null,
+    attention: null,
     createdAt: `2025-01-01T00:00:0${id.at(-1)}.000Z`,
     startedAt: `2025-01-01T00:00:0${id.at(-1)}.000Z`,
     updatedAt: "2025-01-01T00:01:00.000Z",

@@ -22,6 +22,7 @@ function run(patch: Partial<AgentRun> = {}): AgentRun {
     parentId: null,
     cancelRequested: false,
     etaMs: 60_000,
+    attention: null,
     createdAt: at(0),
     startedAt: at(0),
     updatedAt: at(1000),

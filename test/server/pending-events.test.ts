@@ -17,6 +17,7 @@ function run(id: string, version: number, status: AgentRun["status"] = "running"
     parentId: null,
     cancelRequested: false,
     etaMs: null,
+    attention: null,
     createdAt: at,
     startedAt: at,
     updatedAt: at,

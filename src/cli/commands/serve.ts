@@ -7,7 +7,7 @@ import { createProgress } from "../../progress/index.js";
 import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf } from "../../store/index.js";
 import { createMcpHttpHandler } from "../../tools/index.js";
-import { databaseUrlOption, ownerOption } from "../defaults.js";
+import { databaseUrlOption, durationOption, ownerOption } from "../defaults.js";
 
 const USAGE = `Usage: headway serve [options]
 
@@ -23,6 +23,8 @@ Options:
   --base-path PATH  where the runs API lives (default ${DEFAULT_BASE_PATH})
   --owner OWNER     whose runs the printed URL shows (default <your user name>@localhost)
   --cors-origin URL allow browser pages on this origin to call the API (repeatable)
+  --stale-after D   a running run silent this long is flagged stale (default 2m; D is a number and s, m, h or d)
+  --abandon-after D ... and this long, completed as failed, abandoned (default 30m)
   --demo            start a simulated agent that keeps a few runs moving for that owner
   -h, --help        show this help`;
 
@@ -49,9 +51,14 @@ export async function run(argv: string[]): Promise<number> {
   }
   let port: number;
   let owner: string;
+  let watchdog: { staleAfterMs?: number; abandonAfterMs?: number };
   try {
     port = parseInput(portSchema, values.port ?? String(DEFAULT_PORT), "--port");
     owner = ownerOption(values.owner);
+    watchdog = {
+      staleAfterMs: durationOption("--stale-after", values["stale-after"]),
+      abandonAfterMs: durationOption("--abandon-after", values["abandon-after"], "30m"),
+    };
   } catch (error) {
     console.error(`headway serve: ${(error as Error).message}`);
     return 2;
@@ -61,7 +68,13 @@ export async function run(argv: string[]): Promise<number> {
 
   // Other processes (the CLI, workers) write to the same file: follow them so the stream shows their runs too.
   // A long-lived server commits on a writer thread, so one batch's fsync overlaps the next batch's planning.
-  const progress = createProgress({ databaseUrl, followExternalWrites: true, storeOptions: { writerThread: true } });
+  // The watchdog flags silent runs and fails abandoned ones, with nobody watching.
+  const progress = createProgress({
+    databaseUrl,
+    followExternalWrites: true,
+    storeOptions: { writerThread: true },
+    watchdog,
+  });
   const tokens = progress.backend.tokens;
   // The process's own figures (memory, CPU, event-loop lag) beside Headway's: this process is the whole server.
   const registry = new Registry();
@@ -155,6 +168,8 @@ function parse(argv: string[]) {
       "cors-origin": { type: "string", multiple: true },
       owner: { type: "string" },
       demo: { type: "boolean" },
+      "stale-after": { type: "string" },
+      "abandon-after": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { type ApiToken, DEFAULT_DATABASE_PATH, openBackend, type TokenStore } from "../../store/index.js";
-import { databaseUrlOption } from "../defaults.js";
+import { databaseUrlOption, durationOption } from "../defaults.js";
 
 const USAGE = `Usage:
   headway tokens create --owner OWNER [--scope read|agent] [--label TEXT] [--expires-in 7d] [--json]
@@ -72,8 +72,6 @@ export async function run(argv: string[]): Promise<number> {
   }
 }
 
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
 function statusOf(t: ApiToken): string {
   if (t.revokedAt) return `revoked ${t.revokedAt.slice(0, 10)}`;
   if (t.expiresAt && Date.parse(t.expiresAt) <= Date.now()) return `expired ${t.expiresAt.slice(0, 10)}`;
@@ -86,15 +84,11 @@ async function create(tokens: TokenStore, values: Values): Promise<number> {
     return 2;
   }
   let ttlMs: number | undefined;
-  if (values["expires-in"] !== undefined) {
-    const match = /^(\d+)([smhd])$/.exec(values["expires-in"]);
-    if (!match || Number(match[1]) === 0) {
-      console.error(
-        'headway tokens create: --expires-in must be a positive number and a unit (s, m, h or d), like "7d"',
-      );
-      return 2;
-    }
-    ttlMs = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+  try {
+    ttlMs = durationOption("--expires-in", values["expires-in"], "7d");
+  } catch (error) {
+    console.error(`headway tokens create: ${(error as Error).message}`);
+    return 2;
   }
   // The store validates and names the field; say it as the option it came from.
   const { token, record } = await tokens

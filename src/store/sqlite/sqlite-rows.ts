@@ -22,6 +22,7 @@ export interface RunRow {
   percent_set_by_run: number;
   samples: Buffer | null;
   history_at: number;
+  stale_since: number | null;
 }
 
 export interface HistoryRow {
@@ -35,7 +36,7 @@ export interface HistoryRow {
 }
 
 export const RUN_COLUMNS =
-  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at";
+  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since";
 
 // Metadata objects are never mutated (every change makes a new one), so their JSON can be cached.
 const jsonOf = new WeakMap<object, string>();
@@ -72,6 +73,7 @@ export function rowToRecord(row: RunRow): RunRecord {
     percentSetByRun: row.percent_set_by_run === 1,
     samples: parseSamples(row.samples),
     historyAt: row.history_at,
+    staleSince: row.stale_since,
   };
 }
 
@@ -97,6 +99,7 @@ export function recordToParams(run: RunRecord): unknown[] {
     run.percentSetByRun ? 1 : 0,
     formatSamples(run.samples),
     run.historyAt,
+    run.staleSince,
   ];
 }
 
@@ -117,6 +120,7 @@ export const UPDATABLE_COLUMNS = [
   "percent_set_by_run",
   "samples",
   "history_at",
+  "stale_since",
 ] as const;
 
 /**
@@ -142,6 +146,7 @@ export function changedColumns(a: RunRecord, b: RunRecord): number {
   if (a.percentSetByRun !== b.percentSetByRun) mask |= 1 << 12;
   if (a.samples !== b.samples) mask |= 1 << 13;
   if (a.historyAt !== b.historyAt) mask |= 1 << 14;
+  if (a.staleSince !== b.staleSince) mask |= 1 << 15;
   return mask;
 }
 
@@ -175,6 +180,7 @@ export function updateParams(mask: number, run: RunRecord): unknown[] {
   if (mask & (1 << 12)) params.push(run.percentSetByRun ? 1 : 0);
   if (mask & (1 << 13)) params.push(formatSamples(run.samples));
   if (mask & (1 << 14)) params.push(run.historyAt);
+  if (mask & (1 << 15)) params.push(run.staleSince);
   params.push(run.id);
   return params;
 }

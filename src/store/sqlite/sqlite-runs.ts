@@ -113,6 +113,15 @@ export class SqliteRunStore implements RunStore {
     return this.sql.countActive.get()?.n ?? 0;
   }
 
+  async countAttention(): Promise<{ action_required: number; stale: number }> {
+    const row = this.sql.countAttention.get();
+    return { action_required: row?.action_required ?? 0, stale: row?.stale ?? 0 };
+  }
+
+  async listSilentRuns(before: number, limit: number): Promise<string[]> {
+    return this.sql.silent.all(before, limit).map((row) => row.id);
+  }
+
   async currentCommitSeq(): Promise<number> {
     return this.sql.maxSeq.get()?.seq ?? 0;
   }
@@ -209,6 +218,14 @@ function prepareStatements(db: SqliteDatabaseLike) {
     ),
     countActive: db.prepare<{ n: number }>(
       "SELECT count(*) AS n FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'",
+    ),
+    countAttention: db.prepare<{ action_required: number | null; stale: number | null }>(
+      `SELECT sum(state = 'action_required') AS action_required, sum(stale_since IS NOT NULL) AS stale
+       FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'`,
+    ),
+    silent: db.prepare<{ id: string }>(
+      `SELECT id FROM progress_runs INDEXED BY progress_runs_silent
+       WHERE status = 'running' AND heartbeat_at < ? ORDER BY heartbeat_at LIMIT ?`,
     ),
     maxSeq: db.prepare<{ seq: number | null }>("SELECT max(seq) AS seq FROM change_log"),
     minSeq: db.prepare<{ seq: number | null }>("SELECT min(seq) AS seq FROM change_log"),

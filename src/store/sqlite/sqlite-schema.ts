@@ -90,6 +90,11 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX api_sessions_token ON api_sessions (token_id);
   CREATE INDEX api_sessions_expires ON api_sessions (expires_at);
   `,
+  // The watchdog: when a silent run was marked stale, and running runs by their last sign of life.
+  `
+  ALTER TABLE progress_runs ADD COLUMN stale_since INTEGER;
+  CREATE INDEX progress_runs_silent ON progress_runs (heartbeat_at) WHERE status = 'running';
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {
