@@ -97,19 +97,24 @@ describe.each([
     const failures: unknown[] = [];
     let closeCalled = false;
     let afterCloseAcks = 0;
+    let settledLoops = 0;
     // Each run: one write at a time, until a write is refused (bounded, should close never refuse them).
     const loops = ids.map(async (runId) => {
-      for (let n = 0; n < 2_000; n++) {
-        const key = `k${n}`;
-        try {
+      try {
+        for (let n = 0; n < 2_000; n++) {
+          const key = `k${n}`;
           const submittedAfterClose = closeCalled;
-          await p.updateRunProgress(runId, OWNER, { metadata: { [key]: n } });
+          try {
+            await p.updateRunProgress(runId, OWNER, { metadata: { [key]: n } });
+          } catch (error) {
+            failures.push(error);
+            return;
+          }
           acks.push({ proc: "self", runId, key, value: n });
           if (submittedAfterClose) afterCloseAcks++;
-        } catch (error) {
-          failures.push(error);
-          return;
         }
+      } finally {
+        settledLoops++;
       }
     });
     await sleep(100);
@@ -119,14 +124,17 @@ describe.each([
     const closed = await closing;
 
     expect(closed.state, `close() under load: ${describeSettled(closed)}`).toBe("resolved");
-    expect(loopsSettled.state, `writes in flight at close: ${failures.length} of ${RUNS} writers settled`).toBe(
-      "resolved",
-    );
-    const otherErrors = failures.filter((error) => !isClosedError(error));
     expect(
-      otherErrors.map(String),
-      `writes refused by close() must fail with HeadwayClosedError, not ${String(otherErrors[0])}`,
-    ).toEqual([]);
+      loopsSettled.state,
+      `writes in flight at close(): ${RUNS - settledLoops} of ${RUNS} writers still waiting after ${HANG_MS} ms`,
+    ).toBe("resolved");
+    const otherErrors = failures.filter((error) => !isClosedError(error));
+    const kinds = [...new Set(otherErrors.map(String))];
+    expect(
+      otherErrors.length,
+      `${otherErrors.length} of ${failures.length} writes refused around close() failed with something else than ` +
+        `HeadwayClosedError: ${kinds.join("; ")}`,
+    ).toBe(0);
     expect(afterCloseAcks, "writes submitted after close() was called were acknowledged").toBe(0);
 
     const stored = await readRuns(path, OWNER, ids);

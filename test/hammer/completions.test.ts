@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { type CompletionAnswer, checkCompletions, describeViolations } from "./checker.js";
 import {
+  allExited,
   budget,
   createRuns,
   errorSummary,
@@ -85,7 +86,7 @@ describe("hammer: no run is acknowledged as completed with two different statuse
           )
         : await startTogether(configs);
       await writesDone(procs, budget(25_000));
-      await Promise.all(procs.map((proc) => proc.exited));
+      await allExited(procs);
 
       const answers: CompletionAnswer[] = [
         ...linesOf(procs, "completed").map((line) => ({ ...line, outcome: "acked" as const })),

@@ -17,6 +17,7 @@ import {
   type OrderViolation,
 } from "./checker.js";
 import {
+  allExited,
   awaitDelivery,
   budget,
   errorSummary,
@@ -44,6 +45,8 @@ export interface FollowOutcome {
   lost: AckViolation[];
   subscribers: SubscriberReport[];
   errors: string;
+  /** Subscribing processes that did not close and exit cleanly when told to quit. */
+  quitProblems: string[];
 }
 
 export async function followScenario(
@@ -57,7 +60,7 @@ export async function followScenario(
   await writesDone(procs, budget(30_000));
   const writers = procs.filter((_proc, i) => configs[i]?.exitWhenDone);
   const subscribers = procs.filter((_proc, i) => !configs[i]?.exitWhenDone);
-  await Promise.all(writers.map((proc) => proc.exited));
+  await allExited(writers);
 
   const ids = [...sharedIds, ...linesOf(procs, "started").map((line) => line.runId)];
   const stored = await readRuns(path, owner, ids);
@@ -65,10 +68,8 @@ export async function followScenario(
   for (const [id, run] of stored) if (run) finals.set(id, run.version);
 
   const caughtUp = await Promise.all(subscribers.map((proc) => awaitDelivery(proc, finals, catchUpMs)));
-  await Promise.all(subscribers.map((proc) => quit(proc)));
-
   const acks = linesOf(procs, "ack");
-  return {
+  const outcome: FollowOutcome = {
     runs: ids.length,
     acks: acks.length,
     lost: checkAcks(acks, stored),
@@ -83,7 +84,12 @@ export async function followScenario(
       };
     }),
     errors: errorSummary(procs),
+    quitProblems: [],
   };
+  // Checked after the logs: a subscriber that cannot close is reported beside them, not instead of them.
+  const quits = await Promise.allSettled(subscribers.map((proc) => quit(proc)));
+  for (const result of quits) if (result.status === "rejected") outcome.quitProblems.push(String(result.reason));
+  return outcome;
 }
 
 /** Figures for the failure message of one subscriber. */

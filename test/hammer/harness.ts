@@ -163,6 +163,11 @@ export async function writesDone(procs: HammerProcess[], timeoutMs: number): Pro
   await Promise.all(procs.map((proc) => proc.waitFor('"writes-done"', () => said(proc, "writes-done"), timeoutMs)));
 }
 
+/** Waits until every process has exited (each closes its instance first); throws on a hang. */
+export async function allExited(procs: HammerProcess[], timeoutMs = budget(15_000)): Promise<void> {
+  await Promise.all(procs.map((proc) => proc.waitFor("exit (close() hung?)", () => proc.hasExited(), timeoutMs)));
+}
+
 /** Tells a following process to close, and waits until it has exited cleanly. */
 export async function quit(proc: HammerProcess, timeoutMs = 10_000): Promise<void> {
   proc.send("quit");

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 import { checkAcks, describeViolations } from "./checker.js";
 import {
+  allExited,
   budget,
   createRuns,
   errorSummary,
@@ -35,6 +36,11 @@ const cases: Array<[string, boolean[], Start]> = [
   ["2 writers, one on a writer thread, one on the main thread, started together", [on, off], "together"],
   ["a main-thread writer committing while a writer-thread process starts its thread", [on, off], "thread-starting"],
   ["3 writers (thread, thread, main), started together", [on, on, off], "together"],
+  [
+    "3 writers: a writer-thread process starting its thread while a thread and a main-thread writer commit",
+    [on, on, off],
+    "thread-starting",
+  ],
 ];
 
 describe("hammer: no acknowledged write is lost", () => {
@@ -65,7 +71,7 @@ describe("hammer: no acknowledged write is lost", () => {
         procs = await startTogether(configs);
       }
       await writesDone(procs, budget(30_000));
-      await Promise.all(procs.map((proc) => proc.exited));
+      await allExited(procs);
 
       const acks = linesOf(procs, "ack");
       const stored = await readRuns(path, OWNER, ids);

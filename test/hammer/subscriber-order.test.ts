@@ -6,7 +6,7 @@ import type { HammerConfig } from "./protocol.js";
 
 const OWNER = "hammer";
 const RUNS = 30;
-const WRITES_PER_RUN = scaled(40);
+const WRITES_PER_RUN = scaled(60);
 const OWN_RUNS = 5;
 
 describe("hammer: a following subscriber sees every commit once, in commit order, and every run's last state", () => {
