@@ -45,6 +45,7 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
         parentId: null,
         cancelRequested: false,
         etaMs: null,
+        attention: null,
         createdAt: "2026-01-01T00:00:00.000Z",
         startedAt: "2026-01-01T00:00:00.000Z",
         updatedAt: "2026-01-01T00:00:00.000Z",
