@@ -91,13 +91,21 @@ export const HEADWAY_CSS = `
   display: flex; gap: 10px; color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums;
 }
 .hw-meta .hw-percent { color: var(--hw-fg); font-weight: 600; }
+.hw-meta .hw-percent[data-attention] { color: var(--hw-destructive); }
+.hw-meta .hw-percent[data-attention="action_required"] { color: var(--hw-warning); }
 .hw-meta .hw-spacer { flex: 1; }
 .hw-bar { position: relative; height: 6px; border-radius: 999px; background: var(--hw-muted); overflow: hidden; }
 .hw-bar-fill { height: 100%; border-radius: inherit; background: var(--hw-primary); transition: width 300ms ease; }
 .hw-bar[data-indeterminate] .hw-bar-fill { width: 35%; animation: hw-slide 1.4s ease-in-out infinite; }
 @keyframes hw-slide { from { transform: translateX(-100%); } to { transform: translateX(290%); } }
+/* Without motion, "no percent yet" is a still striped bar: never a plain full one, which reads as done. */
+.hw-bar[data-indeterminate] .hw-bar-fill::after {
+  content: ""; position: absolute; inset: 0;
+  background: repeating-linear-gradient(-45deg, transparent 0 5px, var(--hw-muted) 5px 10px);
+}
+@media (prefers-reduced-motion: no-preference) { .hw-bar[data-indeterminate] .hw-bar-fill::after { content: none; } }
 @media (prefers-reduced-motion: reduce) {
-  .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.45; }
+  .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.6; }
   .hw-bar-fill { transition: none; }
 }
 .hw-button {

@@ -246,12 +246,73 @@ describe("what a user sees and hears", () => {
     await expect.poll(() => titles(page)).toEqual(["Newer finished run", "Older running run"]);
   });
 
-  it("keeps the indeterminate bar still for people who ask for reduced motion", async () => {
+  it("keeps the indeterminate bar still for people who ask for reduced motion, striped so it never reads as done", async () => {
     const { progress, page, open } = await setup({ reducedMotion: "reduce" });
     await progress.startRun({ owner: "ann", title: "No percent yet" });
     await open();
     const fill = row(page, "No percent yet").locator(".hw-bar-fill");
     await fill.waitFor();
     expect(await fill.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+    expect(await fill.evaluate((el) => getComputedStyle(el, "::after").backgroundImage)).toContain(
+      "repeating-linear-gradient",
+    );
+  });
+
+  it("draws a run that ended without a percent as an empty track, and one waiting for a person as a still striped bar", async () => {
+    const { progress, page, open } = await setup();
+    const dropped = await progress.startRun({ owner: "ann", title: "Dropped before it began" });
+    await progress.completeRun(dropped.id, "ann", "cancelled");
+    await progress.startRun({ owner: "ann", title: "Approve refunds", state: "action_required" });
+    await open();
+    await row(page, "Dropped before it began").waitFor();
+    const empty = row(page, "Dropped before it began").locator(".hw-bar-fill");
+    expect(await empty.evaluate((el) => el.getBoundingClientRect().width)).toBe(0);
+    const waiting = row(page, "Approve refunds").locator(".hw-bar-fill");
+    expect(await waiting.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+    expect(await waiting.evaluate((el) => getComputedStyle(el, "::after").backgroundImage)).toContain(
+      "repeating-linear-gradient",
+    );
+  });
+
+  it("labels a row's times, and says 'Starting…' only before any progress", async () => {
+    const { progress, page, open } = await setup();
+    await progress.startRun({ owner: "ann", title: "Fresh run" });
+    await progress.startRun({ owner: "ann", title: "Halfway, no step", percent: 50 });
+    const done = await progress.startRun({ owner: "ann", title: "Finished run", percent: 30 });
+    await progress.completeRun(done.id, "ann", "succeeded");
+    await open();
+    await row(page, "Fresh run").waitFor();
+    expect(await row(page, "Fresh run").locator(".run-row-step").textContent()).toBe("Starting…");
+    expect(await row(page, "Halfway, no step").locator(".run-row-step").textContent()).toBe("Working…");
+    // Each half of the time says what it is: "3s elapsed", not a bare "3s" with "elapsed" at the row's other end.
+    const time = (title: string) => row(page, title).locator(".run-row-time span").allTextContents();
+    expect((await time("Halfway, no step"))[0]).toMatch(/^\d+s elapsed$/);
+    expect((await time("Finished run"))[1]).toMatch(/^took \d+s$/);
+  });
+
+  it("says in the tray what a run without a percent is doing: waiting for you, not 'Working'", async () => {
+    const { progress, page, open } = await setup();
+    await progress.startRun({ owner: "ann", title: "Approve the refund batch", state: "action_required" });
+    await progress.startRun({ owner: "ann", title: "Look things up", state: "tool_running" });
+    await open();
+    await page.getByRole("button", { name: "2 runs in progress" }).click();
+    const panel = page.getByRole("dialog", { name: "In progress" });
+    const item = (title: string) => panel.locator(".hw-item", { hasText: title }).locator(".hw-percent");
+    await expect.poll(() => item("Approve the refund batch").textContent()).toBe("Needs your input");
+    expect(await item("Look things up").textContent()).toBe("Running tool");
+    expect(await item("Approve the refund batch").getAttribute("data-attention")).toBe("action_required");
+  });
+
+  it("shows when an ended run ended instead of an empty 'Time left', and Delete alone still looks like a button", async () => {
+    const { progress, page, open } = await setup();
+    const run = await progress.startRun({ owner: "ann", title: "Sync calendars", percent: 20 });
+    await progress.completeRun(run.id, "ann", "failed", { step: "503" });
+    await open(`/runs/${run.id}`);
+    await page.getByRole("heading", { name: "Sync calendars" }).waitFor();
+    const labels = await page.locator(".stat-grid dt").allTextContents();
+    expect(labels).not.toContain("Time left");
+    expect(labels).toContain("Ended");
+    const del = page.getByRole("button", { name: "Delete", exact: true });
+    expect(await del.evaluate((el) => getComputedStyle(el).borderTopWidth)).not.toBe("0px");
   });
 });

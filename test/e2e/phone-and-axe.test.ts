@@ -126,6 +126,8 @@ for (const scheme of ["light", "dark"] as const) {
       // Elapsed time and time left are visible on a phone too.
       const time = page.locator(".run-row", { hasText: "Triage 128" }).locator(".run-row-time");
       expect(await time.isVisible()).toBe(true);
+      // Elapsed time says so itself: the row's two ends are "12s elapsed" and the time left, not "12s" and "elapsed".
+      expect(await time.locator("span").first().textContent()).toMatch(/^\d+s elapsed$/);
       await shot(page, `phone-list-${scheme}`);
 
       await tray(page).click();

@@ -93,7 +93,10 @@ export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
   const stats = [
     ["Started", `${clockTime(run.createdAt)} · ${timeAgo(run.createdAt, now)}`],
     [running ? "Elapsed" : "Took", formatDuration(elapsedMs(run, now))],
-    ["Time left", running ? (timeLeft(etaLabel(run)) ?? "estimating…") : "—"],
+    // Once it ended there is no time left to show: when it ended says more.
+    running
+      ? ["Time left", timeLeft(etaLabel(run)) ?? "estimating…"]
+      : ["Ended", `${clockTime(run.completedAt ?? run.updatedAt)} · ${timeAgo(run.completedAt ?? run.updatedAt, now)}`],
     ["Last heartbeat", timeAgo(run.heartbeatAt, now)],
   ];
   const metadata = Object.entries(run.metadata);

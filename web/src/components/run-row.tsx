@@ -10,6 +10,12 @@ export interface RunRowProps {
   onOpen: (id: string) => void;
 }
 
+/** What a row says while the run has no step of its own: "Starting…" only before any progress. */
+function placeholderStep(run: AgentRun): string {
+  if (run.status !== "running") return "\u00a0";
+  return run.percent === null || run.percent === 0 ? "Starting…" : "Working…";
+}
+
 /**
  * One run in the list. The link is the title alone, so a screen reader's list
  * of links reads as a list of titles; it stretches over the whole row, so a
@@ -39,7 +45,7 @@ export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
               <span className="chip">{childCount === 1 ? "1 subtask" : `${childCount} subtasks`}</span>
             )}
           </div>
-          <div className="run-row-step">{run.step ?? (running ? "Starting…" : "\u00a0")}</div>
+          <div className="run-row-step">{run.step ?? placeholderStep(run)}</div>
         </div>
         <div className="run-row-progress">
           <Bar percent={run.percent} label={run.title} tone={tone} />
@@ -49,8 +55,13 @@ export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
           <StatusBadge run={run} now={now} />
         </div>
         <div className="run-row-time">
-          <span>{running ? formatDuration(elapsedMs(run, now)) : timeAgo(run.completedAt ?? run.updatedAt, now)}</span>
-          <span className="muted">{eta ?? (running ? "elapsed" : `took ${formatDuration(elapsedMs(run, now))}`)}</span>
+          {/* Each half says what it is: on a phone the two sit at either end of one line. */}
+          <span>
+            {running
+              ? `${formatDuration(elapsedMs(run, now))} elapsed`
+              : timeAgo(run.completedAt ?? run.updatedAt, now)}
+          </span>
+          <span className="muted">{running ? (eta ?? "\u00a0") : `took ${formatDuration(elapsedMs(run, now))}`}</span>
         </div>
       </div>
     </li>
