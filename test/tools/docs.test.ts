@@ -21,7 +21,15 @@ describe("what the docs promise about the tool", () => {
     expect(rows.length).toBeGreaterThanOrEqual(10);
     // Each row fills all four cells: what, agent-native, Headway, and why.
     for (const row of rows) expect(row.split(" | ").filter((cell) => cell.trim().length > 1)).toHaveLength(4);
-    for (const topic of ["NaN", "unknown field", "shallow-merged", "finished run", "cursor", "manage-progress", "limit"]) {
+    for (const topic of [
+      "NaN",
+      "unknown field",
+      "shallow-merged",
+      "finished run",
+      "cursor",
+      "manage-progress",
+      "limit",
+    ]) {
       expect(section).toContain(topic);
     }
   });
