@@ -52,7 +52,7 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
   };
 
   return (
-    <li className="hw-item" data-run-id={run.id}>
+    <li className="hw-item" data-run-id={run.id} data-attention={attention ?? undefined}>
       <div className="hw-item-head">
         <span className="hw-title" title={run.title}>
           {run.title}

@@ -104,6 +104,11 @@ export const HEADWAY_CSS = `
   background: repeating-linear-gradient(-45deg, transparent 0 5px, var(--hw-muted) 5px 10px);
 }
 @media (prefers-reduced-motion: no-preference) { .hw-bar[data-indeterminate] .hw-bar-fill::after { content: none; } }
+/* A run waiting for a person, or silent, is not busy: its bar stands still, striped. */
+.hw-item[data-attention] .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.6; }
+.hw-item[data-attention] .hw-bar[data-indeterminate] .hw-bar-fill::after { content: ""; }
+.hw-item[data-attention] .hw-bar-fill { background: var(--hw-destructive); }
+.hw-item[data-attention="action_required"] .hw-bar-fill { background: var(--hw-warning); }
 @media (prefers-reduced-motion: reduce) {
   .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.6; }
   .hw-bar-fill { transition: none; }

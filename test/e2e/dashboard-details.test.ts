@@ -301,6 +301,10 @@ describe("what a user sees and hears", () => {
     await expect.poll(() => item("Approve the refund batch").textContent()).toBe("Needs your input");
     expect(await item("Look things up").textContent()).toBe("Running tool");
     expect(await item("Approve the refund batch").getAttribute("data-attention")).toBe("action_required");
+    // Waiting is not working: that run's bar stands still; the other's keeps moving.
+    const fill = (title: string) => panel.locator(".hw-item", { hasText: title }).locator(".hw-bar-fill");
+    expect(await fill("Approve the refund batch").evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+    expect(await fill("Look things up").evaluate((el) => getComputedStyle(el).animationName)).toBe("hw-slide");
   });
 
   it("shows when an ended run ended instead of an empty 'Time left', and Delete alone still looks like a button", async () => {
