@@ -278,12 +278,14 @@ describe("what a user sees and hears", () => {
     const { progress, page, open } = await setup();
     await progress.startRun({ owner: "ann", title: "Fresh run" });
     await progress.startRun({ owner: "ann", title: "Halfway, no step", percent: 50 });
+    await progress.startRun({ owner: "ann", title: "Waiting on a person", state: "action_required" });
     const done = await progress.startRun({ owner: "ann", title: "Finished run", percent: 30 });
     await progress.completeRun(done.id, "ann", "succeeded");
     await open();
     await row(page, "Fresh run").waitFor();
     expect(await row(page, "Fresh run").locator(".run-row-step").textContent()).toBe("Starting…");
     expect(await row(page, "Halfway, no step").locator(".run-row-step").textContent()).toBe("Working…");
+    expect(await row(page, "Waiting on a person").locator(".run-row-step").textContent()).toBe("\u00a0");
     // Each half of the time says what it is: "3s elapsed", not a bare "3s" with "elapsed" at the row's other end.
     const time = (title: string) => row(page, title).locator(".run-row-time span").allTextContents();
     expect((await time("Halfway, no step"))[0]).toMatch(/^\d+s elapsed$/);

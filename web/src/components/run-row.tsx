@@ -12,7 +12,8 @@ export interface RunRowProps {
 
 /** What a row says while the run has no step of its own: "Starting…" only before any progress. */
 function placeholderStep(run: AgentRun): string {
-  if (run.status !== "running") return "\u00a0";
+  // Ended, or waiting for a person (the badge and the time say so): nothing to add.
+  if (run.status !== "running" || run.state === "action_required") return "\u00a0";
   return run.percent === null || run.percent === 0 ? "Starting…" : "Working…";
 }
 
