@@ -91,6 +91,32 @@ describe("the dashboard asks the server for counts and searches", () => {
   });
 });
 
+describe("paging", () => {
+  it("loads older runs a page at a time, also within a status filter", async () => {
+    const { progress, page, open } = await setup();
+    for (let i = 1; i <= 130; i++) {
+      const run = await progress.startRun({ owner: "ann", title: `Job ${i}` });
+      await progress.completeRun(run.id, "ann", i % 10 === 0 ? "failed" : "succeeded");
+    }
+    await open();
+    await row(page, "Job 130").waitFor();
+    expect(await page.locator(".run-row").count()).toBe(100);
+    const first = page.locator(".run-row .run-title", { hasText: /^Job 1$/ });
+    expect(await first.count()).toBe(0);
+    await expect.poll(() => page.getByRole("button", { name: /^All/ }).textContent()).toBe("All130");
+    await page.getByRole("button", { name: "Load older runs" }).click();
+    await first.waitFor();
+    expect(await page.locator(".run-row").count()).toBe(130);
+    // The button went with the last page; focus is on the first run it brought, not dropped to <body>.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Job 30");
+    expect(await page.getByRole("button", { name: "Load older runs" }).count()).toBe(0);
+    // Every failed run, the oldest included, is one filter away.
+    await page.getByRole("button", { name: /^Failed/ }).click();
+    await expect.poll(() => titles(page)).toHaveLength(13);
+    expect((await titles(page)).at(-1)).toBe("Job 10");
+  });
+});
+
 describe("counts agree with the rows", () => {
   it("does not count child runs shown inside their parent", async () => {
     const { progress, page, open } = await setup();
