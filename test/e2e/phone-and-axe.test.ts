@@ -168,6 +168,31 @@ for (const scheme of ["light", "dark"] as const) {
     });
   });
 
+  describe(`on a 320 px phone (${scheme})`, () => {
+    it("wraps a title, a step or metadata with no spaces instead of widening the page", async () => {
+      const { progress, page, open, problems } = await setup(scheme, { width: 320, height: 640 });
+      const word = "Supercalifragilistic_unbroken_identifier_of_a_nightly_export_job";
+      const run = await progress.startRun({
+        owner: "ann",
+        title: word,
+        percent: 20,
+        metadata: { path: `/var/lib/${word}/${word}.tar.gz` },
+      });
+      await progress.startRun({ owner: "ann", title: `${word}_child`, parentId: run.id, step: word });
+      await progress.completeRun(run.id, "ann", "failed", { step: `ECONNREFUSED:${word}:${word}` });
+      for (const path of ["/", `/runs/${run.id}`]) {
+        await open(path);
+        await page.locator(path === "/" ? ".run-row" : ".progress-card").first().waitFor();
+        await page.waitForTimeout(300);
+        expect(await overflow(page)).toSatisfy(
+          (o: { scrollWidth: number; innerWidth: number }) => o.scrollWidth <= o.innerWidth,
+        );
+      }
+      await shot(page, `phone-320-long-words-${scheme}`);
+      expect(problems).toEqual([]);
+    });
+  });
+
   for (const [size, viewport] of [
     ["desktop", DESKTOP],
     ["phone", PHONE],
