@@ -182,7 +182,10 @@ for (const scheme of ["light", "dark"] as const) {
       await progress.completeRun(run.id, "ann", "failed", { step: `ECONNREFUSED:${word}:${word}` });
       for (const path of ["/", `/runs/${run.id}`]) {
         await open(path);
-        await page.locator(path === "/" ? ".run-row" : ".progress-card").first().waitFor();
+        await page
+          .locator(path === "/" ? ".run-row" : ".progress-card")
+          .first()
+          .waitFor();
         await page.waitForTimeout(300);
         expect(await overflow(page)).toSatisfy(
           (o: { scrollWidth: number; innerWidth: number }) => o.scrollWidth <= o.innerWidth,
