@@ -25,8 +25,8 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
   const cancelButton = useRef<HTMLButtonElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
   const focusAfter = useRef<"confirm" | "cancel" | null>(null);
-  const eta = etaLabel(run);
   const attention = attentionOf(run, now, STALE_AFTER_MS);
+  const eta = etaLabel(run, attention);
   const stopping = run.cancelRequested || pending;
 
   useEffect(() => {

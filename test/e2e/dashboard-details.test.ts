@@ -40,6 +40,7 @@ async function setup(options: { reducedMotion?: "reduce" } = {}) {
 }
 
 const row = (page: Page, title: string) => page.locator(".run-row", { hasText: title });
+const tray = (page: Page) => page.getByRole("button", { name: /in progress$/ });
 const titles = (page: Page) => page.locator(".run-row .run-title").allTextContents();
 
 describe("the dashboard asks the server for counts and searches", () => {
@@ -227,6 +228,30 @@ describe("what a user sees and hears", () => {
     }
     const timeLeft = page.locator(".stat-grid div", { hasText: "Time left" }).locator("dd");
     await expect.poll(() => timeLeft.textContent(), { timeout: 10_000 }).toMatch(/^(about \S+|almost done)$/);
+  });
+
+  it("gives no time left for a run that has gone silent: its estimate would only mislead", async () => {
+    const { progress, page, open } = await setup();
+    const run = await progress.startRun({ owner: "ann", title: "Steady, then silent", percent: 10 });
+    for (const percent of [20, 30, 40, 50]) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await progress.updateRunProgress(run.id, "ann", { percent });
+    }
+    await open();
+    const left = row(page, "Steady, then silent").locator(".run-row-time .muted");
+    await expect.poll(() => left.textContent(), { timeout: 10_000 }).toMatch(/left$|^almost done$/);
+    // Three minutes on without a word: "Not responding", and no countdown in the row, the tray or the page.
+    await page.clock.setFixedTime(Date.now() + 3 * 60_000);
+    await expect.poll(() => row(page, "Steady, then silent").locator(".badge").textContent()).toBe("Not responding");
+    expect(await left.textContent()).toBe("\u00a0");
+    await tray(page).click();
+    expect(await page.getByRole("dialog", { name: "In progress" }).locator(".hw-meta").textContent()).not.toMatch(
+      /left|almost done/,
+    );
+    await page.keyboard.press("Escape");
+    await row(page, "Steady, then silent").getByRole("link").click();
+    const timeLeft = page.locator(".stat-grid div", { hasText: "Time left" }).locator("dd");
+    await expect.poll(() => timeLeft.textContent()).toBe("unknown while it is silent");
   });
 
   it("has no backticks in the empty state, no red zero, and no red pill or Sign out before sign-in", async () => {

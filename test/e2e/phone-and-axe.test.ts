@@ -243,6 +243,42 @@ for (const scheme of ["light", "dark"] as const) {
         expect(await axe(page)).toEqual([]);
       }, 90_000); // six page states, each measured by axe
 
+      it("finds nothing serious in the questions, notices and warnings: cancel and delete asked, a run deleted, runs gone silent", async () => {
+        const { progress, page, open } = await setup(scheme, viewport);
+        const { failed } = await seed(progress);
+        await open();
+        await page.locator(".run-row").first().waitFor();
+        await tray(page).click();
+        await page.getByRole("button", { name: "Cancel Approve the refund batch" }).click();
+        await page.getByRole("button", { name: "Stop Approve the refund batch" }).waitFor();
+        expect(await axe(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+
+        await open(`/runs/${failed.id}`);
+        await page.getByRole("button", { name: "Delete", exact: true }).click();
+        await page.getByRole("button", { name: "Delete for good" }).waitFor();
+        expect(await axe(page)).toEqual([]);
+        await page.getByRole("button", { name: "Delete for good" }).click();
+        await page.getByRole("status").filter({ hasText: "Deleted" }).waitFor();
+        expect(await axe(page)).toEqual([]);
+
+        // Three minutes on, with no word from the running runs: they show as not responding, in the list and the tray.
+        await page.clock.setFixedTime(Date.now() + 3 * 60_000);
+        await expect.poll(() => page.locator(".badge", { hasText: "Not responding" }).count()).toBeGreaterThan(0);
+        expect(await axe(page)).toEqual([]);
+        await tray(page).click();
+        await page.locator(".hw-item[data-attention=stale]").first().waitFor();
+        expect(await axe(page)).toEqual([]);
+        await shot(page, `silent-runs-tray-${scheme}-${size}`);
+        // Gone silent is a warning like waiting for a person (amber, as in the list), not a failure (red).
+        const colour = (attention: string) =>
+          page
+            .locator(`.hw-item[data-attention=${attention}] .hw-percent`)
+            .first()
+            .evaluate((el) => getComputedStyle(el).color);
+        expect(await colour("stale")).toBe(await colour("action_required"));
+      }, 60_000);
+
       it("finds nothing serious on an empty dashboard and on the token prompt", async () => {
         const { page, open, server } = await setup(scheme, viewport);
         await open();

@@ -1,7 +1,8 @@
 import type { AgentRun } from "../../../src/client/index.js";
+import { attentionOf } from "../../../src/react/index.js";
 import { elapsedMs, etaLabel, formatDuration, timeAgo } from "../format.js";
 import { Bar } from "./bar.js";
-import { runTone, StatusBadge } from "./status-badge.js";
+import { runTone, STALE_AFTER_MS, StatusBadge } from "./status-badge.js";
 
 export interface RunRowProps {
   run: AgentRun;
@@ -25,7 +26,7 @@ function placeholderStep(run: AgentRun): string {
 export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
   const { tone } = runTone(run, now);
   const running = run.status === "running";
-  const eta = etaLabel(run);
+  const eta = etaLabel(run, attentionOf(run, now, STALE_AFTER_MS));
   return (
     <li className="run-row" data-tone={tone} data-run-id={run.id}>
       <div className="run-row-grid">
