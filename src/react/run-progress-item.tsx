@@ -2,6 +2,10 @@ import { useEffect, useRef, useState } from "react";
 import type { AgentRun } from "../client/index.js";
 import { elapsedMs, etaLabel, formatDuration } from "./format.js";
 import { ProgressBar } from "./progress-bar.js";
+import { attentionOf, stateLabel } from "./status-labels.js";
+
+/** Same threshold as `<StatusRow />`'s default: past it without a heartbeat, a run is "Not responding". */
+const STALE_AFTER_MS = 120_000;
 
 export interface RunProgressItemProps {
   run: AgentRun;
@@ -21,7 +25,8 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
   const cancelButton = useRef<HTMLButtonElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
   const focusAfter = useRef<"confirm" | "cancel" | null>(null);
-  const eta = etaLabel(run);
+  const attention = attentionOf(run, now, STALE_AFTER_MS);
+  const eta = etaLabel(run, attention);
   const stopping = run.cancelRequested || pending;
 
   useEffect(() => {
@@ -47,7 +52,7 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
   };
 
   return (
-    <li className="hw-item" data-run-id={run.id}>
+    <li className="hw-item" data-run-id={run.id} data-attention={attention ?? undefined}>
       <div className="hw-item-head">
         <span className="hw-title" title={run.title}>
           {run.title}
@@ -107,7 +112,10 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
       )}
       <ProgressBar percent={run.percent} label={run.title} />
       <div className="hw-meta">
-        <span className="hw-percent">{run.percent === null ? "Working" : `${run.percent}%`}</span>
+        {/* Without a percent, the run's state says what it is doing ("Needs your input", "Running tool"). */}
+        <span className="hw-percent" data-attention={attention ?? undefined}>
+          {run.percent === null ? stateLabel(run, attention) : `${run.percent}%`}
+        </span>
         <span>{formatDuration(elapsedMs(run, now))} elapsed</span>
         <span className="hw-spacer" />
         {eta && <span>{eta}</span>}

@@ -91,13 +91,25 @@ export const HEADWAY_CSS = `
   display: flex; gap: 10px; color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums;
 }
 .hw-meta .hw-percent { color: var(--hw-fg); font-weight: 600; }
+.hw-meta .hw-percent[data-attention] { color: var(--hw-warning); }
 .hw-meta .hw-spacer { flex: 1; }
 .hw-bar { position: relative; height: 6px; border-radius: 999px; background: var(--hw-muted); overflow: hidden; }
 .hw-bar-fill { height: 100%; border-radius: inherit; background: var(--hw-primary); transition: width 300ms ease; }
 .hw-bar[data-indeterminate] .hw-bar-fill { width: 35%; animation: hw-slide 1.4s ease-in-out infinite; }
 @keyframes hw-slide { from { transform: translateX(-100%); } to { transform: translateX(290%); } }
+/* Without motion, "no percent yet" is a still striped bar: never a plain full one, which reads as done. */
+.hw-bar[data-indeterminate] .hw-bar-fill::after {
+  content: ""; position: absolute; inset: 0;
+  background: repeating-linear-gradient(-45deg, transparent 0 5px, var(--hw-muted) 5px 10px);
+}
+@media (prefers-reduced-motion: no-preference) { .hw-bar[data-indeterminate] .hw-bar-fill::after { content: none; } }
+/* A run waiting for a person, or silent, is not busy: its bar stands still, striped. */
+.hw-item[data-attention] .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.6; }
+.hw-item[data-attention] .hw-bar[data-indeterminate] .hw-bar-fill::after { content: ""; }
+/* Waiting for a person or gone silent is a warning, not a failure (yet): the same amber in the tray and the row. */
+.hw-item[data-attention] .hw-bar-fill { background: var(--hw-warning); }
 @media (prefers-reduced-motion: reduce) {
-  .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.45; }
+  .hw-bar[data-indeterminate] .hw-bar-fill { width: 100%; animation: none; opacity: 0.6; }
   .hw-bar-fill { transition: none; }
 }
 .hw-button {
@@ -114,11 +126,11 @@ export const HEADWAY_CSS = `
   background: var(--hw-bg); color: var(--hw-fg); overflow: hidden;
 }
 .hw-status-row[data-attention] { border-left-color: var(--hw-destructive); }
-.hw-status-row[data-attention="action_required"] { border-left-color: var(--hw-warning); }
+.hw-status-row:is([data-attention="action_required"], [data-attention="stale"]) { border-left-color: var(--hw-warning); }
 .hw-status-line { display: flex; align-items: center; gap: 8px; font-size: 13px; min-width: 0; }
 .hw-state { font-weight: 600; white-space: nowrap; }
 .hw-status-row[data-attention] .hw-state { color: var(--hw-destructive); }
-.hw-status-row[data-attention="action_required"] .hw-state { color: var(--hw-warning); }
+.hw-status-row:is([data-attention="action_required"], [data-attention="stale"]) .hw-state { color: var(--hw-warning); }
 .hw-summary { color: var(--hw-muted-fg); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; flex: 1; }
 .hw-elapsed { color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums; }
 .hw-hint { color: var(--hw-muted-fg); font-size: 12px; white-space: nowrap; }
@@ -128,7 +140,7 @@ export const HEADWAY_CSS = `
 }
 .hw-dot { width: 8px; height: 8px; border-radius: 999px; background: var(--hw-primary); flex: none; }
 .hw-status-row[data-attention] .hw-dot { background: var(--hw-destructive); }
-.hw-status-row[data-attention="action_required"] .hw-dot { background: var(--hw-warning); }
+.hw-status-row:is([data-attention="action_required"], [data-attention="stale"]) .hw-dot { background: var(--hw-warning); }
 .hw-status-row[data-done] .hw-dot { background: var(--hw-muted-fg); }
 `;
 

@@ -39,13 +39,14 @@ export function placeholderPage(basePath: string): string {
 </main>
 <script type="module">
   const base = document.querySelector('meta[name="headway-base-path"]').content;
+  // The server trades a valid ?token= link for a session cookie and redirects without it, so a token
+  // still in the address is one it refused: out of the address bar, and said so below.
   const params = new URLSearchParams(location.search);
-  const token = params.get("token") || sessionStorage.getItem("headway-token");
+  const refused = params.has("token");
   const status = document.getElementById("status");
   const list = document.getElementById("runs");
   const runs = new Map();
-  if (params.has("token")) {
-    sessionStorage.setItem("headway-token", token);
+  if (refused) {
     params.delete("token");
     history.replaceState(null, "", location.pathname + (params.size ? "?" + params : ""));
   }
@@ -69,11 +70,19 @@ export function placeholderPage(basePath: string): string {
     }));
     status.textContent = runs.size ? "" : "No active runs.";
   };
-  if (!token) {
-    status.innerHTML = "No token. Open the address <code>headway serve</code> printed, or create a token with " +
-      "<code>headway tokens create --owner you@example.com</code> and add <code>?token=…</code> to this address.";
-  } else {
-    const source = new EventSource(base + "/stream?token=" + encodeURIComponent(token));
+  {
+    // Same origin: the session cookie goes along.
+    const source = new EventSource(base + "/stream");
+    source.onerror = () => {
+      if (source.readyState !== EventSource.CLOSED) {
+        status.textContent = "Reconnecting…";
+        return;
+      }
+      // Refused (401): no session. Say how to get one.
+      status.innerHTML = (refused ? "That token was not accepted. " : "Not signed in. ") +
+        "Open the address <code>headway serve</code> printed, or create a token with " +
+        "<code>headway tokens create --owner you@example.com</code> and open <code>/?token=…</code> on this server.";
+    };
     source.addEventListener("snapshot", (e) => {
       runs.clear();
       for (const run of JSON.parse(e.data).runs) runs.set(run.id, run);
@@ -88,7 +97,6 @@ export function placeholderPage(basePath: string): string {
     source.addEventListener("run.progress.started", upsert);
     source.addEventListener("run.progress.updated", upsert);
     source.addEventListener("run.deleted", (e) => { runs.delete(JSON.parse(e.data).payload.runId); render(); });
-    source.onerror = () => { status.textContent = "Reconnecting…"; };
   }
 </script>
 </body>

@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import type { Browser } from "playwright-core";
@@ -7,7 +8,9 @@ import { build } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../../src/server/index.js";
 import { fixture, onCleanup } from "../server/helpers.js";
-import { launchChromium } from "./browser.js";
+import { ARTIFACTS, launchChromium } from "./browser.js";
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 
 let browser: Browser;
 let hostDir: string;
@@ -106,4 +109,46 @@ describe("<RunsTray /> on a page from another origin", () => {
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
     expect(problems).toEqual([]);
   });
+
+  for (const scheme of ["light", "dark"] as const) {
+    it(`has no serious axe-core finding with its own palette (a host without shadcn tokens), ${scheme}`, async () => {
+      const f = fixture();
+      const host = await serveHost();
+      const server = await startServer({
+        progress: f.progress,
+        port: 0,
+        host: "127.0.0.1",
+        dashboardDir: false,
+        corsOrigins: [host],
+      });
+      onCleanup(() => server.close());
+      await f.progress.startRun({
+        owner: "ann",
+        title: "Classify 200 documents",
+        percent: 45,
+        step: "Classifying 90/200",
+      });
+      await f.progress.startRun({ owner: "ann", title: "Approve the refund batch", state: "action_required" });
+      const context = await browser.newContext({ viewport: { width: 390, height: 700 }, colorScheme: scheme });
+      onCleanup(() => context.close());
+      const page = await context.newPage();
+      await page.goto(`${host}/#api=${encodeURIComponent(server.url)}&token=${await f.tokenFor("ann")}`);
+      await page.getByRole("button", { name: "2 runs in progress" }).click();
+      await page.getByRole("dialog", { name: "In progress" }).getByRole("progressbar").first().waitFor();
+      await page.getByRole("button", { name: "Cancel Classify 200 documents" }).click();
+      await page.waitForTimeout(350);
+      await page.screenshot({ path: join(ARTIFACTS, `host-page-tray-${scheme}.png`) });
+      await page.addScriptTag({ path: AXE });
+      const findings = await page.evaluate(async () => {
+        // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
+        const result = await (window as any).axe.run(".hw-tray", {
+          runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+        });
+        return (result.violations as Array<{ id: string; impact: string; nodes: unknown[] }>)
+          .filter((v) => v.impact === "serious" || v.impact === "critical")
+          .map((v) => `${v.id} (${v.nodes.length})`);
+      });
+      expect(findings).toEqual([]);
+    });
+  }
 });

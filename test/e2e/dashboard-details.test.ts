@@ -40,6 +40,7 @@ async function setup(options: { reducedMotion?: "reduce" } = {}) {
 }
 
 const row = (page: Page, title: string) => page.locator(".run-row", { hasText: title });
+const tray = (page: Page) => page.getByRole("button", { name: /in progress$/ });
 const titles = (page: Page) => page.locator(".run-row .run-title").allTextContents();
 
 describe("the dashboard asks the server for counts and searches", () => {
@@ -88,6 +89,32 @@ describe("the dashboard asks the server for counts and searches", () => {
     await expect.poll(() => page.locator(".stat[data-tone=failed] .stat-value").textContent()).toBe("1");
     await page.getByRole("button", { name: /^Failed/ }).click();
     expect(await titles(page)).toEqual(["Sync calendars"]);
+  });
+});
+
+describe("paging", () => {
+  it("loads older runs a page at a time, also within a status filter", async () => {
+    const { progress, page, open } = await setup();
+    for (let i = 1; i <= 130; i++) {
+      const run = await progress.startRun({ owner: "ann", title: `Job ${i}` });
+      await progress.completeRun(run.id, "ann", i % 10 === 0 ? "failed" : "succeeded");
+    }
+    await open();
+    await row(page, "Job 130").waitFor();
+    expect(await page.locator(".run-row").count()).toBe(100);
+    const first = page.locator(".run-row .run-title", { hasText: /^Job 1$/ });
+    expect(await first.count()).toBe(0);
+    await expect.poll(() => page.getByRole("button", { name: /^All/ }).textContent()).toBe("All130");
+    await page.getByRole("button", { name: "Load older runs" }).click();
+    await first.waitFor();
+    expect(await page.locator(".run-row").count()).toBe(130);
+    // The button went with the last page; focus is on the first run it brought, not dropped to <body>.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.textContent)).toBe("Job 30");
+    expect(await page.getByRole("button", { name: "Load older runs" }).count()).toBe(0);
+    // Every failed run, the oldest included, is one filter away.
+    await page.getByRole("button", { name: /^Failed/ }).click();
+    await expect.poll(() => titles(page)).toHaveLength(13);
+    expect((await titles(page)).at(-1)).toBe("Job 10");
   });
 });
 
@@ -203,6 +230,30 @@ describe("what a user sees and hears", () => {
     await expect.poll(() => timeLeft.textContent(), { timeout: 10_000 }).toMatch(/^(about \S+|almost done)$/);
   });
 
+  it("gives no time left for a run that has gone silent: its estimate would only mislead", async () => {
+    const { progress, page, open } = await setup();
+    const run = await progress.startRun({ owner: "ann", title: "Steady, then silent", percent: 10 });
+    for (const percent of [20, 30, 40, 50]) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await progress.updateRunProgress(run.id, "ann", { percent });
+    }
+    await open();
+    const left = row(page, "Steady, then silent").locator(".run-row-time .muted");
+    await expect.poll(() => left.textContent(), { timeout: 10_000 }).toMatch(/left$|^almost done$/);
+    // Three minutes on without a word: "Not responding", and no countdown in the row, the tray or the page.
+    await page.clock.setFixedTime(Date.now() + 3 * 60_000);
+    await expect.poll(() => row(page, "Steady, then silent").locator(".badge").textContent()).toBe("Not responding");
+    expect(await left.textContent()).toBe("\u00a0");
+    await tray(page).click();
+    expect(await page.getByRole("dialog", { name: "In progress" }).locator(".hw-meta").textContent()).not.toMatch(
+      /left|almost done/,
+    );
+    await page.keyboard.press("Escape");
+    await row(page, "Steady, then silent").getByRole("link").click();
+    const timeLeft = page.locator(".stat-grid div", { hasText: "Time left" }).locator("dd");
+    await expect.poll(() => timeLeft.textContent()).toBe("unknown while it is silent");
+  });
+
   it("has no backticks in the empty state, no red zero, and no red pill or Sign out before sign-in", async () => {
     const { page, open, server } = await setup();
     await open();
@@ -246,12 +297,79 @@ describe("what a user sees and hears", () => {
     await expect.poll(() => titles(page)).toEqual(["Newer finished run", "Older running run"]);
   });
 
-  it("keeps the indeterminate bar still for people who ask for reduced motion", async () => {
+  it("keeps the indeterminate bar still for people who ask for reduced motion, striped so it never reads as done", async () => {
     const { progress, page, open } = await setup({ reducedMotion: "reduce" });
     await progress.startRun({ owner: "ann", title: "No percent yet" });
     await open();
     const fill = row(page, "No percent yet").locator(".hw-bar-fill");
     await fill.waitFor();
     expect(await fill.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+    expect(await fill.evaluate((el) => getComputedStyle(el, "::after").backgroundImage)).toContain(
+      "repeating-linear-gradient",
+    );
+  });
+
+  it("draws a run that ended without a percent as an empty track, and one waiting for a person as a still striped bar", async () => {
+    const { progress, page, open } = await setup();
+    const dropped = await progress.startRun({ owner: "ann", title: "Dropped before it began" });
+    await progress.completeRun(dropped.id, "ann", "cancelled");
+    await progress.startRun({ owner: "ann", title: "Approve refunds", state: "action_required" });
+    await open();
+    await row(page, "Dropped before it began").waitFor();
+    const empty = row(page, "Dropped before it began").locator(".hw-bar-fill");
+    expect(await empty.evaluate((el) => el.getBoundingClientRect().width)).toBe(0);
+    const waiting = row(page, "Approve refunds").locator(".hw-bar-fill");
+    expect(await waiting.evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+    expect(await waiting.evaluate((el) => getComputedStyle(el, "::after").backgroundImage)).toContain(
+      "repeating-linear-gradient",
+    );
+  });
+
+  it("labels a row's times, and says 'Starting…' only before any progress", async () => {
+    const { progress, page, open } = await setup();
+    await progress.startRun({ owner: "ann", title: "Fresh run" });
+    await progress.startRun({ owner: "ann", title: "Halfway, no step", percent: 50 });
+    await progress.startRun({ owner: "ann", title: "Waiting on a person", state: "action_required" });
+    const done = await progress.startRun({ owner: "ann", title: "Finished run", percent: 30 });
+    await progress.completeRun(done.id, "ann", "succeeded");
+    await open();
+    await row(page, "Fresh run").waitFor();
+    expect(await row(page, "Fresh run").locator(".run-row-step").textContent()).toBe("Starting…");
+    expect(await row(page, "Halfway, no step").locator(".run-row-step").textContent()).toBe("Working…");
+    expect(await row(page, "Waiting on a person").locator(".run-row-step").textContent()).toBe("\u00a0");
+    // Each half of the time says what it is: "3s elapsed", not a bare "3s" with "elapsed" at the row's other end.
+    const time = (title: string) => row(page, title).locator(".run-row-time span").allTextContents();
+    expect((await time("Halfway, no step"))[0]).toMatch(/^\d+s elapsed$/);
+    expect((await time("Finished run"))[1]).toMatch(/^took \d+s$/);
+  });
+
+  it("says in the tray what a run without a percent is doing: waiting for you, not 'Working'", async () => {
+    const { progress, page, open } = await setup();
+    await progress.startRun({ owner: "ann", title: "Approve the refund batch", state: "action_required" });
+    await progress.startRun({ owner: "ann", title: "Look things up", state: "tool_running" });
+    await open();
+    await page.getByRole("button", { name: "2 runs in progress" }).click();
+    const panel = page.getByRole("dialog", { name: "In progress" });
+    const item = (title: string) => panel.locator(".hw-item", { hasText: title }).locator(".hw-percent");
+    await expect.poll(() => item("Approve the refund batch").textContent()).toBe("Needs your input");
+    expect(await item("Look things up").textContent()).toBe("Running tool");
+    expect(await item("Approve the refund batch").getAttribute("data-attention")).toBe("action_required");
+    // Waiting is not working: that run's bar stands still; the other's keeps moving.
+    const fill = (title: string) => panel.locator(".hw-item", { hasText: title }).locator(".hw-bar-fill");
+    expect(await fill("Approve the refund batch").evaluate((el) => getComputedStyle(el).animationName)).toBe("none");
+    expect(await fill("Look things up").evaluate((el) => getComputedStyle(el).animationName)).toBe("hw-slide");
+  });
+
+  it("shows when an ended run ended instead of an empty 'Time left', and Delete alone still looks like a button", async () => {
+    const { progress, page, open } = await setup();
+    const run = await progress.startRun({ owner: "ann", title: "Sync calendars", percent: 20 });
+    await progress.completeRun(run.id, "ann", "failed", { step: "503" });
+    await open(`/runs/${run.id}`);
+    await page.getByRole("heading", { name: "Sync calendars" }).waitFor();
+    const labels = await page.locator(".stat-grid dt").allTextContents();
+    expect(labels).not.toContain("Time left");
+    expect(labels).toContain("Ended");
+    const del = page.getByRole("button", { name: "Delete", exact: true });
+    expect(await del.evaluate((el) => getComputedStyle(el).borderTopWidth)).not.toBe("0px");
   });
 });

@@ -192,6 +192,30 @@ for (const scheme of ["light", "dark"] as const) {
   });
 }
 
+describe("the placeholder page, when the dashboard is not built", () => {
+  it("signs in by the printed link and shows runs live on the session cookie; a refused token is said so", async () => {
+    const f = fixture();
+    const server = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: false });
+    onCleanup(() => server.close());
+    const run = await f.progress.startRun({ owner: "ann", title: "Shown without a build", percent: 10 });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    onCleanup(() => context.close());
+    const page = await context.newPage();
+    await page.goto(`${server.url}/?token=${await f.tokenFor("ann")}`);
+    await page.getByText("The dashboard is not built yet").waitFor();
+    expect(new URL(page.url()).search).toBe("");
+    const item = page.locator("#runs li", { hasText: "Shown without a build" });
+    await item.waitFor();
+    await f.progress.updateRunProgress(run.id, "ann", { percent: 64 });
+    await expect.poll(() => item.locator(".meta").textContent()).toBe("64%");
+
+    await context.clearCookies();
+    await page.goto(`${server.url}/?token=hw_not_a_real_token`);
+    await expect.poll(() => page.locator("#status").textContent()).toMatch(/^That token was not accepted\./);
+    expect(new URL(page.url()).search).toBe("");
+  });
+});
+
 describe("the dashboard without a valid token", () => {
   it("asks for one, and a pasted token opens the runs", async () => {
     const { progress, page, server, tokenFor } = await setup("light");

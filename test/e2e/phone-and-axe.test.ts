@@ -126,6 +126,8 @@ for (const scheme of ["light", "dark"] as const) {
       // Elapsed time and time left are visible on a phone too.
       const time = page.locator(".run-row", { hasText: "Triage 128" }).locator(".run-row-time");
       expect(await time.isVisible()).toBe(true);
+      // Elapsed time says so itself: the row's two ends are "12s elapsed" and the time left, not "12s" and "elapsed".
+      expect(await time.locator("span").first().textContent()).toMatch(/^\d+s elapsed$/);
       await shot(page, `phone-list-${scheme}`);
 
       await tray(page).click();
@@ -162,6 +164,34 @@ for (const scheme of ["light", "dark"] as const) {
         (o: { scrollWidth: number; innerWidth: number }) => o.scrollWidth <= o.innerWidth,
       );
       await shot(page, `phone-failed-${scheme}`);
+      expect(problems).toEqual([]);
+    });
+  });
+
+  describe(`on a 320 px phone (${scheme})`, () => {
+    it("wraps a title, a step or metadata with no spaces instead of widening the page", async () => {
+      const { progress, page, open, problems } = await setup(scheme, { width: 320, height: 640 });
+      const word = "Supercalifragilistic_unbroken_identifier_of_a_nightly_export_job";
+      const run = await progress.startRun({
+        owner: "ann",
+        title: word,
+        percent: 20,
+        metadata: { path: `/var/lib/${word}/${word}.tar.gz` },
+      });
+      await progress.startRun({ owner: "ann", title: `${word}_child`, parentId: run.id, step: word });
+      await progress.completeRun(run.id, "ann", "failed", { step: `ECONNREFUSED:${word}:${word}` });
+      for (const path of ["/", `/runs/${run.id}`]) {
+        await open(path);
+        await page
+          .locator(path === "/" ? ".run-row" : ".progress-card")
+          .first()
+          .waitFor();
+        await page.waitForTimeout(300);
+        expect(await overflow(page)).toSatisfy(
+          (o: { scrollWidth: number; innerWidth: number }) => o.scrollWidth <= o.innerWidth,
+        );
+      }
+      await shot(page, `phone-320-long-words-${scheme}`);
       expect(problems).toEqual([]);
     });
   });
@@ -212,6 +242,42 @@ for (const scheme of ["light", "dark"] as const) {
         await page.getByText("No runs match").waitFor();
         expect(await axe(page)).toEqual([]);
       }, 90_000); // six page states, each measured by axe
+
+      it("finds nothing serious in the questions, notices and warnings: cancel and delete asked, a run deleted, runs gone silent", async () => {
+        const { progress, page, open } = await setup(scheme, viewport);
+        const { failed } = await seed(progress);
+        await open();
+        await page.locator(".run-row").first().waitFor();
+        await tray(page).click();
+        await page.getByRole("button", { name: "Cancel Approve the refund batch" }).click();
+        await page.getByRole("button", { name: "Stop Approve the refund batch" }).waitFor();
+        expect(await axe(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+
+        await open(`/runs/${failed.id}`);
+        await page.getByRole("button", { name: "Delete", exact: true }).click();
+        await page.getByRole("button", { name: "Delete for good" }).waitFor();
+        expect(await axe(page)).toEqual([]);
+        await page.getByRole("button", { name: "Delete for good" }).click();
+        await page.getByRole("status").filter({ hasText: "Deleted" }).waitFor();
+        expect(await axe(page)).toEqual([]);
+
+        // Three minutes on, with no word from the running runs: they show as not responding, in the list and the tray.
+        await page.clock.setFixedTime(Date.now() + 3 * 60_000);
+        await expect.poll(() => page.locator(".badge", { hasText: "Not responding" }).count()).toBeGreaterThan(0);
+        expect(await axe(page)).toEqual([]);
+        await tray(page).click();
+        await page.locator(".hw-item[data-attention=stale]").first().waitFor();
+        expect(await axe(page)).toEqual([]);
+        await shot(page, `silent-runs-tray-${scheme}-${size}`);
+        // Gone silent is a warning like waiting for a person (amber, as in the list), not a failure (red).
+        const colour = (attention: string) =>
+          page
+            .locator(`.hw-item[data-attention=${attention}] .hw-percent`)
+            .first()
+            .evaluate((el) => getComputedStyle(el).color);
+        expect(await colour("stale")).toBe(await colour("action_required"));
+      }, 60_000);
 
       it("finds nothing serious on an empty dashboard and on the token prompt", async () => {
         const { page, open, server } = await setup(scheme, viewport);

@@ -255,7 +255,9 @@ describe("the dashboard at /", () => {
     const html = await res.text();
     expect(html).toContain("The dashboard is not built yet");
     expect(html).toContain('<meta name="headway-base-path" content="/_agent-native/runs">');
-    expect(html).toContain('new EventSource(base + "/stream?token="');
+    // It streams on the session cookie the ?token= link was traded for; it keeps no token of its own.
+    expect(html).toContain('new EventSource(base + "/stream")');
+    expect(html).not.toContain("sessionStorage");
   });
 
   it("serves a built dashboard, telling it the API's base path, with client-side routes falling back to it", async () => {

@@ -41,7 +41,7 @@ for (const percent of [25, 60, 100]) {
 await progress.completeRun(old.id, owner, "succeeded");
 const failed = await progress.startRun({ owner, title: "Sync 3 calendars", percent: 5, step: "Work calendar" });
 for (const percent of [20, 35, 40]) {
-  await sleep(80);
+  await sleep(700); // the store keeps a progress point a second at most: spaced out, the chart has a shape
   await progress.updateRunProgress(failed.id, owner, { percent, step: `Google calendar: ${percent * 3} events` });
 }
 await progress.completeRun(failed.id, owner, "failed", { step: "Calendar API returned 503 after 3 retries" });
@@ -50,7 +50,7 @@ const a = await progress.startRun({ owner, title: "Sub-agent: collect public pri
 const b = await progress.startRun({ owner, title: "Sub-agent: summarise analyst notes", parentId: parent.id });
 const triage = await progress.startRun({ owner, title: "Triage 128 unread emails", percent: 4, step: "Reading" });
 for (let i = 1; i <= 6; i++) {
-  await sleep(120);
+  await sleep(1000); // a realistic pace, so the time left reads like one (and the charts have points)
   await progress.updateRunProgress(a.id, owner, { percent: i * 12, step: `Reading page ${i} of 8` });
   await progress.updateRunProgress(b.id, owner, { percent: i * 7, step: `Note ${i} of 14` });
   await progress.updateRunProgress(triage.id, owner, { percent: 4 + i * 7, step: `Classifying ${i * 9}/128` });

@@ -122,7 +122,13 @@ export function RunActions({ run, onCancel, onDelete }: RunActionsProps) {
           {stopping ? "Stopping…" : "Cancel run"}
         </button>
       )}
-      <button ref={deleteButton} type="button" className="ghost-button" onClick={() => ask("delete")}>
+      {/* Beside Cancel it is the quieter choice; alone, it still looks like a button. */}
+      <button
+        ref={deleteButton}
+        type="button"
+        className={running ? "ghost-button" : "outline-button"}
+        onClick={() => ask("delete")}
+      >
         Delete
       </button>
     </div>

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from "react";
 import type { AgentRun, RunHistoryPoint } from "../../../src/client/index.js";
-import { useHeadwayClient, useNow, useRun } from "../../../src/react/index.js";
+import { attentionOf, useHeadwayClient, useNow, useRun } from "../../../src/react/index.js";
 import { clockTime, elapsedMs, etaLabel, formatDuration, timeAgo, timeLeft } from "../format.js";
 import { rollupSeries } from "../rollup.js";
 import { Bar } from "./bar.js";
@@ -8,7 +8,7 @@ import { PercentChart } from "./percent-chart.js";
 import { RunActions } from "./run-actions.js";
 import { RunRow } from "./run-row.js";
 import { RunTimeline } from "./run-timeline.js";
-import { runTone, StatusBadge } from "./status-badge.js";
+import { runTone, STALE_AFTER_MS, StatusBadge } from "./status-badge.js";
 
 export interface RunDetailProps {
   id: string;
@@ -85,6 +85,7 @@ export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
           },
         ];
   const { tone } = runTone(run, now);
+  const silent = attentionOf(run, now, STALE_AFTER_MS) === "stale";
   const running = run.status === "running";
   const endAt = run.completedAt ? Date.parse(run.completedAt) : now;
   const rolledUp = childKey && children.length > 0 ? rollupSeries(children, childHistories) : [];
@@ -93,7 +94,10 @@ export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
   const stats = [
     ["Started", `${clockTime(run.createdAt)} · ${timeAgo(run.createdAt, now)}`],
     [running ? "Elapsed" : "Took", formatDuration(elapsedMs(run, now))],
-    ["Time left", running ? (timeLeft(etaLabel(run)) ?? "estimating…") : "—"],
+    // Once it ended there is no time left to show: when it ended says more.
+    running
+      ? ["Time left", silent ? "unknown while it is silent" : (timeLeft(etaLabel(run)) ?? "estimating…")]
+      : ["Ended", `${clockTime(run.completedAt ?? run.updatedAt)} · ${timeAgo(run.completedAt ?? run.updatedAt, now)}`],
     ["Last heartbeat", timeAgo(run.heartbeatAt, now)],
   ];
   const metadata = Object.entries(run.metadata);

@@ -1,13 +1,21 @@
 import type { AgentRun } from "../../../src/client/index.js";
+import { attentionOf } from "../../../src/react/index.js";
 import { elapsedMs, etaLabel, formatDuration, timeAgo } from "../format.js";
 import { Bar } from "./bar.js";
-import { runTone, StatusBadge } from "./status-badge.js";
+import { runTone, STALE_AFTER_MS, StatusBadge } from "./status-badge.js";
 
 export interface RunRowProps {
   run: AgentRun;
   childCount: number;
   now: number;
   onOpen: (id: string) => void;
+}
+
+/** What a row says while the run has no step of its own: "Starting…" only before any progress. */
+function placeholderStep(run: AgentRun): string {
+  // Ended, or waiting for a person (the badge and the time say so): nothing to add.
+  if (run.status !== "running" || run.state === "action_required") return "\u00a0";
+  return run.percent === null || run.percent === 0 ? "Starting…" : "Working…";
 }
 
 /**
@@ -18,7 +26,7 @@ export interface RunRowProps {
 export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
   const { tone } = runTone(run, now);
   const running = run.status === "running";
-  const eta = etaLabel(run);
+  const eta = etaLabel(run, attentionOf(run, now, STALE_AFTER_MS));
   return (
     <li className="run-row" data-tone={tone} data-run-id={run.id}>
       <div className="run-row-grid">
@@ -39,7 +47,7 @@ export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
               <span className="chip">{childCount === 1 ? "1 subtask" : `${childCount} subtasks`}</span>
             )}
           </div>
-          <div className="run-row-step">{run.step ?? (running ? "Starting…" : "\u00a0")}</div>
+          <div className="run-row-step">{run.step ?? placeholderStep(run)}</div>
         </div>
         <div className="run-row-progress">
           <Bar percent={run.percent} label={run.title} tone={tone} />
@@ -49,8 +57,13 @@ export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
           <StatusBadge run={run} now={now} />
         </div>
         <div className="run-row-time">
-          <span>{running ? formatDuration(elapsedMs(run, now)) : timeAgo(run.completedAt ?? run.updatedAt, now)}</span>
-          <span className="muted">{eta ?? (running ? "elapsed" : `took ${formatDuration(elapsedMs(run, now))}`)}</span>
+          {/* Each half says what it is: on a phone the two sit at either end of one line. */}
+          <span>
+            {running
+              ? `${formatDuration(elapsedMs(run, now))} elapsed`
+              : timeAgo(run.completedAt ?? run.updatedAt, now)}
+          </span>
+          <span className="muted">{running ? (eta ?? "\u00a0") : `took ${formatDuration(elapsedMs(run, now))}`}</span>
         </div>
       </div>
     </li>

@@ -31,6 +31,10 @@ export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
     if (deleted) heading.current?.focus();
   }, [deleted]);
 
+  // "Load older runs" hands focus to the first row it brought (the button may be gone: that was the last page).
+  const listRef = useRef<HTMLUListElement>(null);
+  const focusRowAt = useRef<number | null>(null);
+
   // Children roll up into their parent, whose detail page lists them.
   const topLevel = useMemo(
     () => runs.filter((run) => !run.parentId || !runs.some((p) => p.id === run.parentId)),
@@ -77,6 +81,13 @@ export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
   }
   lastOrder.current = ordered.map((run) => run.id);
 
+  useEffect(() => {
+    const at = focusRowAt.current;
+    if (at === null || ordered.length <= at) return;
+    focusRowAt.current = null;
+    listRef.current?.querySelectorAll<HTMLAnchorElement>(".run-row-link")[at]?.focus();
+  });
+
   const nothingAtAll = runs.length === 0 && !needle && filter.status === "all";
 
   return (
@@ -120,6 +131,7 @@ export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
         </div>
       ) : (
         <ul
+          ref={listRef}
           className="card run-list"
           aria-label="Runs"
           onPointerEnter={() => setStill((s) => ({ ...s, hover: true }))}
@@ -137,7 +149,14 @@ export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
         </ul>
       )}
       {list.hasMore && (
-        <button type="button" className="ghost-button load-more" onClick={list.loadMore}>
+        <button
+          type="button"
+          className="ghost-button load-more"
+          onClick={() => {
+            focusRowAt.current = ordered.length;
+            list.loadMore();
+          }}
+        >
           Load older runs
         </button>
       )}
