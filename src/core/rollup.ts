@@ -35,7 +35,8 @@ export function rollupPercent(children: readonly ChildProgress[]): number | null
   for (const child of children) {
     const weight = childWeight(child.metadata);
     total += weight;
-    done += weight * (child.status === "running" ? childPercent(child.percent) : 100);
+    // Only success is done: a failed or cancelled child counts at the percent it reached.
+    done += weight * (child.status === "succeeded" ? 100 : childPercent(child.percent));
   }
   if (!(total > 0)) return null;
   const percent = Math.round(done / total);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { rollupPercent } from "../../src/core/index.js";
 
 describe("roll-up", () => {
-  it("is the weighted mean of children, finished children counting as done", () => {
+  it("is the weighted mean of children; only a child that succeeded counts as done", () => {
     expect(rollupPercent([])).toBeNull();
     expect(
       rollupPercent([
@@ -15,6 +15,12 @@ describe("roll-up", () => {
         { percent: 10, status: "failed", metadata: {} },
         { percent: null, status: "running", metadata: { weight: "heavy" } },
       ]),
-    ).toBe(50);
+    ).toBe(5); // a failed child is not done: (10 + 0) / 2
+    expect(
+      rollupPercent([
+        { percent: 30, status: "succeeded", metadata: {} },
+        { percent: 40, status: "cancelled", metadata: {} },
+      ]),
+    ).toBe(70); // (100 + 40) / 2
   });
 });

@@ -4,7 +4,7 @@ import { rollupSeries } from "../../web/src/rollup.js";
 import { fixture } from "../server/helpers.js";
 
 describe("the dashboard's roll-up chart of a parent", () => {
-  it("ends where the parent's bar stands: an ended child counts as done, as the store counts it", async () => {
+  it("ends where the parent's bar stands: a failed child counts at the percent it reached, as the store counts it", async () => {
     const { progress } = fixture();
     const owner = "ann";
     const parent = await progress.startRun({ owner, title: "Research" });
@@ -12,7 +12,7 @@ describe("the dashboard's roll-up chart of a parent", () => {
     const b = await progress.startRun({ owner, title: "summarise", parentId: parent.id, metadata: { weight: 3 } });
     await progress.updateRunProgress(a.id, owner, { percent: 40 });
     await progress.updateRunProgress(b.id, owner, { percent: 50 });
-    // The failed child stops at 40%; its share of the work is over all the same.
+    // The failed child stops at 40%: its share of the work is not done.
     await progress.completeRun(a.id, owner, "failed", { step: "source went away" });
 
     const children = await progress.listRuns(owner, { parentId: parent.id });
@@ -21,8 +21,8 @@ describe("the dashboard's roll-up chart of a parent", () => {
     const series = rollupSeries(children, histories);
     const stored = await progress.getRun(parent.id, owner);
 
-    // (1 × 100 + 3 × 50) / 4 = 63, where counting the failed child at its 40% would say 48.
-    expect(stored?.percent).toBe(63);
+    // (1 × 40 + 3 × 50) / 4 = 47.5, where counting the failed child as done would say 63.
+    expect(stored?.percent).toBe(48);
     expect(series.at(-1)?.percent).toBe(stored?.percent);
     // Before the failure, the chart read the child's own percent.
     expect(series.map((p) => p.percent)).toContain(10);

@@ -5,8 +5,9 @@ import type { ChartPoint } from "./components/percent-chart.js";
 /**
  * A parent's percent over time, rebuilt from its children's histories with
  * the store's own roll-up rule (`rollupPercent`): at each moment, the weighted
- * mean over the children started by then, a child that has ended counting as
- * done whatever its outcome, one without a percent yet as 0. So the chart
+ * mean over the children started by then, a child that succeeded counting as
+ * done, a failed or cancelled one at the percent it reached, one without a
+ * percent yet as 0. So the chart
  * ends where the parent's bar stands.
  */
 export function rollupSeries(children: AgentRun[], histories: Map<string, RunHistoryPoint[]>): ChartPoint[] {
