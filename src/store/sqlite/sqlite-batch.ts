@@ -2,6 +2,7 @@ import type { RunRecord } from "../../core/index.js";
 import { BatchPlan, type PlanOptions } from "../batch-plan.js";
 import type { BatchResult, RunOp, RunStoreStats } from "../run-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+import { explainSqliteError } from "./sqlite-errors.js";
 import { RUN_COLUMNS, type RunRow, rowToRecord } from "./sqlite-rows.js";
 import { buildWriteProgram, runWriteProgram, type StatementCache } from "./sqlite-write-program.js";
 
@@ -43,6 +44,14 @@ export class SqliteBatchWriter {
 
   execute(ops: readonly RunOp[], now: number): BatchResult {
     const plan = new BatchPlan(ops, now, this.options);
+    try {
+      return this.commit(plan, ops, now);
+    } catch (error) {
+      throw explainSqliteError(error, this.db.name);
+    }
+  }
+
+  private commit(plan: BatchPlan, ops: readonly RunOp[], now: number): BatchResult {
     const result = this.db
       .transaction((): BatchResult => {
         this.checkCache();

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { explainOpenError } from "./sqlite-errors.js";
 
 /**
  * The part of better-sqlite3 the adapter uses, as a structural type, so the
@@ -23,6 +24,8 @@ export interface SqliteDatabaseLike {
   close(): unknown;
   readonly open: boolean;
   readonly inTransaction: boolean;
+  /** The file's path, as opened. */
+  readonly name: string;
 }
 
 export type SynchronousMode = "OFF" | "NORMAL" | "FULL" | "EXTRA";
@@ -46,8 +49,13 @@ function loadDriver(): DatabaseConstructor {
 
 export function openSqliteDatabase(path: string, options: OpenSqliteOptions = {}): SqliteDatabaseLike {
   const Database = loadDriver();
-  const db = new Database(path, { readonly: options.readonly ?? false });
-  db.pragma("journal_mode = WAL");
+  let db: SqliteDatabaseLike;
+  try {
+    db = new Database(path, { readonly: options.readonly ?? false });
+    db.pragma("journal_mode = WAL");
+  } catch (error) {
+    throw explainOpenError(error, path);
+  }
   db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma("foreign_keys = ON");
