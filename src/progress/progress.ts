@@ -219,16 +219,20 @@ export class Progress extends EventEmitter<ProgressEventMap> {
 
   async getRun(id: string, owner: string): Promise<AgentRun | null> {
     const target = this.target(id, owner);
+    this.assertReadable();
     return this.store.getRun(target.id, target.owner);
   }
 
   async listRuns(owner: string, options?: ListRunsOptions): Promise<AgentRun[]> {
-    return this.store.listRuns(validateOwner(owner), validateListOptions(options));
+    const valid = validateListOptions(options);
+    this.assertReadable();
+    return this.store.listRuns(validateOwner(owner), valid);
   }
 
   /** The run's bounded history of steps and percents, oldest first; null when not found. */
   async getRunHistory(id: string, owner: string, limit?: number): Promise<HistoryPoint[] | null> {
     const target = this.target(id, owner);
+    this.assertReadable();
     return this.store.listHistory(target.id, target.owner, limit);
   }
 
@@ -325,6 +329,11 @@ export class Progress extends EventEmitter<ProgressEventMap> {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** Reads answer until the backend is closed (a closing instance still finishes its writes and reads). */
+  private assertReadable(): void {
+    if (this.lifecycle === "closed") throw new HeadwayClosedError();
   }
 
   private submit(op: RunOp): Promise<OpOutcome> {

@@ -74,6 +74,8 @@ describe.each([
     await within(closed, 5000, "close");
     expect(progress.state).toBe("closed");
     await expect(progress.startRun({ owner: "ann", title: "too late" })).rejects.toBeInstanceOf(HeadwayClosedError);
+    await expect(progress.getRun(run.id, "ann")).rejects.toBeInstanceOf(HeadwayClosedError);
+    await expect(progress.listRuns("ann")).rejects.toBeInstanceOf(HeadwayClosedError);
   });
 
   it("rejects a handle's update that fails only at write time, instead of leaving it pending (was: RunHandle hang)", async () => {
