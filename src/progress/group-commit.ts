@@ -1,14 +1,22 @@
+import type { RunPatch } from "../core/index.js";
 import type { BatchResult, Commit, OpOutcome, RunOp, RunStore } from "../store/index.js";
 
-interface Pending {
-  op: RunOp;
+interface Waiter {
   resolve: (outcome: OpOutcome) => void;
   reject: (error: unknown) => void;
+}
+
+interface Pending extends Waiter {
+  op: RunOp;
+  /** Callers whose updates were folded into this one while it waited. */
+  folded?: Waiter[];
 }
 
 export interface GroupCommitOptions {
   /** Most ops in one transaction. (Default: 10000) */
   maxBatchSize: number;
+  /** Fold a plain update into one still queued for the same run. (Default: true) */
+  coalesceUpdates: boolean;
   clock: () => number;
   /** Each committed batch, once its callers are resolved. */
   onCommit: (commit: Commit) => void;
@@ -29,6 +37,8 @@ export class GroupCommitWriter {
   private submitted = 0;
   private settled = 0;
   private readonly drains: Array<{ until: number; wake: () => void }> = [];
+  /** The queued (not yet sent) plain update of each run, for folding. */
+  private readonly queuedUpdates = new Map<string, Pending>();
 
   constructor(
     private readonly store: RunStore,
@@ -38,7 +48,18 @@ export class GroupCommitWriter {
   submit(op: RunOp): Promise<OpOutcome> {
     this.submitted++;
     return new Promise<OpOutcome>((resolve, reject) => {
-      this.queue.push({ op, resolve, reject });
+      const key = this.options.coalesceUpdates ? foldKey(op) : undefined;
+      const queued = key === undefined ? undefined : this.queuedUpdates.get(key);
+      if (queued && queued.op.kind === "update" && op.kind === "update") {
+        // Write shaping: a run written faster than the store commits gets its waiting updates folded into
+        // one (one version, one event); each caller still resolves after the commit, with the run as written.
+        queued.op = { ...queued.op, patch: foldPatches(queued.op.patch, op.patch) };
+        (queued.folded ??= []).push({ resolve, reject });
+        return;
+      }
+      const pending: Pending = { op, resolve, reject };
+      if (key !== undefined) this.queuedUpdates.set(key, pending);
+      this.queue.push(pending);
       this.schedule();
     });
   }
@@ -81,6 +102,10 @@ export class GroupCommitWriter {
     if (depth > 1 && this.inFlight === 1 && size >= 64) size = Math.ceil(size / 2);
     const batch = size === this.queue.length ? this.queue : this.queue.slice(0, size);
     this.queue = batch === this.queue ? [] : this.queue.slice(size);
+    for (const pending of batch) {
+      const key = foldKey(pending.op);
+      if (key !== undefined && this.queuedUpdates.get(key) === pending) this.queuedUpdates.delete(key);
+    }
     return batch;
   }
 
@@ -93,12 +118,23 @@ export class GroupCommitWriter {
         this.options.clock(),
       );
     } catch (error) {
-      for (const pending of batch) pending.reject(error);
-      this.onSettled(batch.length);
+      let settled = 0;
+      for (const pending of batch) {
+        for (const waiter of [pending, ...(pending.folded ?? [])]) waiter.reject(error);
+        settled += 1 + (pending.folded?.length ?? 0);
+      }
+      this.onSettled(settled);
       return;
     }
-    for (let i = 0; i < batch.length; i++) batch[i]?.resolve(result.outcomes[i] as OpOutcome);
-    this.onSettled(batch.length);
+    let settled = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const pending = batch[i] as Pending;
+      const outcome = result.outcomes[i] as OpOutcome;
+      pending.resolve(outcome);
+      for (const waiter of pending.folded ?? []) waiter.resolve(outcome);
+      settled += 1 + (pending.folded?.length ?? 0);
+    }
+    this.onSettled(settled);
     // Hooks must not strand anyone: callers are resolved already, and failures are reported by the hooks' owner.
     if (result.commit) this.options.onCommit(result.commit);
     this.options.onBatch(batch.length, performance.now() - started);
@@ -114,4 +150,23 @@ export class GroupCommitWriter {
       }
     }
   }
+}
+
+/**
+ * Which queued op an update may fold into: plain progress (percent, step,
+ * title, state) of one run. Metadata merges, status changes and every other
+ * kind of write keep their own op, so a terminal write is never folded away.
+ */
+function foldKey(op: RunOp): string | undefined {
+  if (op.kind !== "update") return undefined;
+  const { patch } = op;
+  if (patch.metadata !== undefined || patch.status !== undefined) return undefined;
+  return `${op.owner}\0${op.id}`;
+}
+
+/** `later` applied on top of `earlier`: a field the later patch leaves out (or undefined) keeps the earlier value. */
+function foldPatches(earlier: RunPatch, later: RunPatch): RunPatch {
+  const folded: Record<string, unknown> = { ...earlier };
+  for (const [field, value] of Object.entries(later)) if (value !== undefined) folded[field] = value;
+  return folded as RunPatch;
 }

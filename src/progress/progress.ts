@@ -53,6 +53,14 @@ export interface ProgressOptions {
   followIntervalMs?: number;
   /** Most ops per transaction. (Default: 10000) */
   maxBatchSize?: number;
+  /**
+   * Write shaping: while a run's plain update (percent, step, title, state)
+   * waits for the writer, another for the same run folds into it — one
+   * version, one event — so an agent writing thousands of updates a second
+   * to one run cannot flood the store or the stream. Metadata, status and
+   * completion writes are never folded. (Default: true)
+   */
+  coalesceUpdates?: boolean;
   /** Completed runs older than this are deleted by the retention sweep, in ms. (Default: 30 days) */
   retentionMs?: number;
   /** How often the retention sweep runs, in ms; 0 turns it off. (Default: 1 hour) */
@@ -150,6 +158,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     });
     this.writer = new GroupCommitWriter(this.store, {
       maxBatchSize: options.maxBatchSize ?? 10_000,
+      coalesceUpdates: options.coalesceUpdates ?? true,
       clock: this.clock,
       onCommit: (commit) => this.follower.local(commit),
       onBatch: (size, durationMs) => this.emit("batch", { size, durationMs }),

@@ -218,3 +218,35 @@ describe("headway's entry points", () => {
     expect(JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}")).toEqual({ before: false, after: true });
   });
 });
+
+describe("write shaping", () => {
+  it("folds an agent's flood of updates to one run, never its completion, and resolves every caller", async () => {
+    const progress = instance(tempDatabasePath());
+    const run = await progress.startRun({ owner: "ann", title: "hot" });
+    const events: HeadwayEvent[] = [];
+    progress.subscribe((event) => events.push(event));
+    const writes = Array.from({ length: 10_000 }, (_, i) =>
+      progress.updateRunProgress(run.id, "ann", { percent: i / 100, step: `item ${i}` }),
+    );
+    const done = progress.completeRun(run.id, "ann", "succeeded", { step: "all done" });
+    const results = await within(Promise.all(writes), 10_000, "10,000 updates");
+    expect(results.every((result) => result !== null)).toBe(true);
+    expect(results.at(-1)).toMatchObject({ step: "item 9999" });
+    expect(await done).toMatchObject({ status: "succeeded", step: "all done", percent: 100 });
+    await progress.flush();
+    // One version per write that reached the store, not one per call.
+    expect(events.length).toBeLessThan(50);
+    expect(events.at(-1)?.run).toMatchObject({ status: "succeeded", step: "all done" });
+    const versions = events.map((event) => event.run?.version ?? 0);
+    expect(versions).toEqual([...versions].sort((a, b) => a - b));
+  });
+
+  it("can be turned off: every update is its own version", async () => {
+    const progress = instance(tempDatabasePath(), false, { coalesceUpdates: false });
+    const run = await progress.startRun({ owner: "ann", title: "every one" });
+    const results = await Promise.all(
+      [1, 2, 3].map((i) => progress.updateRunProgress(run.id, "ann", { percent: i * 10 })),
+    );
+    expect(results.map((result) => result?.version)).toEqual([2, 3, 4]);
+  });
+});

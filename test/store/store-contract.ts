@@ -215,10 +215,18 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       );
       const mid = { ...store.stats };
       const results = await writes;
-      expect(results.map((run) => run?.version)).toEqual([3, 4, 5, 6, 7]);
+      // Plain progress to one run, waiting together: folded into one write (one version, one event).
+      expect(results.map((run) => [run?.version, run?.percent])).toEqual(Array(5).fill([3, 50]));
       expect(store.stats.rowWrites - mid.rowWrites).toBe(1);
-      expect(events.map((event) => event.run?.version)).toEqual([3, 4, 5, 6, 7]);
-      expect((await progress.getRun(one.id, one.owner))?.percent).toBe(50);
+      expect(events.map((event) => event.run?.version)).toEqual([3]);
+      // Metadata merges are never folded: each is its own version, and still one row write.
+      const merges = await Promise.all(
+        [1, 2, 3, 4, 5].map((i) => progress.updateRunProgress(one.id, one.owner, { metadata: { [`k${i}`]: i } })),
+      );
+      expect(merges.map((run) => run?.version)).toEqual([4, 5, 6, 7, 8]);
+      expect(store.stats.rowWrites - mid.rowWrites).toBe(2);
+      expect(events.map((event) => event.run?.version)).toEqual([3, 4, 5, 6, 7, 8]);
+      expect((await progress.getRun(one.id, one.owner))?.metadata).toEqual({ k1: 1, k2: 2, k3: 3, k4: 4, k5: 5 });
     });
 
     it("publishes typed envelopes after commit, filtered by owner", async () => {
