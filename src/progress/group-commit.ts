@@ -54,7 +54,8 @@ export class GroupCommitWriter {
         // Write shaping: a run written faster than the store commits gets its waiting updates folded into
         // one (one version, one event); each caller still resolves after the commit, with the run as written.
         queued.op = { ...queued.op, patch: foldPatches(queued.op.patch, op.patch) };
-        (queued.folded ??= []).push({ resolve, reject });
+        queued.folded ??= [];
+        queued.folded.push({ resolve, reject });
         return;
       }
       const pending: Pending = { op, resolve, reject };

@@ -60,17 +60,11 @@ export class SqliteRunStore implements RunStore {
   }
 
   get stats(): RunStoreStats {
-    return this.local.stats;
+    return this.thread?.stats ?? this.local.stats;
   }
 
   applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult> {
-    if (this.thread) {
-      this.local.stats.batches++;
-      this.local.stats.ops += ops.length;
-      return this.thread.submit(ops, now).finally(() => {
-        this.local.stats.rowWrites = this.thread?.rowWrites ?? 0;
-      });
-    }
+    if (this.thread) return this.thread.submit(ops, now);
     try {
       return Promise.resolve(this.local.execute(ops, now));
     } catch (error) {

@@ -3,7 +3,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { HeadwayError, ValidationError } from "../../core/index.js";
-import type { BatchResult, OpOutcome, RunOp } from "../run-store.js";
+import type { BatchResult, OpOutcome, RunOp, RunStoreStats } from "../run-store.js";
 import type { FromWriter, ToWriter, WireOutcome, WriterData } from "./sqlite-writer-worker.js";
 
 /**
@@ -47,7 +47,8 @@ export class SqliteWriterThread {
   private nextId = 1;
   private dead: HeadwayError | undefined;
   private closing = false;
-  rowWrites = 0;
+  /** Counted as the thread answers. */
+  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0 };
 
   constructor(workerData: WriterData) {
     this.worker = spawnWriter(workerData);
@@ -70,6 +71,8 @@ export class SqliteWriterThread {
   submit(ops: readonly RunOp[], now: number): Promise<BatchResult> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
+    this.stats.batches++;
+    this.stats.ops += ops.length;
     return new Promise<BatchResult>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       if (this.waiting.size === 1) this.worker.ref();
@@ -98,14 +101,10 @@ export class SqliteWriterThread {
     this.waiting.delete(reply.id);
     if (this.waiting.size === 0 && !this.closing) this.worker.unref();
     if (reply.type === "failed") {
-      waiting.reject(
-        Object.assign(new HeadwayError(reply.code ?? "store_error", reply.message), {
-          code: reply.code ?? "store_error",
-        }),
-      );
+      waiting.reject(new HeadwayError(reply.code ?? "store_error", reply.message));
       return;
     }
-    this.rowWrites += reply.rowWrites;
+    this.stats.rowWrites += reply.rowWrites;
     waiting.resolve({ outcomes: reply.outcomes.map(fromWire), commit: reply.commit });
   }
 
