@@ -138,6 +138,25 @@ export function encodeChanges(changes: readonly RunChange[]): {
 }
 
 /**
+ * Runs one page of the feed loads at most (a page holds at least one whole
+ * commit): loading runs is the follower's cost, and a server's event loop
+ * must get a turn between pages when other processes write large metadata fast.
+ */
+export const FEED_PAGE_RUNS = 512;
+
+/** The leading entries of `entries` (oldest first) that make one page; `more` when some were left for the next. */
+export function pageOf(entries: readonly DecodedEntry[], limit: number): { page: DecodedEntry[]; more: boolean } {
+  let runs = 0;
+  let count = 0;
+  for (const entry of entries) {
+    if (count >= limit || (count > 0 && runs >= FEED_PAGE_RUNS)) break;
+    runs += entry.started.length + entry.updated.length + entry.statuses.length + entry.deleted.length;
+    count++;
+  }
+  return { page: entries.slice(0, count), more: count < entries.length };
+}
+
+/**
  * Turns log entries (oldest first) into commits, loading each run as it is
  * now. A run updated by several entries of the page is carried once, at its
  * last one: the earlier ones would only repeat its current state.

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type AgentRun, LIMITS, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
-import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage } from "../change-feed.js";
+import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, pageOf } from "../change-feed.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { type BatchWriterOptions, SqliteBatchWriter } from "./sqlite-batch.js";
 import type { OpenSqliteOptions, SqliteDatabaseLike } from "./sqlite-driver.js";
@@ -123,9 +123,7 @@ export class SqliteRunStore implements RunStore {
   async readFeed(afterSeq: number, limit: number): Promise<FeedPage> {
     // One read transaction: the entries and the rows they name come from the same snapshot.
     return this.db.transaction((): FeedPage => {
-      const rows = this.sql.feedAfter.all(afterSeq, limit + 1);
-      const more = rows.length > limit;
-      const entries = rows.slice(0, limit).map(decodeEntry);
+      const { page: entries, more } = pageOf(this.sql.feedAfter.all(afterSeq, limit + 1).map(decodeEntry), limit);
       const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
       const commits = commitsOf(entries, (id) => {
         const row = this.sql.getById.get(id);
