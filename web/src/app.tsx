@@ -67,6 +67,7 @@ function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }
         theme={theme.choice}
         onTheme={theme.setChoice}
         onHome={home}
+        onOpenRun={open}
         // Only a browser session can be signed out of; a host app's own sign-in is not ours to end.
         onSignOut={session?.scope === "read" && !refused ? () => void onSignOut() : undefined}
       />

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import type { AgentRun } from "../../../src/client/index.js";
-import { useNow } from "../../../src/react/index.js";
+import { useNow, useProgressMarks } from "../../../src/react/index.js";
 import type { RunList } from "../use-run-list.js";
 import { RunFilters, type StatusFilter } from "./run-filters.js";
 import { RunRow } from "./run-row.js";
@@ -23,6 +23,8 @@ export interface RunsPageProps {
 export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
   const now = useNow(1000);
   const { runs, filter, setFilter } = list;
+  // Remembered across the stream's updates: the countdown runs from the percent's last move, a stall shows as one.
+  const marks = useProgressMarks(runs);
   const heading = useRef<HTMLHeadingElement>(null);
   const [still, setStill] = useState({ hover: false, focus: false });
   const lastOrder = useRef<string[]>([]);
@@ -144,7 +146,14 @@ export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
           }}
         >
           {ordered.map((run) => (
-            <RunRow key={run.id} run={run} childCount={childCounts.get(run.id) ?? 0} now={now} onOpen={onOpen} />
+            <RunRow
+              key={run.id}
+              run={run}
+              childCount={childCounts.get(run.id) ?? 0}
+              now={now}
+              mark={marks.get(run.id)}
+              onOpen={onOpen}
+            />
           ))}
         </ul>
       )}
