@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from "react";
-import type { AgentRun, RunHistoryPoint } from "../../../src/client/index.js";
+import type { AgentRun, ProgressMark, RunHistoryPoint } from "../../../src/client/index.js";
 import {
   etaView,
   useHeadwayClient,
@@ -19,6 +19,8 @@ import { runTone, StatusBadge } from "./status-badge.js";
 
 export interface RunDetailProps {
   id: string;
+  /** What the list saw of each run's updates, so the count goes on where the list left it. (Default: none) */
+  marks?: ReadonlyMap<string, ProgressMark>;
   onOpen: (id: string) => void;
   onBack: () => void;
   /** After the run was deleted from this page. (Default: back to the list) */
@@ -26,13 +28,16 @@ export interface RunDetailProps {
 }
 
 /** One run: live progress, its timeline of steps, percent over time, its child runs, cancel and delete. */
-export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
+export function RunDetail({ id, marks, onOpen, onBack, onDeleted }: RunDetailProps) {
   const client = useHeadwayClient();
   const { run, children, status, error, cancel } = useRun(id);
   const [history, setHistory] = useState<RunHistoryPoint[]>([]);
   const now = useNow(1000, run?.status === "running");
-  const mark = useProgressMark(run);
+  const ownMark = useProgressMark(run);
   const childMarks = useProgressMarks(children);
+  // The list has watched this run longer than this page has (unless its percent has since moved).
+  const listMark = marks?.get(id);
+  const mark = listMark && listMark.percent === run?.percent ? listMark : ownMark;
   const version = run?.version;
   const loaded = useRef<string | null>(null);
   const [childHistories, setChildHistories] = useState<Map<string, RunHistoryPoint[]>>(new Map());
@@ -174,7 +179,7 @@ export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
                 run={child}
                 childCount={0}
                 now={now}
-                mark={childMarks.get(child.id)}
+                mark={marks?.get(child.id) ?? childMarks.get(child.id)}
                 onOpen={onOpen}
               />
             ))}

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { AgentRun } from "../../../src/client/index.js";
-import { useNow, useProgressMarks } from "../../../src/react/index.js";
+import type { AgentRun, ProgressMark } from "../../../src/client/index.js";
+import { useNow } from "../../../src/react/index.js";
 import type { RunList } from "../use-run-list.js";
 import { RunFilters, type StatusFilter } from "./run-filters.js";
 import { RunRow } from "./run-row.js";
@@ -14,17 +14,17 @@ function byRunningThenRecent(runs: AgentRun[]): AgentRun[] {
 
 export interface RunsPageProps {
   list: RunList;
+  /** What the page saw of each run's updates (`useProgressMarks`), by id. */
+  marks: ReadonlyMap<string, ProgressMark>;
   onOpen: (id: string) => void;
   /** The title of a run just deleted from its page: said, and focus lands on the heading. */
   deleted?: string | null;
 }
 
 /** Active and recent runs, filterable by status and searchable by title, both answered by the server. */
-export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
+export function RunsPage({ list, marks, onOpen, deleted = null }: RunsPageProps) {
   const now = useNow(1000);
   const { runs, filter, setFilter } = list;
-  // Remembered across the stream's updates: the countdown runs from the percent's last move, a stall shows as one.
-  const marks = useProgressMarks(runs);
   const heading = useRef<HTMLHeadingElement>(null);
   const [still, setStill] = useState({ hover: false, focus: false });
   const lastOrder = useRef<string[]>([]);
