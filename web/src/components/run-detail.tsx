@@ -35,9 +35,11 @@ export function RunDetail({ id, marks, onOpen, onBack, onDeleted }: RunDetailPro
   const now = useNow(1000, run?.status === "running");
   const ownMark = useProgressMark(run);
   const childMarks = useProgressMarks(children);
-  // The list has watched this run longer than this page has (unless its percent has since moved).
-  const listMark = marks?.get(id);
-  const mark = listMark && listMark.percent === run?.percent ? listMark : ownMark;
+  // The list has watched a run longer than this page has (unless its percent has since moved).
+  const markOf = (shown: AgentRun, own: ProgressMark | undefined) => {
+    const seen = marks?.get(shown.id);
+    return seen && seen.percent === shown.percent ? seen : own;
+  };
   const version = run?.version;
   const loaded = useRef<string | null>(null);
   const [childHistories, setChildHistories] = useState<Map<string, RunHistoryPoint[]>>(new Map());
@@ -109,7 +111,7 @@ export function RunDetail({ id, marks, onOpen, onBack, onDeleted }: RunDetailPro
     [running ? "Elapsed" : "Took", formatDuration(elapsedMs(run, now))],
     // Once it ended there is no time left to show: when it ended says more.
     running
-      ? ["Time left", timeLeft(etaView(run, now, { mark }))]
+      ? ["Time left", timeLeft(etaView(run, now, { mark: markOf(run, ownMark) }))]
       : ["Ended", `${clockTime(run.completedAt ?? run.updatedAt)} · ${timeAgo(run.completedAt ?? run.updatedAt, now)}`],
     ["Last heartbeat", timeAgo(run.heartbeatAt, now)],
   ];
@@ -179,7 +181,7 @@ export function RunDetail({ id, marks, onOpen, onBack, onDeleted }: RunDetailPro
                 run={child}
                 childCount={0}
                 now={now}
-                mark={marks?.get(child.id) ?? childMarks.get(child.id)}
+                mark={markOf(child, childMarks.get(child.id))}
                 onOpen={onOpen}
               />
             ))}
