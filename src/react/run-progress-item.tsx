@@ -33,7 +33,8 @@ export function RunProgressItem({ run, now, onCancel, mark: givenMark, href, onO
   const ownMark = useProgressMark(run);
   const attention = attentionOf(run, now);
   const eta = etaView(run, now, { mark: givenMark ?? ownMark });
-  const etaWords = etaText(eta);
+  // No time left for a silent run; with a percent in the first slot, the last one says why.
+  const etaWords = etaText(eta) ?? (attention === "stale" && run.percent !== null ? "not responding" : null);
   const stopping = run.cancelRequested || pending;
 
   useEffect(() => {

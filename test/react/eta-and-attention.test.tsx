@@ -215,7 +215,7 @@ describe("<RunsTray />: time left, attention and links", () => {
     const item = (title: string) =>
       [...screen.getByRole("dialog").querySelectorAll(".hw-item")].find((el) => el.textContent?.includes(title));
     await waitFor(() => expect(item("Goes quiet")?.getAttribute("data-attention")).toBe("stale"));
-    expect(item("Goes quiet")?.querySelector(".hw-eta")).toBeNull();
+    expect(item("Goes quiet")?.querySelector(".hw-eta")?.textContent).toBe("not responding");
     expect(item("Goes quiet")?.querySelector(".hw-percent")?.getAttribute("data-attention")).toBe("stale");
   });
 
