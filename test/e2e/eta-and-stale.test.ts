@@ -91,7 +91,12 @@ async function axe(page: Page): Promise<string[]> {
 describe("time left in real Chromium", () => {
   it("counts down between writes in the list, the tray and the run's page, and a step-only write does not reset it", async () => {
     const { progress, page, open, problems } = await setup();
-    const run = await progress.startRun({ owner: "ann", title: "Index 400 pages", percent: 10, step: "Page 40 of 400" });
+    const run = await progress.startRun({
+      owner: "ann",
+      title: "Index 400 pages",
+      percent: 10,
+      step: "Page 40 of 400",
+    });
     await sleep(1000);
     // 2% a second: about 44 s left.
     await progress.updateRunProgress(run.id, "ann", { percent: 12, step: "Page 48 of 400" });
@@ -216,7 +221,9 @@ for (const scheme of ["light", "dark"] as const) {
         // …and a minute on (the browser's clock only: the server's watchdog keeps its own), a stall.
         await page.clock.setFixedTime(Date.now() + 60_000);
         await expect.poll(() => rowLeft(page, "Reconcile invoices").textContent()).toBe("No progress for 1m");
-        await expect.poll(() => row(page, "Crawl the help centre").locator(".badge").textContent()).toBe("Not responding");
+        await expect
+          .poll(() => row(page, "Crawl the help centre").locator(".badge").textContent())
+          .toBe("Not responding");
         expect(await rowLeft(page, "Index 400 pages").textContent()).toMatch(/^about .* left$/);
         expect(await row(page, "Reconcile invoices").locator(".badge").textContent()).toBe("Running");
         expect(await axe(page)).toEqual([]);
@@ -226,9 +233,9 @@ for (const scheme of ["light", "dark"] as const) {
         const dialog = page.getByRole("dialog", { name: "In progress" });
         await dialog.getByRole("link", { name: "Reconcile invoices" }).waitFor();
         expect(await page.locator(".hw-trigger .hw-badge").getAttribute("data-attention")).toBe("action_required");
-        expect(await dialog.locator(".hw-item", { hasText: "Reconcile invoices" }).locator(".hw-eta").textContent()).toBe(
-          "No progress for 1m",
-        );
+        expect(
+          await dialog.locator(".hw-item", { hasText: "Reconcile invoices" }).locator(".hw-eta").textContent(),
+        ).toBe("No progress for 1m");
         expect(await axe(page)).toEqual([]);
         const box = await dialog.boundingBox();
         expect(box!.x).toBeGreaterThanOrEqual(0);
