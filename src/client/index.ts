@@ -4,7 +4,22 @@
  * resume, polling while the stream is unavailable).
  * @module
  */
-export type { AgentRun, HeadwayEvent, RunState, RunStatus } from "../core/index.js";
+export type { AgentRun, HeadwayEvent, RunAttention, RunState, RunStatus } from "../core/index.js";
+export {
+  ALMOST_DONE_MS,
+  displayedAttention,
+  type EtaHiddenReason,
+  type EtaView,
+  type EtaViewOptions,
+  etaView,
+  FALLBACK_STALE_AFTER_MS,
+  formatSince,
+  type ProgressMark,
+  STALL_AFTER_MS,
+  STALL_AFTER_WRITES,
+  trackProgress,
+  trackRuns,
+} from "../core/run-display.js";
 export { HeadwayClientError } from "./client-error.js";
 export { DEFAULT_BASE_PATH, DEFAULT_POLL_MS, type HeadwayClientOptions } from "./client-options.js";
 export type {

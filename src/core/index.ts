@@ -10,6 +10,7 @@ export * from "./limits.js";
 export * from "./metadata-check.js";
 export * from "./rollup.js";
 export * from "./run.js";
+export * from "./run-display.js";
 export * from "./text.js";
 export * from "./types.js";
 export * from "./validation.js";

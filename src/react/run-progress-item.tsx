@@ -1,16 +1,21 @@
-import { useEffect, useRef, useState } from "react";
+import { type MouseEvent, useEffect, useRef, useState } from "react";
 import type { AgentRun } from "../client/index.js";
-import { elapsedMs, etaLabel, formatDuration } from "./format.js";
+import type { ProgressMark } from "../core/run-display.js";
+import { elapsedMs, etaText, etaView, formatDuration } from "./format.js";
 import { ProgressBar } from "./progress-bar.js";
 import { attentionOf, stateLabel } from "./status-labels.js";
-
-/** Same threshold as `<StatusRow />`'s default: past it without a heartbeat, a run is "Not responding". */
-const STALE_AFTER_MS = 120_000;
+import { useProgressMark } from "./use-progress.js";
 
 export interface RunProgressItemProps {
   run: AgentRun;
   now: number;
   onCancel?: (id: string) => Promise<void>;
+  /** What was seen of the run's earlier updates (`useProgressMarks`). (Default: what this item has seen itself) */
+  mark?: ProgressMark;
+  /** Makes the title a link to the run's page. */
+  href?: string;
+  /** A plain click on that link (no modifier key); call `event.preventDefault()` to navigate in place. */
+  onOpen?: (run: AgentRun, event: MouseEvent<HTMLAnchorElement>) => void;
 }
 
 /**
@@ -18,15 +23,18 @@ export interface RunProgressItemProps {
  * cancel. Cancel asks once ("Stop it?") before it acts, and focus stays on
  * the row's buttons throughout, never dropping to the page.
  */
-export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
+export function RunProgressItem({ run, now, onCancel, mark: givenMark, href, onOpen }: RunProgressItemProps) {
   const [pending, setPending] = useState(false);
   const [asking, setAsking] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
   const cancelButton = useRef<HTMLButtonElement>(null);
   const confirmButton = useRef<HTMLButtonElement>(null);
   const focusAfter = useRef<"confirm" | "cancel" | null>(null);
-  const attention = attentionOf(run, now, STALE_AFTER_MS);
-  const eta = etaLabel(run, attention);
+  const ownMark = useProgressMark(run);
+  const attention = attentionOf(run, now);
+  const eta = etaView(run, now, { mark: givenMark ?? ownMark });
+  // No time left for a silent run; with a percent in the first slot, the last one says why.
+  const etaWords = etaText(eta) ?? (attention === "stale" && run.percent !== null ? "not responding" : null);
   const stopping = run.cancelRequested || pending;
 
   useEffect(() => {
@@ -54,9 +62,23 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
   return (
     <li className="hw-item" data-run-id={run.id} data-attention={attention ?? undefined}>
       <div className="hw-item-head">
-        <span className="hw-title" title={run.title}>
-          {run.title}
-        </span>
+        {href ? (
+          <a
+            className="hw-title hw-link"
+            href={href}
+            title={run.title}
+            onClick={(event) => {
+              if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+              onOpen?.(run, event);
+            }}
+          >
+            {run.title}
+          </a>
+        ) : (
+          <span className="hw-title" title={run.title}>
+            {run.title}
+          </span>
+        )}
         {onCancel && !asking && (
           // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>.
           <button
@@ -118,7 +140,11 @@ export function RunProgressItem({ run, now, onCancel }: RunProgressItemProps) {
         </span>
         <span>{formatDuration(elapsedMs(run, now))} elapsed</span>
         <span className="hw-spacer" />
-        {eta && <span>{eta}</span>}
+        {etaWords && (
+          <span className="hw-eta" data-eta={eta.kind === "hidden" ? eta.reason : eta.kind}>
+            {etaWords}
+          </span>
+        )}
       </div>
       {failed && (
         <div className="hw-step" role="alert">

@@ -1,8 +1,11 @@
-import { useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import { type MouseEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import type { AgentRun } from "../client/index.js";
 import { AlertIcon, SpinnerIcon } from "./icons.js";
 import { RunProgressItem } from "./run-progress-item.js";
+import { type Attention, attentionOf } from "./status-labels.js";
 import { useHeadwayStyles } from "./styles.js";
 import { useNow } from "./use-now.js";
+import { useProgressMarks } from "./use-progress.js";
 import { type UseRunsOptions, useRuns } from "./use-runs.js";
 
 export interface RunsTrayProps extends UseRunsOptions {
@@ -12,10 +15,33 @@ export interface RunsTrayProps extends UseRunsOptions {
   allowCancel?: boolean;
   /** Heading of the dropdown. (Default: "In progress") */
   heading?: string;
+  /**
+   * The address of a run's page (in your dashboard, say); each run's title in
+   * the dropdown links there. Without it, or when it returns undefined, titles are plain text.
+   */
+  runHref?: (run: AgentRun) => string | undefined;
+  /**
+   * Called on a plain click of a run's link, after the dropdown closes; call
+   * `event.preventDefault()` to navigate in place (a client-side router).
+   */
+  onOpenRun?: (run: AgentRun, event: MouseEvent<HTMLAnchorElement>) => void;
   className?: string;
 }
 
 const plural = (n: number) => `${n} ${n === 1 ? "run" : "runs"} in progress`;
+
+/** The most pressing attention among running runs: a person is needed before a silence. */
+function trayAttention(runs: readonly AgentRun[], now: number): { attention: Attention | null; count: number } {
+  let attention: Attention | null = null;
+  let count = 0;
+  for (const run of runs) {
+    const found = attentionOf(run, now);
+    if (!found) continue;
+    count++;
+    if (found === "action_required" || attention === null) attention = found;
+  }
+  return { attention, count };
+}
 
 /**
  * A header widget for the owner's running work, made to sit next to a
@@ -26,6 +52,8 @@ export function RunsTray({
   align = "end",
   allowCancel = true,
   heading = "In progress",
+  runHref,
+  onOpenRun,
   className,
   ...options
 }: RunsTrayProps) {
@@ -38,7 +66,12 @@ export function RunsTray({
   const trigger = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
   const panelId = useId();
-  const now = useNow(1000, open);
+  const attentionId = useId();
+  // The clock ticks while the dropdown is open (countdowns), or while a run's staleness is worked out here.
+  const now = useNow(1000, open || all.some((run) => run.attention === undefined));
+  // Remembered across updates while the tray is mounted, not only while open: a stall is seen from the start.
+  const marks = useProgressMarks(all);
+  const { attention, count: needing } = trayAttention(all, now);
   const active = runs.length > 0;
   // A refusal, or a server that never answered: say so rather than show nothing and keep quiet.
   const failing = !active && refused;
@@ -107,7 +140,9 @@ export function RunsTray({
         aria-expanded={open}
         aria-controls={open ? panelId : undefined}
         aria-label={failing ? "Progress unavailable" : plural(runs.length)}
+        aria-describedby={!failing && attention ? attentionId : undefined}
         data-error={failing ? "" : undefined}
+        data-attention={!failing && attention ? attention : undefined}
         onClick={() => setOpen((was) => !was)}
       >
         {failing ? (
@@ -115,9 +150,14 @@ export function RunsTray({
         ) : (
           <>
             <SpinnerIcon />
-            <span className="hw-badge" aria-hidden="true">
+            <span className="hw-badge" aria-hidden="true" data-attention={attention ?? undefined}>
               {runs.length}
             </span>
+            {attention && (
+              <span id={attentionId} className="hw-visually-hidden">
+                {needing === 1 ? "1 needs attention" : `${needing} need attention`}
+              </span>
+            )}
           </>
         )}
       </button>
@@ -155,7 +195,19 @@ export function RunsTray({
           ) : (
             <ul className="hw-list">
               {runs.map((run) => (
-                <RunProgressItem key={run.id} run={run} now={now} onCancel={allowCancel ? cancel : undefined} />
+                <RunProgressItem
+                  key={run.id}
+                  run={run}
+                  now={now}
+                  mark={marks.get(run.id)}
+                  onCancel={allowCancel ? cancel : undefined}
+                  href={runHref?.(run)}
+                  onOpen={(opened, event) => {
+                    setOpen(false);
+                    trigger.current?.focus();
+                    onOpenRun?.(opened, event);
+                  }}
+                />
               ))}
             </ul>
           )}

@@ -1,4 +1,5 @@
 import type { AgentRun, RunState } from "../client/index.js";
+import { displayedAttention, FALLBACK_STALE_AFTER_MS } from "../core/run-display.js";
 
 const STATE_LABELS: Record<RunState, string> = {
   submitted: "Submitted",
@@ -19,12 +20,13 @@ const STATE_LABELS: Record<RunState, string> = {
 /** Why a row asks for attention; only these three do, so it means something when one does. */
 export type Attention = "action_required" | "failed" | "stale";
 
-export function attentionOf(run: AgentRun, now: number, staleAfterMs: number): Attention | null {
-  if (run.status === "failed" || run.state === "failed") return "failed";
-  if (run.status !== "running") return null;
-  if (run.state === "action_required") return "action_required";
-  if (now - Date.parse(run.heartbeatAt) > staleAfterMs) return "stale";
-  return null;
+/**
+ * The run's `attention` as the server computed it (its watchdog decides
+ * `stale`). Only for a run without the field, from an older server, is it
+ * worked out here: stale once the heartbeat is older than `staleAfterMs`.
+ */
+export function attentionOf(run: AgentRun, now: number, staleAfterMs = FALLBACK_STALE_AFTER_MS): Attention | null {
+  return displayedAttention(run, now, staleAfterMs);
 }
 
 export function stateLabel(run: AgentRun, attention: Attention | null): string {

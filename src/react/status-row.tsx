@@ -1,14 +1,19 @@
 import type { AgentRun } from "../client/index.js";
-import { elapsedMs, formatDuration } from "./format.js";
+import { elapsedMs, etaView, formatDuration } from "./format.js";
 import { attentionOf, stateLabel, summaryOf } from "./status-labels.js";
 import { useHeadwayStyles } from "./styles.js";
 import { useNow } from "./use-now.js";
+import { useProgressMark } from "./use-progress.js";
 
 export interface StatusRowProps {
   run: AgentRun;
   /** Show the elapsed time once the run has taken this long. (Default: 3000) */
   elapsedAfterMs?: number;
-  /** A running run without a heartbeat for this long is shown as stale. (Default: 120000, two minutes) */
+  /**
+   * Only for a run without `attention` (from an older server): without a
+   * heartbeat for this long it is shown as stale. The server's `attention` wins
+   * whenever the run has it. (Default: 120000, two minutes)
+   */
   staleAfterMs?: number;
   /** Offers a Stop button; without it, the row only hints how to cancel when `cancelHint` is set. */
   onCancel?: (id: string) => void;
@@ -21,8 +26,10 @@ export interface StatusRowProps {
 
 /**
  * A compact, stable-height status line for one run: the state, the active
- * tool or queue position, elapsed time once it matters, and at most two lines
- * of detail. Only "needs input", failed and stale runs are styled to draw the eye.
+ * tool or queue position, elapsed time once it matters, the time left
+ * (counting down between writes) or how long the percent has not moved, and
+ * at most two lines of detail. Only "needs input", failed and stale runs are
+ * styled to draw the eye.
  */
 export function StatusRow({
   run,
@@ -36,7 +43,9 @@ export function StatusRow({
   useHeadwayStyles();
   const ticking = useNow(1000, fixedNow === undefined && run.status === "running");
   const now = fixedNow ?? ticking;
+  const mark = useProgressMark(run);
   const attention = attentionOf(run, now, staleAfterMs);
+  const eta = etaView(run, now, { mark, staleAfterMs });
   const label = stateLabel(run, attention);
   const summary = summaryOf(run);
   const elapsed = elapsedMs(run, now);
@@ -56,6 +65,11 @@ export function StatusRow({
         <span className="hw-state">{label}</span>
         <span className="hw-summary">{summary ?? (run.percent !== null && running ? `${run.percent}%` : "")}</span>
         {elapsed >= elapsedAfterMs && <span className="hw-elapsed">{formatDuration(elapsed)}</span>}
+        {eta.kind !== "hidden" && (
+          <span className="hw-status-eta" data-eta={eta.kind}>
+            {eta.text}
+          </span>
+        )}
         {running && !run.cancelRequested && onCancel && (
           <button type="button" className="hw-button" onClick={() => onCancel(run.id)} aria-label={`Stop ${run.title}`}>
             Stop

@@ -11,6 +11,7 @@ const LIGHT = `
   --hw-border: var(--border, #e4e4e7);
   --hw-destructive: var(--destructive, #dc2626);
   --hw-warning: var(--warning, #b45309);
+  --hw-warning-fg: var(--warning-foreground, #ffffff);
   --hw-ring: var(--ring, #a1a1aa);`;
 
 const DARK = `
@@ -24,6 +25,7 @@ const DARK = `
   --hw-border: var(--border, #3f3f46);
   --hw-destructive: var(--destructive, #f87171);
   --hw-warning: var(--warning, #fbbf24);
+  --hw-warning-fg: var(--warning-foreground, #18181b);
   --hw-ring: var(--ring, #71717a);`;
 
 /**
@@ -60,6 +62,13 @@ export const HEADWAY_CSS = `
   background: var(--hw-primary); color: var(--hw-primary-fg);
   font-size: 12px; font-weight: 600; line-height: 20px; text-align: center; font-variant-numeric: tabular-nums;
 }
+/* A run waits for a person or went silent: the count takes the attention colour. */
+.hw-badge[data-attention] { background: var(--hw-warning); color: var(--hw-warning-fg); }
+.hw-badge[data-attention="failed"] { background: var(--hw-destructive); color: var(--hw-primary-fg); }
+.hw-visually-hidden {
+  position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden;
+  clip: rect(0 0 0 0); white-space: nowrap; border: 0;
+}
 .hw-panel {
   position: absolute; top: calc(100% + 8px); right: 0; z-index: 50; width: min(380px, calc(100vw - 16px));
   background: var(--hw-bg); color: var(--hw-fg); border: 1px solid var(--hw-border);
@@ -86,6 +95,9 @@ export const HEADWAY_CSS = `
   flex: 1; min-width: 0; font-weight: 500; overflow: hidden; overflow-wrap: anywhere;
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2;
 }
+a.hw-title { color: inherit; text-decoration: none; }
+a.hw-title:hover { text-decoration: underline; text-underline-offset: 2px; }
+a.hw-title:focus-visible { outline: 2px solid var(--hw-ring); outline-offset: 2px; border-radius: 2px; }
 .hw-step { color: var(--hw-muted-fg); font-size: 13px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .hw-meta {
   display: flex; gap: 10px; color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums;
@@ -132,7 +144,7 @@ export const HEADWAY_CSS = `
 .hw-status-row[data-attention] .hw-state { color: var(--hw-destructive); }
 .hw-status-row:is([data-attention="action_required"], [data-attention="stale"]) .hw-state { color: var(--hw-warning); }
 .hw-summary { color: var(--hw-muted-fg); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; flex: 1; }
-.hw-elapsed { color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums; }
+.hw-elapsed, .hw-status-eta { color: var(--hw-muted-fg); font-size: 12px; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .hw-hint { color: var(--hw-muted-fg); font-size: 12px; white-space: nowrap; }
 .hw-detail {
   margin: 0; font-size: 13px; line-height: 20px; color: var(--hw-fg);

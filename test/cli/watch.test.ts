@@ -115,6 +115,32 @@ describe("headway watch", () => {
     expect(once.stdout).not.toContain("Finished");
   });
 
+  it("shows the time left by the clients' rule: a countdown, none for a stale run or one waiting for a person", async () => {
+    const path = tempDatabasePath();
+    const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0 });
+    onCleanup(() => progress.close());
+    const steady = await progress.startRun({ owner: "ann", title: "Steady import", percent: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await progress.updateRunProgress(steady.id, "ann", { percent: 12 });
+    await progress.startRun({ owner: "ann", title: "Approve refunds", percent: 50, state: "action_required" });
+    const quiet = await progress.startRun({ owner: "ann", title: "Quiet crawl", percent: 30 });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await progress.updateRunProgress(quiet.id, "ann", { percent: 40 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The server's watchdog, one look with a short threshold: runs silent for 40 ms are stale.
+    await progress.checkSilentRuns({ staleAfterMs: 40, abandonAfterMs: 3_600_000 });
+    expect((await progress.getRun(quiet.id, "ann"))?.attention).toBe("stale");
+    await progress.updateRunProgress(steady.id, "ann", { step: "Reading batch 2" }); // alive again, same percent
+
+    const once = await headway(["watch", "--once", "--database", path, "--owner", "ann"]);
+    expect(once.code).toBe(0);
+    const line = (title: string) => once.stdout.split("\n").find((l) => l.includes(title)) ?? "";
+    expect(line("Steady import")).toMatch(/ 12% Steady import — Reading batch 2 \(\d+s, about [\dhms ]+ left\)$/);
+    expect(line("Quiet crawl")).toMatch(/ 40% Quiet crawl \(\d+s, not responding\)$/);
+    expect(line("Approve refunds")).toMatch(/ 50% Approve refunds \(\d+s, needs your input\)$/);
+    expect(once.stdout).not.toContain("almost done");
+  });
+
   it("--server watches a running server over SSE, as the token's owner", async () => {
     const { progress, tokenFor } = fixture();
     const server = await startServer({ progress, port: 0, host: "127.0.0.1" });

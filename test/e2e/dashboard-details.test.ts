@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WatchdogOptions } from "../../src/progress/index.js";
 import { createHeadwayApp, startServer } from "../../src/server/index.js";
 import { fixture, onCleanup } from "../server/helpers.js";
 import { buildDashboard, launchChromium } from "./browser.js";
@@ -29,11 +30,12 @@ async function newPage(url: string, options: { reducedMotion?: "reduce" } = {}) 
   return { page, problems, url };
 }
 
-async function setup(options: { reducedMotion?: "reduce" } = {}) {
-  const f = fixture();
+async function setup(options: { reducedMotion?: "reduce"; watchdog?: WatchdogOptions } = {}) {
+  const { watchdog, ...pageOptions } = options;
+  const f = fixture({ watchdog });
   const server = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: dashboard.dir });
   onCleanup(() => server.close());
-  const { page, problems } = await newPage(server.url, options);
+  const { page, problems } = await newPage(server.url, pageOptions);
   const token = await f.tokenFor("ann");
   const open = (path = "/") => page.goto(`${server.url}${path}?token=${token}`);
   return { ...f, server, page, open, problems };
@@ -230,9 +232,14 @@ describe("what a user sees and hears", () => {
     await expect.poll(() => timeLeft.textContent(), { timeout: 10_000 }).toMatch(/^(about \S+|almost done)$/);
   });
 
-  it("gives no time left for a run that has gone silent: its estimate would only mislead", async () => {
-    const { progress, page, open } = await setup();
+  it("gives no time left for a run the server's watchdog found silent: its estimate would only mislead", async () => {
+    const { progress, page, open } = await setup({
+      watchdog: { staleAfterMs: 500, abandonAfterMs: 60_000, intervalMs: 100 },
+    });
     const run = await progress.startRun({ owner: "ann", title: "Steady, then silent", percent: 10 });
+    // Alive (a heartbeat every 150 ms) until the page has shown its countdown; then silent.
+    const alive = setInterval(() => void progress.heartbeat(run.id, "ann").catch(() => {}), 150);
+    onCleanup(() => clearInterval(alive));
     for (const percent of [20, 30, 40, 50]) {
       await new Promise((resolve) => setTimeout(resolve, 150));
       await progress.updateRunProgress(run.id, "ann", { percent });
@@ -240,9 +247,12 @@ describe("what a user sees and hears", () => {
     await open();
     const left = row(page, "Steady, then silent").locator(".run-row-time .muted");
     await expect.poll(() => left.textContent(), { timeout: 10_000 }).toMatch(/left$|^almost done$/);
-    // Three minutes on without a word: "Not responding", and no countdown in the row, the tray or the page.
-    await page.clock.setFixedTime(Date.now() + 3 * 60_000);
-    await expect.poll(() => row(page, "Steady, then silent").locator(".badge").textContent()).toBe("Not responding");
+    clearInterval(alive);
+    // No word for longer than the server's stale threshold: "Not responding", and no countdown in the row,
+    // the tray or the page. The server decides (its watchdog), not the browser's clock.
+    await expect
+      .poll(() => row(page, "Steady, then silent").locator(".badge").textContent(), { timeout: 10_000 })
+      .toBe("Not responding");
     expect(await left.textContent()).toBe("\u00a0");
     await tray(page).click();
     expect(await page.getByRole("dialog", { name: "In progress" }).locator(".hw-meta").textContent()).not.toMatch(

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { WatchdogOptions } from "../../src/progress/index.js";
 import { startServer } from "../../src/server/index.js";
 import { fixture, onCleanup } from "../server/helpers.js";
 import { ARTIFACTS, buildDashboard, launchChromium } from "./browser.js";
@@ -26,8 +27,8 @@ type Scheme = "light" | "dark";
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1440, height: 900 };
 
-async function setup(scheme: Scheme, viewport: { width: number; height: number }) {
-  const f = fixture();
+async function setup(scheme: Scheme, viewport: { width: number; height: number }, watchdog?: WatchdogOptions) {
+  const f = fixture({ watchdog });
   const server = await startServer({ progress: f.progress, port: 0, host: "127.0.0.1", dashboardDir: dashboard.dir });
   onCleanup(() => server.close());
   const context = await browser.newContext({ colorScheme: scheme, viewport, reducedMotion: "reduce" });
@@ -244,7 +245,12 @@ for (const scheme of ["light", "dark"] as const) {
       }, 90_000); // six page states, each measured by axe
 
       it("finds nothing serious in the questions, notices and warnings: cancel and delete asked, a run deleted, runs gone silent", async () => {
-        const { progress, page, open } = await setup(scheme, viewport);
+        // The server's watchdog finds runs silent after 2 s here (2 minutes by default).
+        const { progress, page, open } = await setup(scheme, viewport, {
+          staleAfterMs: 2000,
+          abandonAfterMs: 120_000,
+          intervalMs: 100,
+        });
         const { failed } = await seed(progress);
         await open();
         await page.locator(".run-row").first().waitFor();
@@ -262,9 +268,10 @@ for (const scheme of ["light", "dark"] as const) {
         await page.getByRole("status").filter({ hasText: "Deleted" }).waitFor();
         expect(await axe(page)).toEqual([]);
 
-        // Three minutes on, with no word from the running runs: they show as not responding, in the list and the tray.
-        await page.clock.setFixedTime(Date.now() + 3 * 60_000);
-        await expect.poll(() => page.locator(".badge", { hasText: "Not responding" }).count()).toBeGreaterThan(0);
+        // No word from the running runs past the watchdog's threshold: not responding, in the list and the tray.
+        await expect
+          .poll(() => page.locator(".badge", { hasText: "Not responding" }).count(), { timeout: 10_000 })
+          .toBeGreaterThan(0);
         expect(await axe(page)).toEqual([]);
         await tray(page).click();
         await page.locator(".hw-item[data-attention=stale]").first().waitFor();

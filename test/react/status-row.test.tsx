@@ -65,12 +65,13 @@ describe("<StatusRow />", () => {
     expect(row().querySelector(".hw-summary")?.textContent).toBe("#3 of 9 in queue");
   });
 
-  it("draws attention only for action_required, failed and stale", () => {
+  it("draws attention only for action_required, failed and stale, as the server says", () => {
     const cases: Array<[Partial<AgentRun>, number, string | null, string]> = [
-      [{ state: "action_required" }, 2000, "action_required", "Needs your input"],
-      [{ status: "failed", completedAt: at(5000) }, 9000, "failed", "Failed"],
-      [{}, 1000 + 121_000, "stale", "Not responding"],
-      [{}, 1000 + 119_000, null, "Running"],
+      [{ state: "action_required", attention: "action_required" }, 2000, "action_required", "Needs your input"],
+      [{ status: "failed", completedAt: at(5000), attention: "failed" }, 9000, "failed", "Failed"],
+      [{ attention: "stale" }, 2000, "stale", "Not responding"],
+      // Long silent, but the server's watchdog has not called it stale: calm.
+      [{}, 1000 + 600_000, null, "Running"],
       [{ state: "retrying" }, 2000, null, "Retrying"],
       [{ status: "cancelled", completedAt: at(5000) }, 9000, null, "Cancelled"],
       [{ status: "succeeded", percent: 100, completedAt: at(5000) }, 500_000, null, "Done"],
@@ -83,9 +84,15 @@ describe("<StatusRow />", () => {
     }
   });
 
-  it("uses a custom stale threshold", () => {
-    render(<StatusRow run={run()} now={START + 1000 + 31_000} staleAfterMs={30_000} />);
+  it("works staleness out from the heartbeat only for a run without attention (an older server)", () => {
+    const { attention: _served, ...older } = run();
+    const { rerender } = render(<StatusRow run={older as AgentRun} now={START + 1000 + 119_000} />);
+    expect(row().hasAttribute("data-attention")).toBe(false);
+    rerender(<StatusRow run={older as AgentRun} now={START + 1000 + 121_000} />);
     expect(row().getAttribute("data-attention")).toBe("stale");
+    rerender(<StatusRow run={older as AgentRun} now={START + 1000 + 31_000} staleAfterMs={30_000} />);
+    expect(row().getAttribute("data-attention")).toBe("stale");
+    expect(row().querySelector(".hw-status-eta")).toBeNull();
   });
 
   it("offers Stop or a cancel hint while running, neither once stopping or done", () => {

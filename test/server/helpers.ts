@@ -1,6 +1,6 @@
 import { EventSource } from "eventsource";
 import { afterEach } from "vitest";
-import { createProgress, type Progress } from "../../src/progress/index.js";
+import { createProgress, type Progress, type WatchdogOptions } from "../../src/progress/index.js";
 import type { TokenScope, TokenStore } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
@@ -24,7 +24,12 @@ export interface Fixture {
 
 /** A Progress on a fresh SQLite file, with its token store; closed after the test. */
 export function fixture(
-  options: { followExternalWrites?: boolean; storeOptions?: { writerThread?: boolean } } = {},
+  options: {
+    followExternalWrites?: boolean;
+    storeOptions?: { writerThread?: boolean };
+    /** The server-side watchdog, as `headway serve` runs it (tests pass short thresholds). */
+    watchdog?: WatchdogOptions;
+  } = {},
 ): Fixture {
   const path = tempDatabasePath();
   const progress = createProgress({ databaseUrl: path, sweepIntervalMs: 0, ...options });

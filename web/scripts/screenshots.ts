@@ -26,13 +26,26 @@ await build({
   logLevel: "warn",
   build: { outDir: join(work, "dashboard"), emptyOutDir: true, sourcemap: false },
 });
-const progress = createProgress({ databaseUrl: join(work, "runs.db"), sweepIntervalMs: 0 });
+// The server's watchdog, with a short threshold so one run in the shots has gone silent ("Not responding").
+const progress = createProgress({
+  databaseUrl: join(work, "runs.db"),
+  sweepIntervalMs: 0,
+  watchdog: { staleAfterMs: 5000, abandonAfterMs: 3_600_000, intervalMs: 250 },
+});
 const tokens = progress.backend.tokens;
 if (!tokens) throw new Error("the SQLite store keeps tokens");
 const { token } = await tokens.create({ owner: "ann@example.com", scope: "read" });
 const owner = "ann@example.com";
 
 // What an owner's morning looks like.
+const crawl = await progress.startRun({
+  owner,
+  title: "Crawl the help centre",
+  percent: 10,
+  step: "Article 12 of 120",
+});
+await sleep(600);
+await progress.updateRunProgress(crawl.id, owner, { percent: 18, step: "Article 22 of 120" }); // then nothing more
 const old = await progress.startRun({ owner, title: "Export monthly report", percent: 0 });
 for (const percent of [25, 60, 100]) {
   await sleep(80);
@@ -48,12 +61,13 @@ await progress.completeRun(failed.id, owner, "failed", { step: "Calendar API ret
 const parent = await progress.startRun({ owner, title: "Research competitors for the Q3 pricing review" });
 const a = await progress.startRun({ owner, title: "Sub-agent: collect public price lists", parentId: parent.id });
 const b = await progress.startRun({ owner, title: "Sub-agent: summarise analyst notes", parentId: parent.id });
-const triage = await progress.startRun({ owner, title: "Triage 128 unread emails", percent: 4, step: "Reading" });
+const triage = await progress.startRun({ owner, title: "Triage 128 unread emails", percent: 30, step: "Reading" });
 for (let i = 1; i <= 6; i++) {
   await sleep(1000); // a realistic pace, so the time left reads like one (and the charts have points)
-  await progress.updateRunProgress(a.id, owner, { percent: i * 12, step: `Reading page ${i} of 8` });
-  await progress.updateRunProgress(b.id, owner, { percent: i * 7, step: `Note ${i} of 14` });
-  await progress.updateRunProgress(triage.id, owner, { percent: 4 + i * 7, step: `Classifying ${i * 9}/128` });
+  // A few percent a second: minutes rather than seconds left, so the shots show a countdown, not "almost done".
+  await progress.updateRunProgress(a.id, owner, { percent: 30 + i * 3, step: `Reading page ${i + 2} of 8` });
+  await progress.updateRunProgress(b.id, owner, { percent: 10 + i * 2, step: `Note ${i + 1} of 14` });
+  await progress.updateRunProgress(triage.id, owner, { percent: 30 + i, step: `Classifying ${38 + i}/128` });
 }
 await progress.startRun({
   owner,
@@ -61,6 +75,13 @@ await progress.startRun({
   state: "action_required",
   step: "12 refunds over $500 wait for your approval",
 });
+
+// The runs still at work keep reporting while the shots are taken; the crawl stays silent until the watchdog says so.
+const working = [parent.id, a.id, b.id, triage.id];
+const alive = setInterval(() => {
+  for (const id of working) void progress.heartbeat(id, owner).catch(() => {});
+}, 1000);
+while ((await progress.getRun(crawl.id, owner))?.attention !== "stale") await sleep(250);
 
 const server = await startServer({ progress, port: 0, host: "127.0.0.1", dashboardDir: join(work, "dashboard") });
 const browser = await chromium.launch({
@@ -97,6 +118,7 @@ try {
     console.log(`docs/screenshots/${shot.name}.png`);
   }
 } finally {
+  clearInterval(alive);
   await browser.close();
   await server.close();
   await progress.close();

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from "react";
 import { createHeadwayClient, HeadwayClientError } from "../../src/client/index.js";
-import { HeadwayProvider } from "../../src/react/index.js";
+import { HeadwayProvider, useProgressMarks } from "../../src/react/index.js";
 import { Announcer } from "./components/announcer.js";
 import { AppHeader } from "./components/app-header.js";
 import { RunDetail } from "./components/run-detail.js";
@@ -47,6 +47,9 @@ interface DashboardProps {
 
 function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }: DashboardProps) {
   const list = useRunList(client);
+  // What the page saw of each run's updates, kept across both pages: a countdown runs from the percent's
+  // last move, and a percent that stopped moving shows as a stall, on the list and on a run's page alike.
+  const marks = useProgressMarks(list.runs);
   const [route, navigate] = useRoute();
   const [deleted, setDeleted] = useState<string | null>(null);
   const refused = list.error instanceof HeadwayClientError && list.error.status === 401;
@@ -67,6 +70,7 @@ function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }
         theme={theme.choice}
         onTheme={theme.setChoice}
         onHome={home}
+        onOpenRun={open}
         // Only a browser session can be signed out of; a host app's own sign-in is not ours to end.
         onSignOut={session?.scope === "read" && !refused ? () => void onSignOut() : undefined}
       />
@@ -79,6 +83,7 @@ function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }
         ) : route.page === "run" ? (
           <RunDetail
             id={route.id}
+            marks={marks}
             onOpen={open}
             onBack={home}
             onDeleted={(run) => {
@@ -88,7 +93,7 @@ function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }
             }}
           />
         ) : (
-          <RunsPage list={list} onOpen={open} deleted={deleted} />
+          <RunsPage list={list} marks={marks} onOpen={open} deleted={deleted} />
         )}
       </main>
       <Announcer runs={list.runs} ready={list.loaded} />

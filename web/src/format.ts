@@ -1,4 +1,4 @@
-import { formatDuration } from "../../src/react/index.js";
+import { type EtaView, formatDuration } from "../../src/react/index.js";
 
 export { elapsedMs, etaLabel, formatDuration, formatEta } from "../../src/react/index.js";
 
@@ -14,7 +14,15 @@ export function clockTime(iso: string): string {
   return new Date(iso).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
-/** The value beside a "Time left" label: "about 16s", "almost done", "waiting for you", or null. */
-export function timeLeft(label: string | null): string | null {
-  return label?.replace(/ left$/, "") ?? null;
+const HIDDEN: Record<Extract<EtaView, { kind: "hidden" }>["reason"], string> = {
+  ended: "none",
+  stale: "unknown while it is silent",
+  waiting: "waiting for you",
+  retrying: "unknown while it retries",
+  unknown: "estimating…",
+};
+
+/** The value beside a "Time left" label: "about 16s", "almost done", "No progress for 2m", or why there is none. */
+export function timeLeft(view: EtaView): string {
+  return view.kind === "hidden" ? HIDDEN[view.reason] : view.text.replace(/ left$/, "");
 }

@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from "../../../src/client/index.js";
+import type { AgentRun, ConnectionStatus } from "../../../src/client/index.js";
 import { RunsTray } from "../../../src/react/index.js";
 import type { ThemeChoice } from "../theme.js";
 import { ThemeToggle } from "./theme-toggle.js";
@@ -19,10 +19,23 @@ export interface AppHeaderProps {
   theme: ThemeChoice;
   onTheme: (choice: ThemeChoice) => void;
   onHome: () => void;
+  /** Opens a run's page from the tray, in place. */
+  onOpenRun: (id: string) => void;
   onSignOut?: () => void;
 }
 
-export function AppHeader({ connection, showTray = true, theme, onTheme, onHome, onSignOut }: AppHeaderProps) {
+/** The address of a run's page; the tray links each run there. */
+export const runPath = (run: Pick<AgentRun, "id">) => `/runs/${encodeURIComponent(run.id)}`;
+
+export function AppHeader({
+  connection,
+  showTray = true,
+  theme,
+  onTheme,
+  onHome,
+  onOpenRun,
+  onSignOut,
+}: AppHeaderProps) {
   return (
     <header className="app-header">
       <a className="skip-link" href="#main">
@@ -50,7 +63,15 @@ export function AppHeader({ connection, showTray = true, theme, onTheme, onHome,
           </span>
         )}
         <div className="header-actions">
-          {showTray && <RunsTray />}
+          {showTray && (
+            <RunsTray
+              runHref={runPath}
+              onOpenRun={(run, event) => {
+                event.preventDefault();
+                onOpenRun(run.id);
+              }}
+            />
+          )}
           <ThemeToggle choice={theme} onChange={onTheme} />
           {onSignOut && (
             <button type="button" className="ghost-button" onClick={onSignOut}>

@@ -1,17 +1,26 @@
 import { useEffect, useId, useRef, useState } from "react";
-import type { AgentRun, RunHistoryPoint } from "../../../src/client/index.js";
-import { attentionOf, useHeadwayClient, useNow, useRun } from "../../../src/react/index.js";
-import { clockTime, elapsedMs, etaLabel, formatDuration, timeAgo, timeLeft } from "../format.js";
+import type { AgentRun, ProgressMark, RunHistoryPoint } from "../../../src/client/index.js";
+import {
+  etaView,
+  useHeadwayClient,
+  useNow,
+  useProgressMark,
+  useProgressMarks,
+  useRun,
+} from "../../../src/react/index.js";
+import { clockTime, elapsedMs, formatDuration, timeAgo, timeLeft } from "../format.js";
 import { rollupSeries } from "../rollup.js";
 import { Bar } from "./bar.js";
 import { PercentChart } from "./percent-chart.js";
 import { RunActions } from "./run-actions.js";
 import { RunRow } from "./run-row.js";
 import { RunTimeline } from "./run-timeline.js";
-import { runTone, STALE_AFTER_MS, StatusBadge } from "./status-badge.js";
+import { runTone, StatusBadge } from "./status-badge.js";
 
 export interface RunDetailProps {
   id: string;
+  /** What the list saw of each run's updates, so the count goes on where the list left it. (Default: none) */
+  marks?: ReadonlyMap<string, ProgressMark>;
   onOpen: (id: string) => void;
   onBack: () => void;
   /** After the run was deleted from this page. (Default: back to the list) */
@@ -19,11 +28,18 @@ export interface RunDetailProps {
 }
 
 /** One run: live progress, its timeline of steps, percent over time, its child runs, cancel and delete. */
-export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
+export function RunDetail({ id, marks, onOpen, onBack, onDeleted }: RunDetailProps) {
   const client = useHeadwayClient();
   const { run, children, status, error, cancel } = useRun(id);
   const [history, setHistory] = useState<RunHistoryPoint[]>([]);
   const now = useNow(1000, run?.status === "running");
+  const ownMark = useProgressMark(run);
+  const childMarks = useProgressMarks(children);
+  // The list has watched a run longer than this page has (unless its percent has since moved).
+  const markOf = (shown: AgentRun, own: ProgressMark | undefined) => {
+    const seen = marks?.get(shown.id);
+    return seen && seen.percent === shown.percent ? seen : own;
+  };
   const version = run?.version;
   const loaded = useRef<string | null>(null);
   const [childHistories, setChildHistories] = useState<Map<string, RunHistoryPoint[]>>(new Map());
@@ -85,7 +101,6 @@ export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
           },
         ];
   const { tone } = runTone(run, now);
-  const silent = attentionOf(run, now, STALE_AFTER_MS) === "stale";
   const running = run.status === "running";
   const endAt = run.completedAt ? Date.parse(run.completedAt) : now;
   const rolledUp = childKey && children.length > 0 ? rollupSeries(children, childHistories) : [];
@@ -96,7 +111,7 @@ export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
     [running ? "Elapsed" : "Took", formatDuration(elapsedMs(run, now))],
     // Once it ended there is no time left to show: when it ended says more.
     running
-      ? ["Time left", silent ? "unknown while it is silent" : (timeLeft(etaLabel(run)) ?? "estimating…")]
+      ? ["Time left", timeLeft(etaView(run, now, { mark: markOf(run, ownMark) }))]
       : ["Ended", `${clockTime(run.completedAt ?? run.updatedAt)} · ${timeAgo(run.completedAt ?? run.updatedAt, now)}`],
     ["Last heartbeat", timeAgo(run.heartbeatAt, now)],
   ];
@@ -161,7 +176,14 @@ export function RunDetail({ id, onOpen, onBack, onDeleted }: RunDetailProps) {
           <h2 className="card-title">Child runs</h2>
           <ul className="run-list" aria-label="Child runs">
             {children.map((child) => (
-              <RunRow key={child.id} run={child} childCount={0} now={now} onOpen={onOpen} />
+              <RunRow
+                key={child.id}
+                run={child}
+                childCount={0}
+                now={now}
+                mark={markOf(child, childMarks.get(child.id))}
+                onOpen={onOpen}
+              />
             ))}
           </ul>
         </section>

@@ -1,13 +1,16 @@
-import type { AgentRun } from "../../../src/client/index.js";
-import { attentionOf } from "../../../src/react/index.js";
-import { elapsedMs, etaLabel, formatDuration, timeAgo } from "../format.js";
+import type { AgentRun, ProgressMark } from "../../../src/client/index.js";
+import { etaText, etaView } from "../../../src/react/index.js";
+import { elapsedMs, formatDuration, timeAgo } from "../format.js";
+import { runPath } from "./app-header.js";
 import { Bar } from "./bar.js";
-import { runTone, STALE_AFTER_MS, StatusBadge } from "./status-badge.js";
+import { runTone, StatusBadge } from "./status-badge.js";
 
 export interface RunRowProps {
   run: AgentRun;
   childCount: number;
   now: number;
+  /** What the page saw of the run's earlier updates: the countdown runs from the percent's last move. */
+  mark?: ProgressMark;
   onOpen: (id: string) => void;
 }
 
@@ -23,17 +26,18 @@ function placeholderStep(run: AgentRun): string {
  * of links reads as a list of titles; it stretches over the whole row, so a
  * click anywhere opens the run.
  */
-export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
+export function RunRow({ run, childCount, now, mark, onOpen }: RunRowProps) {
   const { tone } = runTone(run, now);
   const running = run.status === "running";
-  const eta = etaLabel(run, attentionOf(run, now, STALE_AFTER_MS));
+  const view = etaView(run, now, { mark });
+  const eta = etaText(view);
   return (
     <li className="run-row" data-tone={tone} data-run-id={run.id}>
       <div className="run-row-grid">
         <div className="run-row-main">
           <div className="run-row-title">
             <a
-              href={`/runs/${encodeURIComponent(run.id)}`}
+              href={runPath(run)}
               className="run-row-link run-title"
               onClick={(event) => {
                 if (event.metaKey || event.ctrlKey || event.shiftKey) return;
@@ -63,7 +67,9 @@ export function RunRow({ run, childCount, now, onOpen }: RunRowProps) {
               ? `${formatDuration(elapsedMs(run, now))} elapsed`
               : timeAgo(run.completedAt ?? run.updatedAt, now)}
           </span>
-          <span className="muted">{running ? (eta ?? "\u00a0") : `took ${formatDuration(elapsedMs(run, now))}`}</span>
+          <span className="muted" data-eta={running ? (view.kind === "hidden" ? view.reason : view.kind) : undefined}>
+            {running ? (eta ?? "\u00a0") : `took ${formatDuration(elapsedMs(run, now))}`}
+          </span>
         </div>
       </div>
     </li>

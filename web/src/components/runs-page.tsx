@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from "react";
-import type { AgentRun } from "../../../src/client/index.js";
+import type { AgentRun, ProgressMark } from "../../../src/client/index.js";
 import { useNow } from "../../../src/react/index.js";
 import type { RunList } from "../use-run-list.js";
 import { RunFilters, type StatusFilter } from "./run-filters.js";
@@ -14,13 +14,15 @@ function byRunningThenRecent(runs: AgentRun[]): AgentRun[] {
 
 export interface RunsPageProps {
   list: RunList;
+  /** What the page saw of each run's updates (`useProgressMarks`), by id. */
+  marks: ReadonlyMap<string, ProgressMark>;
   onOpen: (id: string) => void;
   /** The title of a run just deleted from its page: said, and focus lands on the heading. */
   deleted?: string | null;
 }
 
 /** Active and recent runs, filterable by status and searchable by title, both answered by the server. */
-export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
+export function RunsPage({ list, marks, onOpen, deleted = null }: RunsPageProps) {
   const now = useNow(1000);
   const { runs, filter, setFilter } = list;
   const heading = useRef<HTMLHeadingElement>(null);
@@ -144,7 +146,14 @@ export function RunsPage({ list, onOpen, deleted = null }: RunsPageProps) {
           }}
         >
           {ordered.map((run) => (
-            <RunRow key={run.id} run={run} childCount={childCounts.get(run.id) ?? 0} now={now} onOpen={onOpen} />
+            <RunRow
+              key={run.id}
+              run={run}
+              childCount={childCounts.get(run.id) ?? 0}
+              now={now}
+              mark={marks.get(run.id)}
+              onOpen={onOpen}
+            />
           ))}
         </ul>
       )}
