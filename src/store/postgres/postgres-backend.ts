@@ -1,0 +1,66 @@
+import type { Backend } from "../backend.js";
+import { openPostgresClient } from "./postgres-driver.js";
+import { PostgresRunStore, type PostgresStoreOptions } from "./postgres-runs.js";
+import { migratePostgres, quoteIdentifier } from "./postgres-schema.js";
+import { PostgresTokenStore, type PostgresTokenStoreOptions } from "./postgres-tokens.js";
+
+export interface OpenPostgresBackendOptions extends PostgresStoreOptions {
+  /**
+   * The schema to use (created when missing). Also read from the URL's
+   * `?search_path=` parameter; `?options=-c search_path=…` works too, but then
+   * the schema must exist. (Default: the server's search_path, usually `public`)
+   */
+  schema?: string;
+  /** Connections in the pool, besides the one LISTEN connection. (Default: 5) */
+  maxConnections?: number;
+  tokens?: PostgresTokenStoreOptions;
+}
+
+/**
+ * The scale-out backend. `openBackend` is synchronous, so the client is
+ * created at once and the migrations run in the background: every method
+ * waits for them, and `ready` rejects with their failure (a schema newer than
+ * the code is a SchemaVersionError).
+ */
+export function openPostgresBackend(url: string, options: OpenPostgresBackendOptions = {}): Backend {
+  const { schema: schemaOption, maxConnections, tokens: tokenOptions, ...storeOptions } = options;
+  const schema = schemaOption ?? new URL(url).searchParams.get("search_path")?.split(",")[0]?.trim() ?? undefined;
+  const connection: Record<string, string> = schemaOption ? { search_path: quoteIdentifier(schemaOption) } : {};
+  const client = openPostgresClient(url, { max: maxConnections ?? 5, connection });
+  const ready = migratePostgres(client, { createSchema: schema?.replace(/^"(.*)"$/, "$1") });
+  ready.catch(() => {}); // reported by every call that waits for it, never as an unhandled rejection
+  const runs = new PostgresRunStore(
+    {
+      client,
+      ready,
+      openListener: ({ onnotify, onclose }) =>
+        openPostgresClient(url, {
+          max: 1,
+          // Named, so an operator (or a test) can find the LISTEN connection of a schema in pg_stat_activity.
+          connection: { ...connection, application_name: `headway listen ${schema ?? ""}`.trim().slice(0, 63) },
+          idle_timeout: null,
+          max_lifetime: null,
+          onnotify,
+          onclose,
+        }),
+    },
+    storeOptions,
+  );
+  const tokens = new PostgresTokenStore(client, ready, tokenOptions);
+  const readyVoid = ready.then(() => {});
+  readyVoid.catch(() => {});
+  let closing: Promise<void> | undefined;
+  return {
+    kind: "postgres",
+    runs,
+    tokens,
+    ready: readyVoid,
+    close: () => {
+      closing ??= (async () => {
+        await runs.close();
+        await client.end({ timeout: 5 });
+      })();
+      return closing;
+    },
+  };
+}
