@@ -260,6 +260,8 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       this.lifecycle = "closing";
       clearInterval(this.sweepTimer);
       await this.writer.drain();
+      // The follower's start-up read may still be out (a backend that opens asynchronously): let it land first.
+      await this.ready;
       await this.follower.idle();
       this.follower.close();
       if (this.ownsBackend) await this.backend.close();

@@ -84,3 +84,17 @@ export async function killListeners(schema: string): Promise<number> {
     await admin.end({ timeout: 1 });
   }
 }
+
+/** Terminates the pool connections (not LISTEN) of a schema, as a network fault would; returns how many. */
+export async function killPool(schema: string): Promise<number> {
+  const admin = adminClient();
+  try {
+    const rows = await admin.unsafe(
+      "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = $1",
+      [`headway ${schema}`],
+    );
+    return rows.filter((row) => row.killed === true).length;
+  } finally {
+    await admin.end({ timeout: 1 });
+  }
+}

@@ -26,7 +26,12 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
   const { schema: schemaOption, maxConnections, tokens: tokenOptions, ...storeOptions } = options;
   const schema = schemaOption ?? new URL(url).searchParams.get("search_path")?.split(",")[0]?.trim() ?? undefined;
   const connection: Record<string, string> = schemaOption ? { search_path: quoteIdentifier(schemaOption) } : {};
-  const client = openPostgresClient(url, { max: maxConnections ?? 5, connection });
+  // Named after the schema, so an operator (or a test) can tell the connections of one schema apart.
+  const name = `headway ${schema ?? ""}`.trim().slice(0, 63);
+  const client = openPostgresClient(url, {
+    max: maxConnections ?? 5,
+    connection: { application_name: name, ...connection },
+  });
   const ready = migratePostgres(client, { createSchema: schema?.replace(/^"(.*)"$/, "$1") });
   ready.catch(() => {}); // reported by every call that waits for it, never as an unhandled rejection
   const runs = new PostgresRunStore(
@@ -36,7 +41,6 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
       openListener: ({ onnotify, onclose }) =>
         openPostgresClient(url, {
           max: 1,
-          // Named, so an operator (or a test) can find the LISTEN connection of a schema in pg_stat_activity.
           connection: { ...connection, application_name: `headway listen ${schema ?? ""}`.trim().slice(0, 63) },
           idle_timeout: null,
           max_lifetime: null,
@@ -58,6 +62,8 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
     close: () => {
       closing ??= (async () => {
         await runs.close();
+        // Migrations under way finish first: ending the pool under a reserved connection would strand it.
+        await ready.catch(() => {});
         await client.end({ timeout: 5 });
       })();
       return closing;

@@ -1,7 +1,7 @@
 import { type RunRecord, ValidationError } from "../../core/index.js";
 import { BatchPlan, type PlanOptions } from "../batch-plan.js";
 import type { BatchResult, OpOutcome, RunOp, RunStoreStats } from "../run-store.js";
-import type { PgClientLike, PgSqlLike } from "./postgres-driver.js";
+import { inTransaction, type PgClientLike, type PgSqlLike } from "./postgres-driver.js";
 import { RUN_COLUMNS, type RunRow, rowToRecord } from "./postgres-rows.js";
 import { type ProgramOptions, runWriteProgram } from "./postgres-write-program.js";
 
@@ -51,7 +51,7 @@ export class PgBatchWriter {
   private async transact(ops: readonly RunOp[], now: number): Promise<BatchResult> {
     const options = this.options();
     try {
-      return await this.client.begin("isolation level read committed", async (sql): Promise<BatchResult> => {
+      return await inTransaction(this.client, "ISOLATION LEVEL READ COMMITTED", async (sql): Promise<BatchResult> => {
         const [counter] = await sql.unsafe<{ seq: number }>(BUMP_COUNTER);
         const seq = counter?.seq as number;
         const plan = await planBatch(sql, ops, now, options);

@@ -11,9 +11,13 @@ export interface PgSqlLike {
   unsafe<Row extends PgRow = PgRow>(query: string, params?: readonly unknown[]): Promise<Row[]>;
 }
 
+/** One connection taken from the pool until `release`. */
+export interface PgReservedLike extends PgSqlLike {
+  release(): void;
+}
+
 export interface PgClientLike extends PgSqlLike {
-  /** Runs `fn` in a transaction on one connection: committed when it resolves, rolled back when it throws. */
-  begin<T>(options: string, fn: (sql: PgSqlLike) => Promise<T>): Promise<T>;
+  reserve(): Promise<PgReservedLike>;
   end(options?: { timeout?: number }): Promise<void>;
 }
 
@@ -49,11 +53,12 @@ const INT8_AS_NUMBER = {
   parse: (value: string) => Number(value),
 };
 
-export function openPostgresClient(url: string, options: PgClientOptions = {}): PgClientLike {
+function openRaw(url: string, options: PgClientOptions): PgClientLike {
   const { connection, onclose, ...rest } = options;
   return loadDriver()(url, {
     max: 5,
     idle_timeout: 60,
+    connect_timeout: 10,
     ...rest,
     connection: { application_name: "headway", ...connection },
     // Notices (e.g. "schema already exists, skipping") are not news.
@@ -61,4 +66,100 @@ export function openPostgresClient(url: string, options: PgClientOptions = {}): 
     onclose: onclose ? () => onclose() : undefined,
     types: { int8: INT8_AS_NUMBER },
   });
+}
+
+/** Codes of errors that say a connection is gone (not that a statement failed). */
+const CONNECTION_LOST = new Set([
+  "CONNECTION_CLOSED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "ECONNRESET",
+  "EPIPE",
+  "57P01", // terminated by an administrator (pg_terminate_backend)
+  "57P02",
+  "57P03",
+]);
+
+export function isConnectionLost(error: unknown): boolean {
+  return CONNECTION_LOST.has(String((error as { code?: unknown } | null)?.code));
+}
+
+/**
+ * A pool that replaces itself after a connection is lost. postgres 3.4.x can
+ * leave a connection that dropped with a write still buffered unable to send
+ * again (upstream issues #1154, #1208): every later use of that slot waits
+ * for the connect timeout. So after such an error the whole pool is retired
+ * (it finishes what it has, gracefully) and later calls go to a fresh one.
+ * The caller still gets the error: whether a lost COMMIT landed is unknown.
+ */
+export function openPostgresClient(url: string, options: PgClientOptions = {}): PgClientLike {
+  let current = openRaw(url, options);
+  let ended: Promise<void> | undefined;
+  const retiring = new Set<Promise<void>>();
+  const retire = (client: PgClientLike, error: unknown) => {
+    if (ended || client !== current || !isConnectionLost(error)) return;
+    current = openRaw(url, options);
+    // What the old pool still runs on its other connections gets 2 s to finish.
+    const done = client.end({ timeout: 2 }).catch(() => {});
+    retiring.add(done);
+    void done.then(() => retiring.delete(done));
+  };
+  const watch = async <T>(client: PgClientLike, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      retire(client, error);
+      throw error;
+    }
+  };
+  return {
+    unsafe: <Row extends PgRow = PgRow>(query: string, params?: readonly unknown[]) => {
+      const client = current;
+      return watch(client, () => client.unsafe<Row>(query, params));
+    },
+    reserve: async () => {
+      const client = current;
+      const reserved = await watch(client, () => client.reserve());
+      return {
+        unsafe: <Row extends PgRow = PgRow>(query: string, params?: readonly unknown[]) =>
+          watch(client, () => reserved.unsafe<Row>(query, params)),
+        release: () => reserved.release(),
+      };
+    },
+    end: (endOptions) => {
+      ended ??= Promise.all([current.end(endOptions), ...retiring]).then(() => {});
+      return ended;
+    },
+  };
+}
+
+/**
+ * Runs `fn` in a transaction on one reserved connection. Not the driver's
+ * `begin`: after a lost connection it sends ROLLBACK on the dead socket,
+ * which postgres 3.4.x turns into an uncatchable TypeError (upstream #1208).
+ * Here a lost connection is never written to again nor handed back to the
+ * pool; the pool it came from is retired instead (see openPostgresClient).
+ */
+export async function inTransaction<T>(
+  client: PgClientLike,
+  mode: string,
+  fn: (sql: PgSqlLike) => Promise<T>,
+): Promise<T> {
+  const sql = await client.reserve();
+  try {
+    await sql.unsafe(`BEGIN ${mode}`);
+    const result = await fn(sql);
+    await sql.unsafe("COMMIT");
+    sql.release();
+    return result;
+  } catch (error) {
+    if (isConnectionLost(error)) throw error;
+    try {
+      await sql.unsafe("ROLLBACK");
+      sql.release();
+    } catch {
+      // Lost while rolling back: the server rolls back by itself, and the connection is not reused.
+    }
+    throw error;
+  }
 }

@@ -4,7 +4,7 @@ import type { PlanOptions } from "../batch-plan.js";
 import { type ChangeLogEntry, commitsOf, type DecodedEntry, decodeEntry, type FeedPage } from "../change-feed.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { PgBatchWriter, type PgBatchWriterOptions } from "./postgres-batch.js";
-import type { PgClientLike, PgSqlLike } from "./postgres-driver.js";
+import { inTransaction, type PgClientLike, type PgSqlLike } from "./postgres-driver.js";
 import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./postgres-rows.js";
 import { countRuns, listRuns } from "./postgres-run-queries.js";
 import { CommitWatch } from "./postgres-wakeup.js";
@@ -128,7 +128,7 @@ export class PostgresRunStore implements RunStore {
   async readFeed(afterSeq: number, limit: number): Promise<FeedPage> {
     await this.ready;
     // One snapshot: the entries, the rows they name and `readAt` agree.
-    return this.client.begin("isolation level repeatable read read only", async (sql): Promise<FeedPage> => {
+    return inTransaction(this.client, "ISOLATION LEVEL REPEATABLE READ READ ONLY", async (sql): Promise<FeedPage> => {
       const [rows, range] = await Promise.all([
         sql.unsafe<ChangeLogEntry & Record<string, unknown>>(FEED_AFTER, [afterSeq, limit + 1]),
         sql.unsafe<{ newest: number }>(SEQ_RANGE),
@@ -144,31 +144,35 @@ export class PostgresRunStore implements RunStore {
 
   async changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null> {
     await this.ready;
-    return this.client.begin("isolation level repeatable read read only", async (sql): Promise<ChangeSet | null> => {
-      const [range] = await sql.unsafe<{ oldest: number; newest: number }>(SEQ_RANGE);
-      const { oldest = 0, newest = 0 } = range ?? {};
-      if (commitSeq >= newest) return { commitSeq: newest, runs: [], deleted: [] };
-      if (oldest === 0 || commitSeq < oldest - 1) return null;
-      const entries = (await sql.unsafe<ChangeLogEntry & Record<string, unknown>>(FEED_AFTER, [commitSeq, null])).map(
-        decodeEntry,
-      );
-      const deleted = new Map<string, string>();
-      for (const entry of entries) for (const [id, runOwner] of entry.deleted) deleted.set(id, runOwner);
-      const loaded = await loadRuns(sql, entries);
-      const runs: AgentRun[] = [];
-      for (const entry of entries) {
-        for (const id of [...entry.started, ...entry.updated]) {
-          const run = loaded.get(id);
-          if (!run || deleted.has(id) || (owner !== undefined && run.owner !== owner)) continue;
-          runs.push(run);
-          loaded.delete(id); // each run once, in the order it first changed
+    return inTransaction(
+      this.client,
+      "ISOLATION LEVEL REPEATABLE READ READ ONLY",
+      async (sql): Promise<ChangeSet | null> => {
+        const [range] = await sql.unsafe<{ oldest: number; newest: number }>(SEQ_RANGE);
+        const { oldest = 0, newest = 0 } = range ?? {};
+        if (commitSeq >= newest) return { commitSeq: newest, runs: [], deleted: [] };
+        if (oldest === 0 || commitSeq < oldest - 1) return null;
+        const entries = (await sql.unsafe<ChangeLogEntry & Record<string, unknown>>(FEED_AFTER, [commitSeq, null])).map(
+          decodeEntry,
+        );
+        const deleted = new Map<string, string>();
+        for (const entry of entries) for (const [id, runOwner] of entry.deleted) deleted.set(id, runOwner);
+        const loaded = await loadRuns(sql, entries);
+        const runs: AgentRun[] = [];
+        for (const entry of entries) {
+          for (const id of [...entry.started, ...entry.updated]) {
+            const run = loaded.get(id);
+            if (!run || deleted.has(id) || (owner !== undefined && run.owner !== owner)) continue;
+            runs.push(run);
+            loaded.delete(id); // each run once, in the order it first changed
+          }
         }
-      }
-      const gone = [...deleted]
-        .filter(([, runOwner]) => owner === undefined || runOwner === owner)
-        .map(([id, runOwner]) => ({ id, owner: runOwner }));
-      return { commitSeq: newest, runs, deleted: gone };
-    });
+        const gone = [...deleted]
+          .filter(([, runOwner]) => owner === undefined || runOwner === owner)
+          .map(([id, runOwner]) => ({ id, owner: runOwner }));
+        return { commitSeq: newest, runs, deleted: gone };
+      },
+    );
   }
 
   watchCommits(wake: () => void, intervalMs: number): () => void {

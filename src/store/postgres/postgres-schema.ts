@@ -1,5 +1,5 @@
 import { HeadwayError, SchemaVersionError } from "../../core/index.js";
-import type { PgClientLike, PgSqlLike } from "./postgres-driver.js";
+import { inTransaction, type PgClientLike, type PgSqlLike } from "./postgres-driver.js";
 
 /**
  * Versioned migrations, applied in order at start-up; `headway_schema_version`
@@ -112,7 +112,7 @@ export interface MigrateOptions {
  */
 export async function migratePostgres(client: PgClientLike, options: MigrateOptions = {}): Promise<string> {
   const migrations = options.migrations ?? POSTGRES_MIGRATIONS;
-  return client.begin("isolation level read committed", async (sql) => {
+  return inTransaction(client, "ISOLATION LEVEL READ COMMITTED", async (sql) => {
     const lockKey = `headway:migrate:${options.createSchema ?? ""}`;
     await sql.unsafe("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
     if (options.createSchema) await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.createSchema)}`);
