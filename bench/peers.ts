@@ -3,6 +3,7 @@
  * trials (A B, B A, …), medians reported.
  *   node --import tsx bench/peers.ts [--trials 7] [--runs 1000] [--updates 100000]
  *        [--callers 64,1000] [--follow-trials 3] [--follow-seconds 3] [--no-follow] [--events-maxlen 200000]
+ *        [--postgres URL] [--no-postgres]
  *
  * Workload: 1,000 runs (BullMQ: 1,000 jobs added to a fresh queue; Headway:
  * 1,000 `startRun`), then 100,000 `{ percent, step }` updates spread over
@@ -18,6 +19,9 @@
  *   with a subscriber (`progress.subscribe`) stamping every event in process,
  *   as a server always has one. Events are matched to their send time by the
  *   sequence number in the step.
+ * - Headway (PostgreSQL): the same, on a fresh schema of the server at
+ *   --postgres (default $HEADWAY_BENCH_POSTGRES_URL, else
+ *   postgres://postgres@127.0.0.1:5432/test), dropped afterwards; --no-postgres skips it.
  *
  * Times come from performance.timeOrigin + performance.now() in every process.
  *
@@ -159,12 +163,25 @@ async function bullmqTrial(listener: ChildProcess, workload: Workload, eventsMax
 
 // ---------------------------------------------------------------- Headway
 
-async function headwayTrial(workload: Workload): Promise<Trial> {
+let schemaCount = 0;
+
+/** Drops a bench schema with the same client Headway uses. */
+async function dropSchema(url: string, schema: string): Promise<void> {
+  type Admin = { unsafe(q: string): Promise<unknown>; end(o?: { timeout?: number }): Promise<void> };
+  const postgres = createRequire(import.meta.url)("postgres") as (url: string, o: object) => Admin;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end({ timeout: 1 });
+}
+
+/** One Headway trial: on a temporary SQLite file, or on a fresh schema of the PostgreSQL at `postgresUrl`. */
+async function headwayTrial(workload: Workload, postgresUrl?: string): Promise<Trial> {
   const dir = mkdtempSync(join(tmpdir(), "headway-peers-"));
+  const schema = `hw_bench_${process.pid}_${schemaCount++}`;
   const progress = createProgress({
-    databaseUrl: join(dir, "bench.db"),
+    databaseUrl: postgresUrl ?? join(dir, "bench.db"),
     sweepIntervalMs: 0,
-    storeOptions: { synchronous: "FULL" },
+    storeOptions: postgresUrl ? { schema } : { synchronous: "FULL" },
   });
   try {
     const sentAt = new Float64Array(workload.updates);
@@ -189,6 +206,7 @@ async function headwayTrial(workload: Workload): Promise<Trial> {
   } finally {
     await progress.close();
     rmSync(dir, { recursive: true, force: true });
+    if (postgresUrl) await dropSchema(postgresUrl, schema);
   }
 }
 
@@ -260,7 +278,12 @@ export async function peersBench(options: {
   followTrials: number;
   followSeconds: number;
   eventsMaxLen: number;
+  /** A PostgreSQL server for the "Headway (PostgreSQL)" row; none skips it. */
+  postgresUrl?: string;
 }): Promise<string> {
+  const systems = options.postgresUrl
+    ? (["bullmq", "headway", "headway-pg"] as const)
+    : (["bullmq", "headway"] as const);
   const listener = fork("bench/peers-listener.ts", [], {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
@@ -273,15 +296,16 @@ export async function peersBench(options: {
     const warm = { runs: options.runs, updates: Math.min(options.updates, 10_000), callers: 64 };
     await bullmqTrial(listener, warm, options.eventsMaxLen);
     await headwayTrial(warm);
+    if (options.postgresUrl) await headwayTrial(warm, options.postgresUrl);
     for (let t = 0; t < options.trials; t++) {
       for (const callers of options.callers) {
         const workload = { runs: options.runs, updates: options.updates, callers };
-        const order = t % 2 === 0 ? (["bullmq", "headway"] as const) : (["headway", "bullmq"] as const);
+        const order = t % 2 === 0 ? [...systems] : [...systems].reverse();
         for (const system of order) {
           const trial =
             system === "bullmq"
               ? await bullmqTrial(listener, workload, options.eventsMaxLen)
-              : await headwayTrial(workload);
+              : await headwayTrial(workload, system === "headway-pg" ? options.postgresUrl : undefined);
           const list = results.get(key(system, callers)) ?? [];
           list.push(trial);
           results.set(key(system, callers), list);
@@ -313,9 +337,15 @@ export async function peersBench(options: {
         (t, i) => t.updatesPerSecond / (bullTrials[i]?.updatesPerSecond ?? Number.NaN),
       ),
     );
-    for (const system of ["bullmq", "headway"]) {
+    const names = {
+      bullmq: "BullMQ (Redis, QueueEvents in another process)",
+      headway: "Headway (SQLite FULL, subscriber)",
+      "headway-pg": "Headway (PostgreSQL, subscriber)",
+    };
+    for (const system of systems) {
+      const rate = med(system, (t) => t.updatesPerSecond);
       rows.push([
-        system === "bullmq" ? "BullMQ (Redis, QueueEvents in another process)" : "Headway (SQLite FULL, subscriber)",
+        names[system],
         fmt(callers),
         fmt(med(system, (t) => t.updatesPerSecond)),
         fmt(
@@ -335,7 +365,11 @@ export async function peersBench(options: {
           2,
         ),
         `${fmt(med(system, (t) => t.delivered) * 100, 1)}%`,
-        system === "headway" ? `**${fmt(headRate / bullRate, 2)}×** (paired: ${fmt(paired, 2)}×)` : "1×",
+        system === "headway"
+          ? `**${fmt(headRate / bullRate, 2)}×** (paired: ${fmt(paired, 2)}×)`
+          : system === "headway-pg"
+            ? `${fmt(rate / bullRate, 2)}×`
+            : "1×",
       ]);
     }
     const target = callers >= 1000 ? 2.5 : 2;
@@ -428,6 +462,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       "events-maxlen": { type: "string", default: "200000" },
       "follow-trials": { type: "string", default: "3" },
       "follow-seconds": { type: "string", default: "3" },
+      postgres: {
+        type: "string",
+        default: process.env.HEADWAY_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+      },
+      "no-postgres": { type: "boolean", default: false },
     },
   });
   console.log(`Machine: ${machine()} (shared with other work while measured)\n`);
@@ -447,6 +486,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       eventsMaxLen: Number(values["events-maxlen"]),
       followTrials: Number(values["follow-trials"]),
       followSeconds: Number(values["follow-seconds"]),
+      postgresUrl: values["no-postgres"] ? undefined : values.postgres,
     }),
   );
   console.log(`\nLoad average (1 / 5 / 15 min) before: ${loadBefore}; after: ${load()} (on ${cpus().length} cores).`);

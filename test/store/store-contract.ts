@@ -25,6 +25,8 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       const backend = target.open();
       store = backend.runs;
       progress = createProgress({ backend, clock, sweepIntervalMs: 0 });
+      // A backend that opens asynchronously (PostgreSQL) publishes from its first commit on once the follower has started.
+      await progress.ready;
     });
 
     afterEach(async () => {

@@ -52,9 +52,12 @@ export class PgBatchWriter {
     const options = this.options();
     try {
       return await inTransaction(this.client, "ISOLATION LEVEL READ COMMITTED", async (sql): Promise<BatchResult> => {
-        const [counter] = await sql.unsafe<{ seq: number }>(BUMP_COUNTER);
+        // Sent back to back: the server runs the reads only once the bump holds the counter's lock.
+        const [[counter], plan] = await Promise.all([
+          sql.unsafe<{ seq: number }>(BUMP_COUNTER),
+          planBatch(sql, ops, now, options),
+        ]);
         const seq = counter?.seq as number;
-        const plan = await planBatch(sql, ops, now, options);
         if (!plan.hasChanges()) throw new NothingToCommit(plan.outcomes);
         const changes = plan.changes();
         this.stats.rowWrites += await runWriteProgram(sql, plan, changes, seq, now, options);

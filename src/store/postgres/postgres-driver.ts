@@ -147,8 +147,8 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const sql = await client.reserve();
   try {
-    await sql.unsafe(`BEGIN ${mode}`);
-    const result = await fn(sql);
+    // BEGIN goes out with the first statements of `fn`, not a round trip ahead of them.
+    const [, result] = await Promise.all([sql.unsafe(`BEGIN ${mode}`), fn(sql)]);
     await sql.unsafe("COMMIT");
     sql.release();
     return result;
