@@ -3,6 +3,7 @@ import { openPostgresClient } from "./postgres-driver.js";
 import { PostgresRunStore, type PostgresStoreOptions } from "./postgres-runs.js";
 import { migratePostgres, quoteIdentifier } from "./postgres-schema.js";
 import { PostgresTokenStore, type PostgresTokenStoreOptions } from "./postgres-tokens.js";
+import { Transactor } from "./postgres-transactor.js";
 
 export interface OpenPostgresBackendOptions extends PostgresStoreOptions {
   /**
@@ -11,7 +12,7 @@ export interface OpenPostgresBackendOptions extends PostgresStoreOptions {
    * the schema must exist. (Default: the server's search_path, usually `public`)
    */
   schema?: string;
-  /** Connections in the pool, besides the one LISTEN connection. (Default: 5) */
+  /** Connections in the pool for reads and tokens, besides one for write batches and one for LISTEN. (Default: 5) */
   maxConnections?: number;
   tokens?: PostgresTokenStoreOptions;
 }
@@ -28,15 +29,16 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
   const connection: Record<string, string> = schemaOption ? { search_path: quoteIdentifier(schemaOption) } : {};
   // Named after the schema, so an operator (or a test) can tell the connections of one schema apart.
   const name = `headway ${schema ?? ""}`.trim().slice(0, 63);
-  const client = openPostgresClient(url, {
-    max: maxConnections ?? 5,
-    connection: { application_name: name, ...connection },
-  });
-  const ready = migratePostgres(client, { createSchema: schema?.replace(/^"(.*)"$/, "$1") });
+  const named = { application_name: name, ...connection };
+  const client = openPostgresClient(url, { max: maxConnections ?? 5, connection: named });
+  // Write batches (and migrations) run on a connection of their own, one transaction at a time.
+  const transactor = new Transactor(url, { connection: named });
+  const ready = migratePostgres(transactor, { createSchema: schema?.replace(/^"(.*)"$/, "$1") });
   ready.catch(() => {}); // reported by every call that waits for it, never as an unhandled rejection
   const runs = new PostgresRunStore(
     {
       client,
+      transactor,
       ready,
       openListener: ({ onnotify, onclose }) =>
         openPostgresClient(url, {
@@ -62,9 +64,8 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
     close: () => {
       closing ??= (async () => {
         await runs.close();
-        // Migrations under way finish first: ending the pool under a reserved connection would strand it.
         await ready.catch(() => {});
-        await client.end({ timeout: 5 });
+        await Promise.all([transactor.end(), client.end({ timeout: 5 })]);
       })();
       return closing;
     },

@@ -1,8 +1,9 @@
 import { type RunRecord, ValidationError } from "../../core/index.js";
 import { BatchPlan, type PlanOptions } from "../batch-plan.js";
 import type { BatchResult, OpOutcome, RunOp, RunStoreStats } from "../run-store.js";
-import { inTransaction, type PgClientLike, type PgSqlLike } from "./postgres-driver.js";
+import type { PgSqlLike } from "./postgres-driver.js";
 import { RUN_COLUMNS, type RunRow, rowToRecord } from "./postgres-rows.js";
+import type { Transactor } from "./postgres-transactor.js";
 import { type ProgramOptions, runWriteProgram } from "./postgres-write-program.js";
 
 export interface PgBatchWriterOptions extends PlanOptions, ProgramOptions {}
@@ -31,7 +32,7 @@ export class PgBatchWriter {
   readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0 };
 
   constructor(
-    private readonly client: PgClientLike,
+    private readonly transactor: Transactor,
     private readonly options: () => PgBatchWriterOptions,
   ) {}
 
@@ -51,8 +52,8 @@ export class PgBatchWriter {
   private async transact(ops: readonly RunOp[], now: number): Promise<BatchResult> {
     const options = this.options();
     try {
-      return await inTransaction(this.client, "ISOLATION LEVEL READ COMMITTED", async (sql): Promise<BatchResult> => {
-        // Sent back to back: the server runs the reads only once the bump holds the counter's lock.
+      return await this.transactor.run("ISOLATION LEVEL READ COMMITTED", async (sql): Promise<BatchResult> => {
+        // The reads go out after the bump (the transactor sends one statement at a time): under the counter lock.
         const [[counter], plan] = await Promise.all([
           sql.unsafe<{ seq: number }>(BUMP_COUNTER),
           planBatch(sql, ops, now, options),

@@ -11,13 +11,7 @@ export interface PgSqlLike {
   unsafe<Row extends PgRow = PgRow>(query: string, params?: readonly unknown[]): Promise<Row[]>;
 }
 
-/** One connection taken from the pool until `release`. */
-export interface PgReservedLike extends PgSqlLike {
-  release(): void;
-}
-
 export interface PgClientLike extends PgSqlLike {
-  reserve(): Promise<PgReservedLike>;
   end(options?: { timeout?: number }): Promise<void>;
 }
 
@@ -53,7 +47,7 @@ const INT8_AS_NUMBER = {
   parse: (value: string) => Number(value),
 };
 
-function openRaw(url: string, options: PgClientOptions): PgClientLike {
+export function openRaw(url: string, options: PgClientOptions): PgClientLike {
   const { connection, onclose, ...rest } = options;
   return loadDriver()(url, {
     max: 5,
@@ -74,30 +68,51 @@ const CONNECTION_LOST = new Set([
   "CONNECTION_DESTROYED",
   "CONNECT_TIMEOUT",
   "ECONNRESET",
+  "ECONNREFUSED",
   "EPIPE",
+  "08P01",
   "57P01", // terminated by an administrator (pg_terminate_backend)
   "57P02",
   "57P03",
 ]);
+
+/**
+ * Sends a query now. The driver's queries are lazy: each goes out when first
+ * awaited, and `Promise.all([a, b])` or an `await` inside an async function
+ * can await them in another order than they were made. Statements of one
+ * transaction must go out in the order written (BEGIN before the rest).
+ */
+export function sendNow<T>(query: PromiseLike<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => query.then(resolve, reject));
+}
 
 export function isConnectionLost(error: unknown): boolean {
   return CONNECTION_LOST.has(String((error as { code?: unknown } | null)?.code));
 }
 
 /**
- * A pool that replaces itself after a connection is lost. postgres 3.4.x can
- * leave a connection that dropped with a write still buffered unable to send
- * again (upstream issues #1154, #1208): every later use of that slot waits
- * for the connect timeout. So after such an error the whole pool is retired
- * (it finishes what it has, gracefully) and later calls go to a fresh one.
- * The caller still gets the error: whether a lost COMMIT landed is unknown.
+ * What a poisoned connection answers: postgres 3.4.x can leave a connection
+ * that dropped with a write still buffered unable to send again (upstream
+ * #1154, #1208), so its reconnects time out (or send stale bytes first).
+ */
+const POISONED = new Set(["CONNECT_TIMEOUT", "08P01"]);
+
+export function isPoisoned(error: unknown): boolean {
+  return POISONED.has(String((error as { code?: unknown } | null)?.code));
+}
+
+/**
+ * A pool that replaces itself once one of its connections is poisoned (see
+ * POISONED): the old pool is retired (it finishes what it has, gracefully)
+ * and later calls go to a fresh one. Other lost connections just reconnect.
+ * Either way the caller gets the error.
  */
 export function openPostgresClient(url: string, options: PgClientOptions = {}): PgClientLike {
   let current = openRaw(url, options);
   let ended: Promise<void> | undefined;
   const retiring = new Set<Promise<void>>();
   const retire = (client: PgClientLike, error: unknown) => {
-    if (ended || client !== current || !isConnectionLost(error)) return;
+    if (ended || client !== current || !isPoisoned(error)) return;
     current = openRaw(url, options);
     // What the old pool still runs on its other connections gets 2 s to finish.
     const done = client.end({ timeout: 2 }).catch(() => {});
@@ -115,51 +130,11 @@ export function openPostgresClient(url: string, options: PgClientOptions = {}): 
   return {
     unsafe: <Row extends PgRow = PgRow>(query: string, params?: readonly unknown[]) => {
       const client = current;
-      return watch(client, () => client.unsafe<Row>(query, params));
-    },
-    reserve: async () => {
-      const client = current;
-      const reserved = await watch(client, () => client.reserve());
-      return {
-        unsafe: <Row extends PgRow = PgRow>(query: string, params?: readonly unknown[]) =>
-          watch(client, () => reserved.unsafe<Row>(query, params)),
-        release: () => reserved.release(),
-      };
+      return watch(client, () => sendNow(client.unsafe<Row>(query, params)));
     },
     end: (endOptions) => {
       ended ??= Promise.all([current.end(endOptions), ...retiring]).then(() => {});
       return ended;
     },
   };
-}
-
-/**
- * Runs `fn` in a transaction on one reserved connection. Not the driver's
- * `begin`: after a lost connection it sends ROLLBACK on the dead socket,
- * which postgres 3.4.x turns into an uncatchable TypeError (upstream #1208).
- * Here a lost connection is never written to again nor handed back to the
- * pool; the pool it came from is retired instead (see openPostgresClient).
- */
-export async function inTransaction<T>(
-  client: PgClientLike,
-  mode: string,
-  fn: (sql: PgSqlLike) => Promise<T>,
-): Promise<T> {
-  const sql = await client.reserve();
-  try {
-    // BEGIN goes out with the first statements of `fn`, not a round trip ahead of them.
-    const [, result] = await Promise.all([sql.unsafe(`BEGIN ${mode}`), fn(sql)]);
-    await sql.unsafe("COMMIT");
-    sql.release();
-    return result;
-  } catch (error) {
-    if (isConnectionLost(error)) throw error;
-    try {
-      await sql.unsafe("ROLLBACK");
-      sql.release();
-    } catch {
-      // Lost while rolling back: the server rolls back by itself, and the connection is not reused.
-    }
-    throw error;
-  }
 }

@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type AgentRun, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
-import { type ChangeLogEntry, commitsOf, type DecodedEntry, decodeEntry, type FeedPage } from "../change-feed.js";
+import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage } from "../change-feed.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { PgBatchWriter, type PgBatchWriterOptions } from "./postgres-batch.js";
-import { inTransaction, type PgClientLike, type PgSqlLike } from "./postgres-driver.js";
+import type { PgClientLike } from "./postgres-driver.js";
 import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./postgres-rows.js";
 import { countRuns, listRuns } from "./postgres-run-queries.js";
+import type { Transactor } from "./postgres-transactor.js";
 import { CommitWatch } from "./postgres-wakeup.js";
 
 export interface PostgresStoreOptions extends Partial<PlanOptions> {
@@ -24,6 +25,8 @@ export interface PostgresStoreOptions extends Partial<PlanOptions> {
 /** What the store needs from its backend: the pool, a way to open the LISTEN connection, and the schema once ready. */
 export interface PostgresRunStoreParts {
   client: PgClientLike;
+  /** Where write batches run, one transaction at a time. */
+  transactor: Transactor;
   /** A one-connection client for LISTEN, with the handlers wired. */
   openListener: (handlers: { onnotify: (channel: string) => void; onclose: () => void }) => PgClientLike;
   /** The migrated schema's name; every method waits for it. */
@@ -31,9 +34,23 @@ export interface PostgresRunStoreParts {
 }
 
 const GET = `SELECT ${RUN_COLUMNS} FROM progress_runs WHERE id = $1 AND owner = $2`;
-const RUNS_BY_ID = `SELECT ${RUN_COLUMNS} FROM progress_runs WHERE id = ANY($1::text[])`;
-const FEED_AFTER = `SELECT seq, writer, at, started, updated, deleted FROM change_log
-  WHERE seq > $1 ORDER BY seq LIMIT $2`;
+// One statement is one snapshot: the entries, the rows they name and the range agree, with no transaction.
+const FEED = `WITH page AS (
+    SELECT seq, writer, at, started, updated, deleted FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2),
+  ids AS (
+    SELECT DISTINCT x.id FROM page, jsonb_array_elements_text(page.started::jsonb || page.updated::jsonb) AS x(id))
+  SELECT
+    (SELECT coalesce(json_agg(page ORDER BY seq), '[]') FROM page) AS entries,
+    (SELECT coalesce(json_agg(r), '[]')
+       FROM (SELECT ${RUN_COLUMNS} FROM progress_runs WHERE id IN (SELECT id FROM ids)) r) AS runs,
+    (SELECT coalesce(min(seq), 0) FROM change_log) AS oldest,
+    (SELECT coalesce(max(seq), 0) FROM change_log) AS newest`;
+interface FeedRow extends Record<string, unknown> {
+  entries: ChangeLogEntry[];
+  runs: RunRow[];
+  oldest: number;
+  newest: number;
+}
 const SEQ_RANGE = "SELECT coalesce(min(seq), 0) AS oldest, coalesce(max(seq), 0) AS newest FROM change_log";
 const COUNTER = "SELECT seq FROM headway_feed_counter";
 // A whole batch of expired runs, once across processes: rows another sweep holds are skipped, not waited for.
@@ -78,7 +95,7 @@ export class PostgresRunStore implements RunStore {
       this.channel = channelOf(schema);
       return schema;
     });
-    this.writer = new PgBatchWriter(this.client, () => this.batchOptions());
+    this.writer = new PgBatchWriter(parts.transactor, () => this.batchOptions());
   }
 
   get stats(): RunStoreStats {
@@ -126,53 +143,38 @@ export class PostgresRunStore implements RunStore {
   }
 
   async readFeed(afterSeq: number, limit: number): Promise<FeedPage> {
-    await this.ready;
-    // One snapshot: the entries, the rows they name and `readAt` agree.
-    return inTransaction(this.client, "ISOLATION LEVEL REPEATABLE READ READ ONLY", async (sql): Promise<FeedPage> => {
-      const [rows, range] = await Promise.all([
-        sql.unsafe<ChangeLogEntry & Record<string, unknown>>(FEED_AFTER, [afterSeq, limit + 1]),
-        sql.unsafe<{ newest: number }>(SEQ_RANGE),
-      ]);
-      const more = rows.length > limit;
-      const entries = rows.slice(0, limit).map(decodeEntry);
-      const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
-      const runs = await loadRuns(sql, entries);
-      const commits = commitsOf(entries, (id) => runs.get(id));
-      return { commits, readAt: range[0]?.newest ?? 0, more, ownSeqs };
-    });
+    const feed = await this.feed(afterSeq, limit + 1);
+    const more = feed.entries.length > limit;
+    const entries = feed.entries.slice(0, limit).map(decodeEntry);
+    const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
+    const commits = commitsOf(entries, (id) => feed.runs.get(id));
+    return { commits, readAt: feed.newest, more, ownSeqs };
   }
 
   async changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null> {
-    await this.ready;
-    return inTransaction(
-      this.client,
-      "ISOLATION LEVEL REPEATABLE READ READ ONLY",
-      async (sql): Promise<ChangeSet | null> => {
-        const [range] = await sql.unsafe<{ oldest: number; newest: number }>(SEQ_RANGE);
-        const { oldest = 0, newest = 0 } = range ?? {};
-        if (commitSeq >= newest) return { commitSeq: newest, runs: [], deleted: [] };
-        if (oldest === 0 || commitSeq < oldest - 1) return null;
-        const entries = (await sql.unsafe<ChangeLogEntry & Record<string, unknown>>(FEED_AFTER, [commitSeq, null])).map(
-          decodeEntry,
-        );
-        const deleted = new Map<string, string>();
-        for (const entry of entries) for (const [id, runOwner] of entry.deleted) deleted.set(id, runOwner);
-        const loaded = await loadRuns(sql, entries);
-        const runs: AgentRun[] = [];
-        for (const entry of entries) {
-          for (const id of [...entry.started, ...entry.updated]) {
-            const run = loaded.get(id);
-            if (!run || deleted.has(id) || (owner !== undefined && run.owner !== owner)) continue;
-            runs.push(run);
-            loaded.delete(id); // each run once, in the order it first changed
-          }
-        }
-        const gone = [...deleted]
-          .filter(([, runOwner]) => owner === undefined || runOwner === owner)
-          .map(([id, runOwner]) => ({ id, owner: runOwner }));
-        return { commitSeq: newest, runs, deleted: gone };
-      },
-    );
+    // The range first, cheaply: a cursor older than the log gets null without reading the whole log.
+    const [range] = await this.query<{ oldest: number; newest: number }>(SEQ_RANGE);
+    if (commitSeq >= (range?.newest ?? 0)) return { commitSeq: range?.newest ?? 0, runs: [], deleted: [] };
+    if (!range?.oldest || commitSeq < range.oldest - 1) return null;
+    const feed = await this.feed(commitSeq, null);
+    if (!feed.oldest || commitSeq < feed.oldest - 1) return null;
+    const entries = feed.entries.map(decodeEntry);
+    const deleted = new Map<string, string>();
+    for (const entry of entries) for (const [id, runOwner] of entry.deleted) deleted.set(id, runOwner);
+    const runs: AgentRun[] = [];
+    const listed = new Set<string>();
+    for (const entry of entries) {
+      for (const id of [...entry.started, ...entry.updated]) {
+        const run = feed.runs.get(id);
+        if (!run || listed.has(id) || deleted.has(id) || (owner !== undefined && run.owner !== owner)) continue;
+        listed.add(id); // each run once, in the order it first changed
+        runs.push(run);
+      }
+    }
+    const gone = [...deleted]
+      .filter(([, runOwner]) => owner === undefined || runOwner === owner)
+      .map(([id, runOwner]) => ({ id, owner: runOwner }));
+    return { commitSeq: feed.newest, runs, deleted: gone };
   }
 
   watchCommits(wake: () => void, intervalMs: number): () => void {
@@ -233,19 +235,17 @@ export class PostgresRunStore implements RunStore {
     return this.client.unsafe<Row>(text, params);
   }
 
+  /** Log entries after `afterSeq` (at most `limit`; null = all), the runs they name as they are now, and the log's range. */
+  private async feed(afterSeq: number, limit: number | null) {
+    const [row] = await this.query<FeedRow>(FEED, [afterSeq, limit]);
+    const runs = new Map<string, AgentRun>();
+    for (const run of row?.runs ?? []) runs.set(run.id, toAgentRun(rowToRecord(run)));
+    return { entries: row?.entries ?? [], runs, oldest: row?.oldest ?? 0, newest: row?.newest ?? 0 };
+  }
+
   private batchOptions(): PgBatchWriterOptions {
     return { ...this.options, writerId: this.writerId, channel: this.channel };
   }
-}
-
-/** The current state of every run the entries started or updated. */
-async function loadRuns(sql: PgSqlLike, entries: readonly DecodedEntry[]): Promise<Map<string, AgentRun>> {
-  const ids = new Set<string>();
-  for (const entry of entries) for (const id of [...entry.started, ...entry.updated]) ids.add(id);
-  const runs = new Map<string, AgentRun>();
-  if (ids.size === 0) return runs;
-  for (const row of await sql.unsafe<RunRow>(RUNS_BY_ID, [[...ids]])) runs.set(row.id, toAgentRun(rowToRecord(row)));
-  return runs;
 }
 
 /** The NOTIFY channel of a schema: one per schema, so schemas sharing a database do not wake each other. */

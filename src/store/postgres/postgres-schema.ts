@@ -1,5 +1,6 @@
 import { HeadwayError, SchemaVersionError } from "../../core/index.js";
-import { inTransaction, type PgClientLike, type PgSqlLike } from "./postgres-driver.js";
+import type { PgSqlLike } from "./postgres-driver.js";
+import type { Transactor } from "./postgres-transactor.js";
 
 /**
  * Versioned migrations, applied in order at start-up; `headway_schema_version`
@@ -110,9 +111,9 @@ export interface MigrateOptions {
  * several processes start at once: each takes a transaction-scoped advisory
  * lock, so one migrates and the others then find the work done.
  */
-export async function migratePostgres(client: PgClientLike, options: MigrateOptions = {}): Promise<string> {
+export async function migratePostgres(transactor: Transactor, options: MigrateOptions = {}): Promise<string> {
   const migrations = options.migrations ?? POSTGRES_MIGRATIONS;
-  return inTransaction(client, "ISOLATION LEVEL READ COMMITTED", async (sql) => {
+  return transactor.run("ISOLATION LEVEL READ COMMITTED", async (sql) => {
     const lockKey = `headway:migrate:${options.createSchema ?? ""}`;
     await sql.unsafe("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
     if (options.createSchema) await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.createSchema)}`);
