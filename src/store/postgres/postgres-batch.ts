@@ -74,8 +74,7 @@ export class PgBatchWriter {
 /**
  * Plans the batch with the shared rules. BatchPlan's roll-up asks for rows
  * synchronously, so the rows it needs are fetched ahead: plan with what is in
- * hand, note what was missing (parents, children), fetch all of it in one
- * round trip, and plan afresh, until nothing is missing. Plans are pure, so
+ * hand, note what was missing (parents, children), fetch all of it, and plan afresh, until nothing is missing. Plans are pure, so
  * the last one is what a plan with synchronous reads would have made.
  */
 async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, options: PlanOptions): Promise<BatchPlan> {

@@ -5,8 +5,8 @@ import { RUN_COLUMNS, RUN_RECORDSET, recordToRow } from "./postgres-rows.js";
 
 /**
  * A batch's writes: one statement per kind, however many rows (each takes
- * its rows as one JSON or array parameter), sent back to back on the
- * batch's connection without waiting for each reply.
+ * its rows as one JSON or array parameter), in the batch's transaction (the
+ * transactor sends them one after another, never pipelined: see Transactor).
  */
 
 const INSERT_RUNS = `INSERT INTO progress_runs (${RUN_COLUMNS})
