@@ -4,13 +4,19 @@
  * writer runs in a process of its own and logs every acknowledgement; the
  * store is read back afterwards.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { adminClient, freshSchema, killPool, POSTGRES_AVAILABLE, postgresUrl } from "../helpers/postgres.js";
 
 /** postgres 3.4.x throws this from a timer when a lost connection is written to again (upstream #1154, #1208). */
 const KNOWN_DRIVER_CRASH = "Cannot read properties of null (reading 'write')";
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  // A writer that hangs must not outlive a failed test.
+  for (const child of children.splice(0)) child.kill("SIGKILL");
+});
 
 describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL connections killed under load", () => {
   it("give writers a clear error, lose nothing acknowledged, and the writer carries on", async () => {
@@ -20,6 +26,7 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL connections killed under load",
       ["--import", "tsx", "test/helpers/fault-writer-process.ts", postgresUrl(schema), "20", "2500"],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
+    children.push(child);
     const acked = new Map<string, number>();
     const errors: string[] = [];
     let carriedOn = false;
