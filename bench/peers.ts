@@ -3,6 +3,7 @@
  * trials (A B, B A, …), medians reported.
  *   node --import tsx bench/peers.ts [--trials 7] [--runs 1000] [--updates 100000]
  *        [--callers 64,1000] [--follow-trials 3] [--follow-seconds 3] [--no-follow] [--events-maxlen 200000]
+ *        [--postgres URL] [--no-postgres]
  *
  * Workload: 1,000 runs (BullMQ: 1,000 jobs added to a fresh queue; Headway:
  * 1,000 `startRun`), then 100,000 `{ percent, step }` updates spread over
@@ -18,6 +19,9 @@
  *   with a subscriber (`progress.subscribe`) stamping every event in process,
  *   as a server always has one. Events are matched to their send time by the
  *   sequence number in the step.
+ * - Headway (PostgreSQL): the same, on a fresh schema of the server at
+ *   --postgres (default $HEADWAY_BENCH_POSTGRES_URL, else
+ *   postgres://postgres@127.0.0.1:5432/test), dropped afterwards; --no-postgres skips it.
  *
  * Times come from performance.timeOrigin + performance.now() in every process.
  *
@@ -159,12 +163,25 @@ async function bullmqTrial(listener: ChildProcess, workload: Workload, eventsMax
 
 // ---------------------------------------------------------------- Headway
 
-async function headwayTrial(workload: Workload, writerThread: boolean): Promise<Trial> {
+let schemaCount = 0;
+
+/** Drops a bench schema with the same client Headway uses. */
+async function dropSchema(url: string, schema: string): Promise<void> {
+  type Admin = { unsafe(q: string): Promise<unknown>; end(o?: { timeout?: number }): Promise<void> };
+  const postgres = createRequire(import.meta.url)("postgres") as (url: string, o: object) => Admin;
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await admin.end({ timeout: 1 });
+}
+
+/** One Headway trial: on a temporary SQLite file, or on a fresh schema of the PostgreSQL at `postgresUrl`. */
+async function headwayTrial(workload: Workload, writerThread: boolean, postgresUrl?: string): Promise<Trial> {
   const dir = mkdtempSync(join(tmpdir(), "headway-peers-"));
+  const schema = `hw_bench_${process.pid}_${schemaCount++}`;
   const progress = createProgress({
-    databaseUrl: join(dir, "bench.db"),
+    databaseUrl: postgresUrl ?? join(dir, "bench.db"),
     sweepIntervalMs: 0,
-    storeOptions: { synchronous: "FULL", writerThread },
+    storeOptions: postgresUrl ? { schema } : { synchronous: "FULL", writerThread },
   });
   try {
     const sentAt = new Float64Array(workload.updates);
@@ -189,6 +206,7 @@ async function headwayTrial(workload: Workload, writerThread: boolean): Promise<
   } finally {
     await progress.close();
     rmSync(dir, { recursive: true, force: true });
+    if (postgresUrl) await dropSchema(postgresUrl, schema);
   }
 }
 
@@ -260,6 +278,8 @@ export async function peersBench(options: {
   followTrials: number;
   followSeconds: number;
   eventsMaxLen: number;
+  /** A PostgreSQL server for the "Headway (PostgreSQL)" row; none skips it. */
+  postgresUrl?: string;
 }): Promise<string> {
   const listener = fork("bench/peers-listener.ts", [], {
     execArgv: ["--import", "tsx"],
@@ -279,6 +299,13 @@ export async function peersBench(options: {
       trial: (workload) => headwayTrial(workload, true),
     },
   };
+  const { postgresUrl } = options;
+  if (postgresUrl) {
+    systems["headway-pg"] = {
+      label: "Headway (PostgreSQL, subscriber)",
+      trial: (workload) => headwayTrial(workload, false, postgresUrl),
+    };
+  }
   const names = Object.keys(systems);
   try {
     // Warm-up, untimed: JIT, Redis connections, SQLite pages.
@@ -440,6 +467,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       "events-maxlen": { type: "string", default: "200000" },
       "follow-trials": { type: "string", default: "3" },
       "follow-seconds": { type: "string", default: "3" },
+      postgres: {
+        type: "string",
+        default: process.env.HEADWAY_BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test",
+      },
+      "no-postgres": { type: "boolean", default: false },
     },
   });
   console.log(`Machine: ${machine()} (shared with other work while measured)\n`);
@@ -459,6 +491,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       eventsMaxLen: Number(values["events-maxlen"]),
       followTrials: Number(values["follow-trials"]),
       followSeconds: Number(values["follow-seconds"]),
+      postgresUrl: values["no-postgres"] ? undefined : values.postgres,
     }),
   );
   console.log(`\nLoad average (1 / 5 / 15 min) before: ${loadBefore}; after: ${load()} (on ${cpus().length} cores).`);

@@ -328,6 +328,8 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       clearInterval(this.sweepTimer);
       clearInterval(this.watchdogTimer);
       await this.writer.drain();
+      // The follower's start-up read may still be out (a backend that opens asynchronously): let it land first.
+      await this.ready;
       await this.follower.idle();
       this.follower.close();
       if (this.ownsBackend) await this.backend.close();

@@ -1,4 +1,5 @@
 import { HeadwayError } from "../core/index.js";
+import { type OpenPostgresBackendOptions, openPostgresBackend } from "./postgres/postgres-backend.js";
 import type { RunStore } from "./run-store.js";
 import { type OpenSqliteBackendOptions, openSqliteBackend } from "./sqlite/sqlite-backend.js";
 import type { TokenStore } from "./token-store.js";
@@ -15,11 +16,17 @@ export interface Backend {
   readonly kind: RunStore["dialect"];
   readonly runs: RunStore;
   readonly tokens: TokenStore;
+  /**
+   * Resolves once the backend is usable (migrations ran); rejects with why not,
+   * e.g. a SchemaVersionError. Backends that open synchronously have none (SQLite throws at open).
+   */
+  readonly ready?: Promise<void>;
   /** Closes every part; safe to call twice. */
   close(): Promise<void>;
 }
 
-export type OpenBackendOptions = OpenSqliteBackendOptions;
+/** Options for either backend; each takes its own and ignores the other's (`writerThread` is SQLite's). */
+export type OpenBackendOptions = OpenSqliteBackendOptions & OpenPostgresBackendOptions;
 
 /** The file path of a `sqlite:` URL or plain path; null for other schemes. */
 export function sqlitePathOf(url: string): string | null {
@@ -32,16 +39,17 @@ export function sqlitePathOf(url: string): string | null {
 
 /**
  * Opens the backend a URL names, by scheme: a file path or `sqlite:` URL for
- * the embedded default. A driver is loaded only when its scheme is used.
+ * the embedded default, `postgres://` or `postgresql://` for PostgreSQL. A
+ * driver is loaded only when its scheme is used.
  */
 export function openBackend(url: string = DEFAULT_DATABASE_PATH, options: OpenBackendOptions = {}): Backend {
   const path = sqlitePathOf(url);
   if (path !== null) return openSqliteBackend(path, options);
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new HeadwayError("unsupported_database", "PostgreSQL is not supported yet: use a file path or sqlite: URL");
+    return openPostgresBackend(url, options);
   }
   throw new HeadwayError(
     "unsupported_database",
-    `unsupported database URL "${url.replace(/\/\/[^@/]*@/, "//…@")}": use a file path or sqlite: URL`,
+    `unsupported database URL "${url.replace(/\/\/[^@/]*@/, "//…@")}": use a file path, a sqlite: URL or a postgres:// URL`,
   );
 }

@@ -25,6 +25,8 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       const backend = target.open();
       store = backend.runs;
       progress = createProgress({ backend, clock, sweepIntervalMs: 0 });
+      // A backend that opens asynchronously (PostgreSQL) publishes from its first commit on once the follower has started.
+      await progress.ready;
     });
 
     afterEach(async () => {
@@ -233,13 +235,20 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       const annEvents: HeadwayEvent[] = [];
       progress.subscribe((event) => annEvents.push(event), { owner: "ann" });
       const seenInStore: Array<number | undefined> = [];
+      const reads: Array<Promise<unknown>> = [];
       progress.subscribe((event) => {
         // Published after commit: the store already holds this version.
-        if (event.run) void store.getRun(event.run.id, event.owner).then((run) => seenInStore.push(run?.version));
+        if (event.run)
+          reads.push(store.getRun(event.run.id, event.owner).then((run) => seenInStore.push(run?.version)));
       });
+      // A server backend reads on another connection: let each read land before the next write commits.
+      const settled = () => Promise.all(reads);
       const run = await progress.startRun({ owner: "ann", title: "watched", step: "start" });
+      await settled();
       await progress.startRun({ owner: "bob", title: "not for ann" });
+      await settled();
       await progress.updateRunProgress(run.id, "ann", { percent: 30, step: "working" });
+      await settled();
       await progress.completeRun(run.id, "ann", "succeeded");
       await progress.deleteRun(run.id, "ann");
       expect(annEvents.map((event) => event.type)).toEqual([
@@ -261,7 +270,6 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       expect(annEvents[3]).toMatchObject({ payload: { runId: run.id } });
       expect(annEvents[3]?.run).toBeUndefined();
       expect(new Set(annEvents.map((event) => event.id)).size).toBe(4);
-      await new Promise((resolve) => setTimeout(resolve, 10));
       expect(seenInStore.slice(0, 3)).toEqual([1, 1, 2]);
     });
 

@@ -19,7 +19,7 @@ itself stays valid while this server runs and for an hour after.
 Options:
   --port N          port to listen on; 0 picks a free one (default ${DEFAULT_PORT})
   --host HOST       address to bind (default 127.0.0.1: this machine only)
-  --database URL    SQLite file path or sqlite: URL (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
+  --database URL    SQLite file path, sqlite: URL or postgres:// URL (default $HEADWAY_DATABASE_URL, else ${DEFAULT_DATABASE_PATH})
   --base-path PATH  where the runs API lives (default ${DEFAULT_BASE_PATH})
   --owner OWNER     whose runs the printed URL shows (default <your user name>@localhost)
   --cors-origin URL allow browser pages on this origin to call the API (repeatable)
@@ -76,6 +76,14 @@ export async function run(argv: string[]): Promise<number> {
     watchdog,
   });
   const tokens = progress.backend.tokens;
+  try {
+    // A backend that opens asynchronously (PostgreSQL) says here whether it can be used (reachable, schema not too new).
+    await progress.backend.ready;
+  } catch (error) {
+    await progress.close();
+    console.error(`headway serve: cannot open the database: ${(error as Error).message}`);
+    return 1;
+  }
   // The process's own figures (memory, CPU, event-loop lag) beside Headway's: this process is the whole server.
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
@@ -126,7 +134,7 @@ export async function run(argv: string[]): Promise<number> {
   Live stream ${server.url}${base}/stream
   MCP         ${server.url}/mcp   (manage-progress; needs an agent-scope token)
   Metrics     ${server.url}/metrics
-  Database    ${path ? resolve(path) : databaseUrl}
+  Database    ${path ? resolve(path) : databaseUrl.replace(/\/\/[^@/]*@/, "//…@")}
   Owner       ${owner}${demo ? "   (demo agent running)" : ""}
 
 Press Ctrl-C to stop.`);

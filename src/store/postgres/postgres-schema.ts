@@ -1,0 +1,159 @@
+import { HeadwayError, SchemaVersionError } from "../../core/index.js";
+import type { PgSqlLike } from "./postgres-driver.js";
+import type { Transactor } from "./postgres-transactor.js";
+
+/**
+ * Versioned migrations, applied in order at start-up; `headway_schema_version`
+ * records how far a schema has come. Append only: never edit a shipped step.
+ * Tables and meanings are SQLite's; ids sort byte-wise (COLLATE "C"), as SQLite's do.
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE progress_runs (
+    id text COLLATE "C" PRIMARY KEY,
+    owner text NOT NULL,
+    title text NOT NULL,
+    step text,
+    percent integer,
+    status text NOT NULL,
+    state text,
+    metadata text NOT NULL,
+    parent_id text COLLATE "C",
+    cancel_requested boolean NOT NULL,
+    eta_ms bigint,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    completed_at bigint,
+    heartbeat_at bigint NOT NULL,
+    version integer NOT NULL,
+    percent_set_by_run boolean NOT NULL,
+    samples jsonb NOT NULL,
+    history_at bigint NOT NULL
+  );
+  CREATE INDEX progress_runs_owner_status ON progress_runs (owner, status, id);
+  CREATE INDEX progress_runs_owner ON progress_runs (owner, id);
+  CREATE INDEX progress_runs_parent ON progress_runs (parent_id, id) WHERE parent_id IS NOT NULL;
+  CREATE INDEX progress_runs_completed ON progress_runs (completed_at) WHERE completed_at IS NOT NULL;
+  CREATE INDEX progress_runs_running ON progress_runs (id) WHERE status = 'running';
+
+  CREATE TABLE run_history (
+    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id text COLLATE "C" NOT NULL,
+    version integer NOT NULL,
+    at bigint NOT NULL,
+    type text NOT NULL,
+    percent integer,
+    step text,
+    status text NOT NULL,
+    state text
+  );
+  CREATE INDEX run_history_run ON run_history (run_id, seq);
+
+  -- The commit sequence. Each write transaction bumps the one row first: its row lock orders
+  -- writers until commit, so sequences are handed out in commit order (a plain sequence is not).
+  CREATE TABLE headway_feed_counter (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    seq bigint NOT NULL
+  );
+  INSERT INTO headway_feed_counter (seq) VALUES (0);
+
+  CREATE TABLE change_log (
+    seq bigint PRIMARY KEY,
+    writer text NOT NULL,
+    at bigint NOT NULL,
+    started text NOT NULL,
+    updated text NOT NULL,
+    deleted text NOT NULL,
+    status_updates text
+  );
+
+  CREATE TABLE api_tokens (
+    id text PRIMARY KEY,
+    n bigint GENERATED ALWAYS AS IDENTITY,
+    owner text NOT NULL,
+    hash text NOT NULL UNIQUE,
+    scope text NOT NULL,
+    label text,
+    created_at bigint NOT NULL,
+    last_used_at bigint,
+    revoked_at bigint,
+    expires_at bigint
+  );
+  CREATE INDEX api_tokens_owner ON api_tokens (owner);
+
+  CREATE TABLE api_sessions (
+    id text PRIMARY KEY,
+    token_id text NOT NULL,
+    owner text NOT NULL,
+    hash text NOT NULL UNIQUE,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    revoked_at bigint
+  );
+  CREATE INDEX api_sessions_token ON api_sessions (token_id);
+  CREATE INDEX api_sessions_expires ON api_sessions (expires_at);
+  `,
+  // The watchdog: when a silent run was marked stale, and running runs by their last sign of life.
+  `
+  ALTER TABLE progress_runs ADD COLUMN stale_since bigint;
+  CREATE INDEX progress_runs_silent ON progress_runs (heartbeat_at) WHERE status = 'running';
+  `,
+];
+
+const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS headway_schema_version (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one),
+  version integer NOT NULL
+)`;
+
+export interface MigrateOptions {
+  /** Create this schema first when it does not exist. */
+  createSchema?: string;
+  migrations?: readonly string[];
+}
+
+/**
+ * Brings the schema on the search path up to date; returns its name. Safe when
+ * several processes start at once: each takes a transaction-scoped advisory
+ * lock, so one migrates and the others then find the work done.
+ */
+export async function migratePostgres(transactor: Transactor, options: MigrateOptions = {}): Promise<string> {
+  const migrations = options.migrations ?? POSTGRES_MIGRATIONS;
+  return transactor.run("ISOLATION LEVEL READ COMMITTED", async (sql) => {
+    const lockKey = `headway:migrate:${options.createSchema ?? ""}`;
+    await sql.unsafe("SELECT pg_advisory_xact_lock(hashtext($1))", [lockKey]);
+    if (options.createSchema) await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(options.createSchema)}`);
+    const [where] = await sql.unsafe<{ schema: string | null }>("SELECT current_schema() AS schema");
+    const schema = where?.schema;
+    if (!schema) {
+      throw new HeadwayError(
+        "schema_missing",
+        "no schema on the search_path exists: create it, or pass the `schema` option to have Headway create it",
+      );
+    }
+    // The lock above is per schema name given; a second one per actual schema covers URLs that set it another way.
+    await sql.unsafe("SELECT pg_advisory_xact_lock(hashtext($1))", [`headway:migrate:${schema}`]);
+    await sql.unsafe(VERSION_TABLE);
+    const found = await currentVersion(sql);
+    if (found > migrations.length) throw new SchemaVersionError(found, migrations.length);
+    for (let version = found; version < migrations.length; version++) {
+      await sql.unsafe(migrations[version] as string);
+    }
+    if (found < migrations.length) {
+      await sql.unsafe(
+        `INSERT INTO headway_schema_version (version) VALUES ($1)
+         ON CONFLICT (one) DO UPDATE SET version = excluded.version`,
+        [migrations.length],
+      );
+    }
+    return schema;
+  });
+}
+
+async function currentVersion(sql: PgSqlLike): Promise<number> {
+  const [row] = await sql.unsafe<{ version: number }>("SELECT version FROM headway_schema_version");
+  return row?.version ?? 0;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
