@@ -1,6 +1,9 @@
 /** One observation of progress: [epoch ms, percent]. */
 export type ProgressSample = readonly [at: number, percent: number];
 
+/** A sample closer than this to the one before it updates that one instead of starting a segment. */
+export const MIN_SEGMENT_MS = 500;
+
 /** How many recent samples the estimate looks at. */
 export const SAMPLE_WINDOW = 8;
 
@@ -12,7 +15,9 @@ export function addSample(samples: readonly ProgressSample[], at: number, percen
   const last = samples[samples.length - 1];
   if (!last || percent < last[1]) return [[at, percent]];
   if (percent === last[1]) return samples as ProgressSample[];
-  if (at <= last[0]) {
+  // Writes a few ms apart (two children of one parent, a burst) would make a near-instant segment and a
+  // huge rate: they fold into the last sample until a segment is long enough to say something.
+  if (at <= last[0] || (at - last[0] < MIN_SEGMENT_MS && samples.length > 1)) {
     const next = samples.slice();
     next[next.length - 1] = [last[0], percent];
     return next;

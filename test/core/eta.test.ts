@@ -74,3 +74,18 @@ describe("samples", () => {
     expect(addSample(samples, 11_000, 55)).toBe(samples);
   });
 });
+
+describe("samples a few ms apart", () => {
+  it("fold into the last one, so a parent written by two children in a burst keeps a sane ETA", () => {
+    let samples = addSample([], 0, 10);
+    for (let second = 1; second <= 6; second++) {
+      // Two children report within 5 ms of each other, once a second, 1% each.
+      samples = addSample(samples, second * 1000, 10 + second * 2 - 1);
+      samples = addSample(samples, second * 1000 + 5, 10 + second * 2);
+    }
+    const eta = estimateEtaMs(samples) as number;
+    // 2% a second from 22%: about 39 s, not the few hundred ms a 5 ms segment would give.
+    expect(eta).toBeGreaterThan(30_000);
+    expect(eta).toBeLessThan(50_000);
+  });
+});
