@@ -9,7 +9,14 @@ import {
   startRun,
   updateRunProgress,
 } from "../../src/progress/index.js";
+import { freshSchema, POSTGRES_AVAILABLE, postgresUrl } from "../helpers/postgres.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
+
+/** The same example on each backend, chosen only by HEADWAY_DATABASE_URL. */
+const URLS: Array<[string, () => string]> = [
+  ["sqlite", () => `sqlite:${tempDatabasePath()}`],
+  ...(POSTGRES_AVAILABLE ? ([["postgres", () => postgresUrl(freshSchema())]] as Array<[string, () => string]>) : []),
+];
 
 afterEach(async () => {
   await getDefaultProgress().close();
@@ -17,9 +24,9 @@ afterEach(async () => {
   delete process.env.HEADWAY_DATABASE_URL;
 });
 
-describe("the seed example, against the module functions", () => {
+describe.each(URLS)("the seed example, against the module functions (%s)", (_name, url) => {
   it("runs as written in the README", async () => {
-    process.env.HEADWAY_DATABASE_URL = `sqlite:${tempDatabasePath()}`;
+    process.env.HEADWAY_DATABASE_URL = url();
     const owner = "alice@example.com";
 
     const run = await startRun({ owner, title: "Triage 128 unread emails", step: "Fetching inbox" });
@@ -38,7 +45,9 @@ describe("the seed example, against the module functions", () => {
     expect(await getRun(run.id, "mallory@example.com")).toBeNull();
     expect(await deleteRun(run.id, owner)).toBe(true);
   });
+});
 
+describe("the default instance", () => {
   it("stores into the file HEADWAY_DATABASE_URL names", async () => {
     const path = tempDatabasePath();
     process.env.HEADWAY_DATABASE_URL = path;
