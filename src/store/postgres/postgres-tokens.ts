@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
 import {
+  type SessionRow as StoredSessionRow,
+  type TokenRow as StoredTokenRow,
+  toApiSession,
+  toApiToken,
+} from "../token-rows.js";
+import {
   type ApiSession,
   type ApiToken,
   type CreatedSession,
@@ -12,32 +18,10 @@ import {
   type ListTokensOptions,
   looksLikeSessionSecret,
   looksLikeToken,
-  type TokenScope,
   type TokenStore,
   validateCreateToken,
 } from "../token-store.js";
 import type { PgClientLike } from "./postgres-driver.js";
-
-interface TokenRow {
-  [column: string]: unknown;
-  id: string;
-  owner: string;
-  scope: string;
-  label: string | null;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  expires_at: number | null;
-}
-
-interface SessionRow {
-  [column: string]: unknown;
-  id: string;
-  token_id: string;
-  owner: string;
-  created_at: number;
-  expires_at: number;
-}
 
 export interface PostgresTokenStoreOptions {
   /** `last_used_at` is written at most this often per token, in ms, so reads stay reads. (Default: 60000) */
@@ -176,29 +160,5 @@ export class PostgresTokenStore implements TokenStore {
   }
 }
 
-function toApiSession(row: SessionRow): ApiSession {
-  return {
-    id: row.id,
-    tokenId: row.token_id,
-    owner: row.owner,
-    createdAt: new Date(row.created_at).toISOString(),
-    expiresAt: new Date(row.expires_at).toISOString(),
-  };
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
-function toApiToken(row: TokenRow): ApiToken {
-  return {
-    id: row.id,
-    owner: row.owner,
-    scope: row.scope as TokenScope,
-    label: row.label,
-    createdAt: new Date(row.created_at).toISOString(),
-    lastUsedAt: iso(row.last_used_at),
-    revokedAt: iso(row.revoked_at),
-    expiresAt: iso(row.expires_at),
-  };
-}
+type TokenRow = StoredTokenRow & Record<string, unknown>;
+type SessionRow = StoredSessionRow & Record<string, unknown>;

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type SessionRow, type TokenRow, toApiSession, toApiToken } from "../token-rows.js";
 import {
   type ApiSession,
   type ApiToken,
@@ -12,31 +13,11 @@ import {
   type ListTokensOptions,
   looksLikeSessionSecret,
   looksLikeToken,
-  type TokenScope,
   type TokenStore,
   validateCreateToken,
 } from "../token-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
 import { migrateSqlite } from "./sqlite-schema.js";
-
-interface TokenRow {
-  id: string;
-  owner: string;
-  scope: string;
-  label: string | null;
-  created_at: number;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  expires_at: number | null;
-}
-
-interface SessionRow {
-  id: string;
-  token_id: string;
-  owner: string;
-  created_at: number;
-  expires_at: number;
-}
 
 export interface SqliteTokenStoreOptions {
   /** `last_used_at` is written at most this often per token, in ms, so reads stay reads. (Default: 60000) */
@@ -170,31 +151,4 @@ export class SqliteTokenStore implements TokenStore {
     if (!looksLikeSessionSecret(secret)) return false;
     return this.sql.revokeSession.run({ hash: hashTokenSecret(secret), now: this.clock() }).changes > 0;
   }
-}
-
-function toApiSession(row: SessionRow): ApiSession {
-  return {
-    id: row.id,
-    tokenId: row.token_id,
-    owner: row.owner,
-    createdAt: new Date(row.created_at).toISOString(),
-    expiresAt: new Date(row.expires_at).toISOString(),
-  };
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
-}
-
-function toApiToken(row: TokenRow): ApiToken {
-  return {
-    id: row.id,
-    owner: row.owner,
-    scope: row.scope as TokenScope,
-    label: row.label,
-    createdAt: new Date(row.created_at).toISOString(),
-    lastUsedAt: iso(row.last_used_at),
-    revokedAt: iso(row.revoked_at),
-    expiresAt: iso(row.expires_at),
-  };
 }
