@@ -1,4 +1,5 @@
 import type { ProgressSample } from "../../core/index.js";
+import { metadataJson, parseMetadata } from "../metadata-json.js";
 import type { HistoryPoint, RunRecord } from "../run-store.js";
 
 /** A `progress_runs` row as the driver returns it (int8 parsed to numbers, jsonb to values). */
@@ -50,22 +51,9 @@ export const RUN_RECORDSET = `x(id text, owner text, title text, step text, perc
   completed_at bigint, heartbeat_at bigint, version integer, percent_set_by_run boolean, samples jsonb,
   history_at bigint, stale_since bigint)`;
 
-// Metadata objects are never mutated (every change makes a new one), so their JSON can be cached.
-const jsonOf = new WeakMap<object, string>();
-
-function metadataJson(metadata: Record<string, unknown>): string {
-  let text = jsonOf.get(metadata);
-  if (text === undefined) {
-    text = JSON.stringify(metadata);
-    jsonOf.set(metadata, text);
-  }
-  return text;
-}
-
 export function rowToRecord(row: RunRow): RunRecord {
   // Metadata is stored as text, not jsonb: jsonb would reorder keys and drop duplicates.
-  const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
-  jsonOf.set(metadata, row.metadata);
+  const metadata = parseMetadata(row.metadata);
   return {
     id: row.id,
     owner: row.owner,

@@ -1,4 +1,5 @@
 import type { ProgressSample } from "../../core/index.js";
+import { metadataJson, parseMetadata } from "../metadata-json.js";
 import type { HistoryPoint, RunRecord } from "../run-store.js";
 
 /** A `progress_runs` row as SQLite returns it. */
@@ -38,21 +39,8 @@ export interface HistoryRow {
 export const RUN_COLUMNS =
   "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since";
 
-// Metadata objects are never mutated (every change makes a new one), so their JSON can be cached.
-const jsonOf = new WeakMap<object, string>();
-
-export function metadataJson(metadata: Record<string, unknown>): string {
-  let text = jsonOf.get(metadata);
-  if (text === undefined) {
-    text = JSON.stringify(metadata);
-    jsonOf.set(metadata, text);
-  }
-  return text;
-}
-
 export function rowToRecord(row: RunRow): RunRecord {
-  const metadata = JSON.parse(row.metadata) as Record<string, unknown>;
-  jsonOf.set(metadata, row.metadata);
+  const metadata = parseMetadata(row.metadata);
   return {
     id: row.id,
     owner: row.owner,
