@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // A loaded CI machine renders pages slower than a laptop: polled expectations wait up to 10 s.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -233,7 +233,7 @@ for (const scheme of ["light", "dark"] as const) {
         }
         await open(`/runs/${long.id}`);
         await page.locator(".timeline").waitFor();
-        await expect.poll(() => page.locator(".timeline-item").count()).toBeGreaterThan(10);
+        await expect.poll(() => page.locator(".timeline-item").count(), { timeout: 15_000 }).toBeGreaterThan(10);
         await page.getByRole("button", { name: "Cancel run" }).click();
         await page.getByRole("button", { name: "Stop run" }).waitFor();
         expect(await axe(page)).toEqual([]);
