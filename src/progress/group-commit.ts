@@ -103,9 +103,11 @@ export class GroupCommitWriter {
     if (depth > 1 && this.inFlight === 1 && size >= 64) size = Math.ceil(size / 2);
     const batch = size === this.queue.length ? this.queue : this.queue.slice(0, size);
     this.queue = batch === this.queue ? [] : this.queue.slice(size);
-    for (const pending of batch) {
-      const key = foldKey(pending.op);
-      if (key !== undefined && this.queuedUpdates.get(key) === pending) this.queuedUpdates.delete(key);
+    if (this.queuedUpdates.size > 0) {
+      for (const pending of batch) {
+        const key = foldKey(pending.op);
+        if (key !== undefined && this.queuedUpdates.get(key) === pending) this.queuedUpdates.delete(key);
+      }
     }
     return batch;
   }

@@ -4,6 +4,16 @@ import type { ApiSession, ApiToken, TokenScope } from "./token-store.js";
  * `api_tokens` and `api_sessions` rows as every backend reads them (times in
  * epoch ms), and their public shapes: one mapping, whichever backend stored them.
  */
+/** The `api_tokens` columns every backend selects, in `TokenRow` order. */
+export const TOKEN_COLUMNS = "id, owner, scope, label, created_at, last_used_at, revoked_at, expires_at";
+
+/** Options every backend's token store takes. */
+export interface TokenStoreOptions {
+  /** `last_used_at` is written at most this often per token, in ms, so reads stay reads. (Default: 60000) */
+  touchIntervalMs?: number;
+  clock?: () => number;
+}
+
 export interface TokenRow {
   id: string;
   owner: string;

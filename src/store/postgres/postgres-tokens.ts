@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import {
   type SessionRow as StoredSessionRow,
   type TokenRow as StoredTokenRow,
+  TOKEN_COLUMNS,
+  type TokenStoreOptions,
   toApiSession,
   toApiToken,
 } from "../token-rows.js";
@@ -23,13 +25,9 @@ import {
 } from "../token-store.js";
 import type { PgClientLike } from "./postgres-driver.js";
 
-export interface PostgresTokenStoreOptions {
-  /** `last_used_at` is written at most this often per token, in ms, so reads stay reads. (Default: 60000) */
-  touchIntervalMs?: number;
-  clock?: () => number;
-}
+export type PostgresTokenStoreOptions = TokenStoreOptions;
 
-const COLUMNS = "id, owner, scope, label, created_at, last_used_at, revoked_at, expires_at";
+const COLUMNS = TOKEN_COLUMNS;
 /** `$now` is the parameter number of the current time. */
 const live = (now: string) => `revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ${now})`;
 

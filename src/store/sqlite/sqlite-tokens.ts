@@ -1,5 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { type SessionRow, type TokenRow, toApiSession, toApiToken } from "../token-rows.js";
+import {
+  type SessionRow,
+  TOKEN_COLUMNS,
+  type TokenRow,
+  type TokenStoreOptions,
+  toApiSession,
+  toApiToken,
+} from "../token-rows.js";
 import {
   type ApiSession,
   type ApiToken,
@@ -19,13 +26,9 @@ import {
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 
-export interface SqliteTokenStoreOptions {
-  /** `last_used_at` is written at most this often per token, in ms, so reads stay reads. (Default: 60000) */
-  touchIntervalMs?: number;
-  clock?: () => number;
-}
+export type SqliteTokenStoreOptions = TokenStoreOptions;
 
-const COLUMNS = "id, owner, scope, label, created_at, last_used_at, revoked_at, expires_at";
+const COLUMNS = TOKEN_COLUMNS;
 const LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > @now)";
 
 /** Tokens in the `api_tokens` table of the same SQLite file as the runs. */
