@@ -4,14 +4,21 @@ import { type EventBus, type EventListener, InProcessBus } from "../bus/index.js
 import {
   type AgentRun,
   type CompleteOptions,
+  createNotificationRecord,
   HeadwayError,
+  type ListNotificationsOptions,
   type ListRunsOptions,
+  type Notification,
+  type NotificationPage,
+  type NotifyInput,
   type RunPatch,
   type StartRunInput,
   type StatusUpdateInput,
   type TerminalStatus,
   validateCompleteOptions,
+  validateListNotifications,
   validateListOptions,
+  validateNotifyInput,
   validateOwner,
   validatePatch,
   validateRunId,
@@ -110,7 +117,11 @@ export interface ProgressEventMap {
   "sweep:error": [error: unknown];
   /** The watchdog's look at silent runs failed; the next one tries again. */
   "watchdog:error": [error: unknown];
+  /** A feed reader (built-in rules, automations, webhooks) failed; it reads the same commits again. */
+  "rules:error": [error: unknown];
 }
+
+type BackgroundErrorEvent = "store:error" | "follow:error" | "sweep:error" | "watchdog:error" | "rules:error";
 
 export type ProgressState = "open" | "closing" | "closed";
 
@@ -281,6 +292,42 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     return this.submit({ kind: "cancel", ...this.target(id, owner) });
   }
 
+  /**
+   * Tells `owner` something: stored, then published as `notification.created`
+   * on the change feed (SSE, webhooks, automations). With `runId`, the run must
+   * be one of the owner's. With `dedupeKey`, a second notify with the same key
+   * creates nothing and resolves to null, however many processes try.
+   */
+  async notify(owner: string, input: NotifyInput): Promise<Notification | null> {
+    const valid = validateNotifyInput(input);
+    const record = createNotificationRecord(uuidv7(), validateOwner(owner), valid, this.clock());
+    const outcome = await this.submit({ kind: "notify", id: record.id, owner: record.owner, notification: record });
+    if (!outcome.ok && outcome.reason === "invalid") throw outcome.error;
+    if (!outcome.ok) throw new HeadwayError("notify_failed", "the notification could not be stored");
+    return outcome.notification ?? null;
+  }
+
+  /** The owner's notifications, newest first, with the unread count. */
+  async listNotifications(owner: string, options?: ListNotificationsOptions): Promise<NotificationPage> {
+    const valid = validateListNotifications(options);
+    this.assertReadable();
+    return this.backend.notifications.list(validateOwner(owner), valid);
+  }
+
+  /** Marks one of the owner's notifications read; null when the owner has none with that id. */
+  async markNotificationRead(owner: string, id: string): Promise<Notification | null> {
+    const target = this.target(id, owner);
+    this.assertReadable();
+    return this.backend.notifications.markRead(target.owner, target.id, this.clock());
+  }
+
+  /** Marks all of the owner's notifications read; returns how many were unread. */
+  async markAllNotificationsRead(owner: string): Promise<number> {
+    const valid = validateOwner(owner);
+    this.assertReadable();
+    return this.backend.notifications.markAllRead(valid, this.clock());
+  }
+
   /** Listens to committed changes; pass `owner` to hear only that owner's runs. */
   subscribe(listener: EventListener, options?: { owner?: string }): () => void {
     return this.bus.subscribe(listener, options);
@@ -307,9 +354,11 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     }
   }
 
-  /** Deletes completed runs older than the retention period; returns how many. */
-  sweep(): Promise<number> {
-    return this.store.sweepCompleted(this.clock() - this.retentionMs);
+  /** Deletes completed runs, and notifications, older than the retention period; returns how many runs. */
+  async sweep(): Promise<number> {
+    const before = this.clock() - this.retentionMs;
+    const [runs] = await Promise.all([this.store.sweepCompleted(before), this.backend.notifications.sweep(before)]);
+    return runs;
   }
 
   /** Resolves once every write submitted so far has settled and its events were published. */
@@ -353,7 +402,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
   }
 
   /** Emits a background failure; with nobody listening, says it on stderr rather than losing it. */
-  private report(event: "store:error" | "follow:error" | "sweep:error" | "watchdog:error", error: unknown): void {
+  report(event: BackgroundErrorEvent, error: unknown): void {
     if (this.listenerCount(event) > 0) this.emit(event, error);
     else console.error(`[headway] ${event}:`, error);
   }
