@@ -142,6 +142,8 @@ export class Progress extends EventEmitter<ProgressEventMap> {
   /** The watchdog's thresholds, when it runs. */
   readonly watchdog: ResolvedWatchdog | undefined;
   private watching = false;
+  /** Whether the follower knows where the feed stands; writes wait for it (see `submit`). */
+  private started = false;
   private closing: Promise<void> | undefined;
   private lifecycle: ProgressState = "open";
   readonly retentionMs: number;
@@ -174,7 +176,12 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       onCommit: (commit) => this.follower.local(commit),
       onBatch: (size, durationMs) => this.emit("batch", { size, durationMs }),
     });
-    this.ready = this.follower.start().catch((error: unknown) => this.report("follow:error", error));
+    this.ready = this.follower
+      .start()
+      .catch((error: unknown) => this.report("follow:error", error))
+      .finally(() => {
+        this.started = true;
+      });
     if (options.watchdog) {
       this.watchdog = resolveWatchdog(options.watchdog === true ? {} : options.watchdog);
       this.watchdogTimer = setInterval(() => {
@@ -363,6 +370,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
 
   /** Resolves once every write submitted so far has settled and its events were published. */
   async flush(): Promise<void> {
+    await this.ready;
     await this.writer.drain();
     await this.follower.idle();
   }
@@ -376,9 +384,9 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       this.lifecycle = "closing";
       clearInterval(this.sweepTimer);
       clearInterval(this.watchdogTimer);
-      await this.writer.drain();
-      // The follower's start-up read may still be out (a backend that opens asynchronously): let it land first.
+      // Writes submitted before the follower's start-up read landed are queued behind it.
       await this.ready;
+      await this.writer.drain();
       await this.follower.idle();
       this.follower.close();
       if (this.ownsBackend) await this.backend.close();
@@ -398,7 +406,11 @@ export class Progress extends EventEmitter<ProgressEventMap> {
 
   private submit(op: RunOp): Promise<OpOutcome> {
     if (this.lifecycle !== "open") return Promise.reject(new HeadwayClosedError());
-    return this.writer.submit(op);
+    if (this.started) return this.writer.submit(op);
+    // The follower's starting point is read first: a commit of ours at or before it would be taken for
+    // history and its events never published (PostgreSQL, whose start-up read waits for the migrations).
+    // Callbacks run in the order they were added, so writes keep their order.
+    return this.ready.then(() => this.writer.submit(op));
   }
 
   /** Emits a background failure; with nobody listening, says it on stderr rather than losing it. */
