@@ -53,6 +53,8 @@ export interface ChangeSet {
   commitSeq: number;
   runs: AgentRun[];
   deleted: Array<{ id: string; owner: string }>;
+  /** Notifications created after `commitSeq` (the owner's, when one was given), oldest first, with their commit. */
+  notifications: Array<{ seq: number; notification: Notification }>;
 }
 
 export interface RunStoreStats {
