@@ -65,8 +65,10 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
       "api_sessions",
       "api_tokens",
       "change_log",
+      "feed_cursors",
       "headway_feed_counter",
       "headway_schema_version",
+      "notifications",
       "progress_runs",
       "run_history",
     ]);
