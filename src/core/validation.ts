@@ -144,14 +144,16 @@ export const completeOptionsSchema = strictObject({
   metadata: metadataSchema.optional(),
 });
 
+/** How many items a list call returns at most. */
+export const listLimitSchema = z
+  .number({ error: "must be a number" })
+  .int({ error: "must be a whole number" })
+  .min(1, { error: "must be at least 1" })
+  .max(LIMITS.listLimitMax, { error: `must be at most ${LIMITS.listLimitMax}` });
+
 export const listRunsSchema = strictObject({
   activeOnly: z.boolean({ error: "must be a boolean" }).optional(),
-  limit: z
-    .number({ error: "must be a number" })
-    .int({ error: "must be a whole number" })
-    .min(1, { error: "must be at least 1" })
-    .max(LIMITS.listLimitMax, { error: `must be at most ${LIMITS.listLimitMax}` })
-    .optional(),
+  limit: listLimitSchema.optional(),
   cursor: runIdSchema.optional(),
   parentId: runIdSchema.optional(),
   q: z
