@@ -11,4 +11,6 @@ export const LIMITS = {
   idChars: 64,
   listLimitMax: 500,
   listLimitDefault: 50,
+  /** Largest diagnostic a client may report, in ms: 7 days. */
+  diagnosticMsMax: 7 * 24 * 60 * 60 * 1000,
 } as const satisfies Record<string, number>;
