@@ -33,8 +33,8 @@ function run(patch: Partial<AgentRun> = {}): AgentRun {
     completedAt: null,
     heartbeatAt: at(0),
     diagnostics: {
-      submitToStatusMs: null,
-      submitToFirstEventMs: null,
+      submitToStatusMs: 0,
+      submitToFirstEventMs: 0,
       submitToFirstTextMs: null,
       firstTextToPaintMs: null,
       lastEventAgeMs: null,

@@ -29,8 +29,8 @@ function run(patch: Partial<AgentRun> = {}): AgentRun {
     completedAt: null,
     heartbeatAt: at(1000),
     diagnostics: {
-      submitToStatusMs: null,
-      submitToFirstEventMs: null,
+      submitToStatusMs: 1000,
+      submitToFirstEventMs: 1000,
       submitToFirstTextMs: null,
       firstTextToPaintMs: null,
       lastEventAgeMs: null,
