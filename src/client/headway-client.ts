@@ -69,14 +69,15 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       return null;
     }
     if (!response.ok) throw await errorFromResponse(response);
+    let parsed: T;
     try {
-      const parsed = (await response.json()) as T;
-      stampRuns(parsed);
-      return parsed;
+      parsed = (await response.json()) as T;
     } catch {
       // An HTML page from a proxy or a dev server, say: an error to show, not a crash.
       throw unexpectedBody(response, "a body that is not JSON");
     }
+    stampRuns(parsed);
+    return parsed;
   }
 
   /** Checks the shape of a body before anything reads into it. */

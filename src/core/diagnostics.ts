@@ -63,14 +63,3 @@ export function firstDiagnostics(before: RunRecord | undefined, after: RunRecord
     if (ms !== null && (before === undefined || before[name] === null)) into.push({ runId: after.id, name, ms });
   }
 }
-
-/** Diagnostics of a run nothing is known about yet (all null). */
-export function emptyDiagnostics(): RunDiagnostics {
-  return {
-    submitToStatusMs: null,
-    submitToFirstEventMs: null,
-    submitToFirstTextMs: null,
-    firstTextToPaintMs: null,
-    lastEventAgeMs: null,
-  };
-}

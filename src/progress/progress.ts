@@ -289,8 +289,8 @@ export class Progress extends EventEmitter<ProgressEventMap> {
    * `submitToFirstTextMs` (when the run has none of its own). The first value
    * of each wins; a later one is kept out, and the run comes back as stored.
    * Not a sign of life: `updatedAt` and `heartbeatAt` stay. Null when the run
-   * is missing or another owner's; a finished run is not changed (null too,
-   * see `tryReportDiagnostics` for why).
+   * is missing or another owner's, and for a finished run, which is not
+   * changed (`tryReportDiagnostics` says which).
    */
   async reportDiagnostics(id: string, owner: string, report: DiagnosticsReport): Promise<AgentRun | null> {
     return runOrNull(await this.tryReportDiagnostics(id, owner, report));

@@ -53,6 +53,8 @@ export class BatchPlan {
   private readonly failedChildren = new Map<string, RunRecord>();
   /** Parents one of whose children showed a sign of life in this batch (the watchdog's own writes are none). */
   private readonly childActivity = new Set<string>();
+  /** Of those, parents one of whose children wrote as work (a person's cancel or delete is no diagnostic event). */
+  private readonly childWork = new Set<string>();
   readonly history: HistoryWrite[] = [];
   private readonly snapshots = new Map<RunRecord, AgentRun>();
 
@@ -105,11 +107,11 @@ export class BatchPlan {
       const percent = parent.percentSetByRun ? parent.percent : rollupPercent(children);
       // A child's activity is the parent's sign of life too (written at most every few seconds, at once when
       // stale, and at once the first time, when it is the parent's first event since it started).
-      const active = this.childActivity.has(parentId);
+      const worked = this.childWork.has(parentId);
       const alive =
-        active &&
+        this.childActivity.has(parentId) &&
         (parent.staleSince !== null ||
-          parent.submitToFirstEventMs === null ||
+          (worked && parent.submitToFirstEventMs === null) ||
           this.now - parent.heartbeatAt >= CHILD_ACTIVITY_BEAT_MS);
       const shows = percent !== parent.percent || step !== null;
       if (!shows && !alive) continue;
@@ -119,8 +121,11 @@ export class BatchPlan {
           next === parent ? applyHeartbeat(parent, this.now) : { ...next, heartbeatAt: this.now, staleSince: null };
         if (next.parentId) this.childActivity.add(next.parentId);
       }
-      // The children's work is the parent's: its first sign of life, and the first status its roll-up shows.
-      if (active) noteActivity(next, this.now, { status: shows });
+      if (worked) {
+        // The children's work is the parent's: its first sign of life, and the first status its roll-up shows.
+        noteActivity(next, this.now, { status: shows });
+        if (next.parentId) this.childWork.add(next.parentId);
+      }
       this.record({ type: "updated", run: next });
     }
   }
@@ -190,7 +195,10 @@ export class BatchPlan {
     if (op.kind === "start") return this.start(op);
     const run = this.current.get(op.id);
     if (!run || (op.kind !== "watch" && run.owner !== op.owner)) return { ok: false, reason: "not_found" };
-    if (op.kind !== "watch" && op.kind !== "diagnostics" && run.parentId) this.childActivity.add(run.parentId);
+    if (op.kind !== "watch" && op.kind !== "diagnostics" && run.parentId) {
+      this.childActivity.add(run.parentId);
+      if (op.kind !== "cancel" && op.kind !== "delete") this.childWork.add(run.parentId);
+    }
     if (op.kind === "delete") {
       this.current.set(op.id, null);
       this.inserted.delete(op.id);

@@ -138,6 +138,11 @@ for (const backend of BACKENDS) {
       now = T0 + 100;
       const child = await progress.startRun({ owner: "ann", title: "fetch", parentId: parent.id });
       expect((await progress.getRun(parent.id, "ann"))?.diagnostics.submitToFirstEventMs).toBeNull();
+      now = T0 + 250;
+      // A person asking the child to stop is no news from the work, for the child or the parent.
+      await progress.requestCancel(child.id, "ann");
+      expect((await progress.getRun(parent.id, "ann"))?.diagnostics.submitToFirstEventMs).toBeNull();
+      expect((await progress.getRun(child.id, "ann"))?.diagnostics.submitToFirstEventMs).toBeNull();
       now = T0 + 400;
       // Metadata only: a sign of life for the parent (written at once, the first time), no status.
       await progress.updateRunProgress(child.id, "ann", { metadata: { attempt: 1 } });
