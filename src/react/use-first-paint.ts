@@ -73,7 +73,9 @@ type Seen = { id: string; phase: "watching" | "done" } | { id: string; phase: "t
 export function useFirstPaintReport(run: AgentRun, client: HeadwayClient | null | undefined, enabled = true): void {
   const seen = useRef<Seen | null>(null);
   useCommitEffect(() => {
-    if (!enabled || !client || typeof client.reportDiagnostics !== "function") return;
+    // No page (React Native, a test renderer without a DOM): no paint to time.
+    if (!enabled || !client || typeof client.reportDiagnostics !== "function" || typeof document === "undefined")
+      return;
     const key = `${client.options.root}\u0000${run.id}`;
     let state = seen.current?.id === run.id ? seen.current : null;
     if (!state) {
