@@ -1,4 +1,4 @@
-import type { AgentRun } from "../core/index.js";
+import type { AgentRun, DiagnosticsReport } from "../core/index.js";
 import { errorFromResponse, HeadwayClientError } from "./client-error.js";
 import { type HeadwayClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./client-options.js";
 import type {
@@ -10,6 +10,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from "./client-types.js";
+import { markReceived } from "./received-at.js";
 import { openSubscription } from "./subscription.js";
 
 /** The framework-free client of a Headway server's runs API. Every call is scoped to the token's owner. */
@@ -29,6 +30,15 @@ export interface HeadwayClient {
   cancel(id: string): Promise<AgentRun>;
   /** The run's timeline, oldest first; null when the run does not exist. */
   history(id: string, options?: { limit?: number }): Promise<RunHistoryPoint[] | null>;
+  /**
+   * Reports what the page measured about a run (`POST {base}/:id/diagnostics`):
+   * `firstTextToPaintMs`, and `submitToFirstTextMs` when the page timed the
+   * person's submit itself. The server keeps the first value of each and
+   * answers with the run as stored; rejects with code `run_terminal` once the
+   * run has ended, `run_not_found` when it is not the token owner's.
+   * `headway/react` calls it on its own for the first paint.
+   */
+  reportDiagnostics(id: string, report: DiagnosticsReport): Promise<AgentRun>;
   /** Live updates: SSE with resume, polling while the stream is unavailable. */
   subscribe(handler: (update: RunUpdate) => void, options?: SubscribeOptions): Subscription;
   /** Resolved options, for subscriptions and tests. */
@@ -43,12 +53,15 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
   const resolved = resolveClientOptions(options);
 
   async function call<T>(method: string, path: string, notFoundIsNull: true): Promise<T | null>;
-  async function call<T>(method: string, path: string, notFoundIsNull?: false): Promise<T>;
-  async function call<T>(method: string, path: string, notFoundIsNull = false): Promise<T | null> {
+  async function call<T>(method: string, path: string, notFoundIsNull?: false, body?: unknown): Promise<T>;
+  async function call<T>(method: string, path: string, notFoundIsNull = false, body?: unknown): Promise<T | null> {
     const url = resolved.root + path;
+    const headers: Record<string, string> = { Accept: "application/json", ...authHeaders(resolved) };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await resolved.fetch(url, {
       method,
-      headers: { Accept: "application/json", ...authHeaders(resolved) },
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (response.status === 404 && notFoundIsNull) {
       // Drain the body so the connection can be reused.
@@ -56,12 +69,15 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       return null;
     }
     if (!response.ok) throw await errorFromResponse(response);
+    let parsed: T;
     try {
-      return (await response.json()) as T;
+      parsed = (await response.json()) as T;
     } catch {
       // An HTML page from a proxy or a dev server, say: an error to show, not a crash.
       throw unexpectedBody(response, "a body that is not JSON");
     }
+    stampRuns(parsed);
+    return parsed;
   }
 
   /** Checks the shape of a body before anything reads into it. */
@@ -83,6 +99,13 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
     );
 
   const runPath = (id: string) => `/${encodeURIComponent(id)}`;
+
+  /** Every run in a body (`{ run }`, `{ runs }`) is stamped as received now. */
+  function stampRuns(body: unknown): void {
+    if (typeof body !== "object" || body === null) return;
+    const { run, runs } = body as { run?: AgentRun; runs?: AgentRun[] };
+    markReceived(Array.isArray(runs) ? [run, ...runs] : [run]);
+  }
 
   const client: HeadwayClient = {
     options: resolved,
@@ -125,6 +148,10 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
     },
     async cancel(id) {
       const body = await call<unknown>("POST", `${runPath(id)}/cancel`);
+      return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
+    },
+    async reportDiagnostics(id, report) {
+      const body = await call<unknown>("POST", `${runPath(id)}/diagnostics`, false, report);
       return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
     async history(id, historyOptions = {}) {

@@ -4,7 +4,15 @@
  * resume, polling while the stream is unavailable).
  * @module
  */
-export type { AgentRun, HeadwayEvent, RunAttention, RunState, RunStatus } from "../core/index.js";
+export type {
+  AgentRun,
+  DiagnosticsReport,
+  HeadwayEvent,
+  RunAttention,
+  RunDiagnostics,
+  RunState,
+  RunStatus,
+} from "../core/index.js";
 export {
   ALMOST_DONE_MS,
   displayedAttention,
@@ -33,4 +41,5 @@ export type {
   Subscription,
 } from "./client-types.js";
 export { createHeadwayClient, type HeadwayClient } from "./headway-client.js";
+export { markReceived, receivedAt } from "./received-at.js";
 export { type ApplyOptions, applyRunUpdate, replaceRun, upsertRun } from "./run-updates.js";

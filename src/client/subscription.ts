@@ -5,6 +5,7 @@ import { DEFAULT_POLL_MS } from "./client-options.js";
 import type { ConnectionStatus, RunUpdate, SubscribeOptions, Subscription } from "./client-types.js";
 import type { HeadwayClient } from "./headway-client.js";
 import { authHeaders } from "./headway-client.js";
+import { markReceived } from "./received-at.js";
 import { readSseStream } from "./sse-connection.js";
 
 const MAX_BACKOFF_MS = 10_000;
@@ -114,9 +115,13 @@ export function openSubscription(
     }
     if (message.event === "snapshot") {
       const runs = (data as { runs?: AgentRun[] }).runs;
-      if (Array.isArray(runs)) deliver({ kind: "snapshot", runs });
+      if (Array.isArray(runs)) {
+        markReceived(runs);
+        deliver({ kind: "snapshot", runs });
+      }
       return;
     }
+    markReceived([(data as HeadwayEvent | null)?.run]);
     deliver({ kind: "event", event: data as HeadwayEvent });
   };
 

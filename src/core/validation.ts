@@ -5,6 +5,7 @@ import { copyJsonObject, isPlainObject, weightProblem } from "./metadata-check.j
 import { controlCharacterIndex, loneSurrogateIndex, unicodeProblem } from "./text.js";
 import {
   type CompleteOptions,
+  type DiagnosticsReport,
   type ListRunsOptions,
   RUN_STATES,
   RUN_STATUSES,
@@ -135,6 +136,23 @@ export const statusUpdateSchema = strictObject({
   source: z.enum(["model", "offline"], { error: "must be one of model, offline" }),
 });
 
+/** A duration a client measured: finite, not negative, at most 7 days; rounded to whole milliseconds. */
+const DIAGNOSTIC_MS = `must be a finite number of milliseconds from 0 to ${LIMITS.diagnosticMsMax} (7 days)`;
+const diagnosticMsSchema = z
+  .number({ error: DIAGNOSTIC_MS })
+  .min(0, { error: DIAGNOSTIC_MS })
+  .max(LIMITS.diagnosticMsMax, { error: DIAGNOSTIC_MS })
+  .transform((value) => Math.round(value));
+
+export const diagnosticsReportSchema = strictObject({
+  firstTextToPaintMs: diagnosticMsSchema.optional(),
+  submitToFirstTextMs: diagnosticMsSchema.optional(),
+}).superRefine((report, ctx) => {
+  if (report.firstTextToPaintMs === undefined && report.submitToFirstTextMs === undefined) {
+    ctx.addIssue({ code: "custom", message: "must report firstTextToPaintMs or submitToFirstTextMs (or both)" });
+  }
+});
+
 export const terminalStatusSchema = z.enum(TERMINAL_STATUSES, {
   error: `must be one of ${TERMINAL_STATUSES.join(", ")}`,
 });
@@ -215,6 +233,8 @@ function progressOnlyPatch(patch: unknown): RunPatch | undefined {
   }
   return result;
 }
+export const validateDiagnosticsReport = (report: unknown): DiagnosticsReport =>
+  parseInput(diagnosticsReportSchema, report, "diagnostics");
 export const validateTerminalStatus = (status: unknown): TerminalStatus =>
   parseInput(terminalStatusSchema, status, "status");
 export const validateCompleteOptions = (opts: unknown): CompleteOptions =>

@@ -4,7 +4,14 @@
  * SSE or by polling. Also importable as `headway/client/progress`.
  * @module
  */
-export type { AgentRun, ConnectionStatus, HeadwayClient, ProgressMark, RunAttention } from "../client/index.js";
+export type {
+  AgentRun,
+  ConnectionStatus,
+  HeadwayClient,
+  ProgressMark,
+  RunAttention,
+  RunDiagnostics,
+} from "../client/index.js";
 export { displayedAttention, trackProgress, trackRuns } from "../core/run-display.js";
 export {
   type EtaView,
@@ -16,13 +23,20 @@ export {
   formatEta,
   formatSince,
 } from "./format.js";
-export { type ClientSource, HeadwayProvider, type HeadwayProviderProps, useHeadwayClient } from "./headway-context.js";
+export {
+  type ClientSource,
+  HeadwayProvider,
+  type HeadwayProviderProps,
+  useHeadwayClient,
+  useProvidedClient,
+} from "./headway-context.js";
 export { ProgressBar, type ProgressBarProps } from "./progress-bar.js";
 export { RunProgressItem, type RunProgressItemProps } from "./run-progress-item.js";
 export { RunsTray, type RunsTrayProps } from "./runs-tray.js";
 export { type Attention, attentionOf, stateLabel, summaryOf } from "./status-labels.js";
 export { StatusRow, type StatusRowProps } from "./status-row.js";
 export { HEADWAY_CSS, useHeadwayStyles } from "./styles.js";
+export { hasAnswerText, useFirstPaintReport } from "./use-first-paint.js";
 export { useNow } from "./use-now.js";
 export { useProgressMark, useProgressMarks } from "./use-progress.js";
 export { type RunView, type UseRunOptions, useRun } from "./use-run.js";

@@ -1,9 +1,10 @@
 import { type MouseEvent, useEffect, useRef, useState } from "react";
-import type { AgentRun } from "../client/index.js";
+import type { AgentRun, HeadwayClient } from "../client/index.js";
 import type { ProgressMark } from "../core/run-display.js";
 import { elapsedMs, etaText, etaView, formatDuration } from "./format.js";
 import { ProgressBar } from "./progress-bar.js";
 import { attentionOf, stateLabel } from "./status-labels.js";
+import { useFirstPaintReport } from "./use-first-paint.js";
 import { useProgressMark } from "./use-progress.js";
 
 export interface RunProgressItemProps {
@@ -16,6 +17,8 @@ export interface RunProgressItemProps {
   href?: string;
   /** A plain click on that link (no modifier key); call `event.preventDefault()` to navigate in place. */
   onOpen?: (run: AgentRun, event: MouseEvent<HTMLAnchorElement>) => void;
+  /** Where to report the first paint of the run's answer text (see `useFirstPaintReport`). (Default: nowhere) */
+  client?: HeadwayClient;
 }
 
 /**
@@ -23,7 +26,7 @@ export interface RunProgressItemProps {
  * cancel. Cancel asks once ("Stop it?") before it acts, and focus stays on
  * the row's buttons throughout, never dropping to the page.
  */
-export function RunProgressItem({ run, now, onCancel, mark: givenMark, href, onOpen }: RunProgressItemProps) {
+export function RunProgressItem({ run, now, onCancel, mark: givenMark, href, onOpen, client }: RunProgressItemProps) {
   const [pending, setPending] = useState(false);
   const [asking, setAsking] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
@@ -31,6 +34,7 @@ export function RunProgressItem({ run, now, onCancel, mark: givenMark, href, onO
   const confirmButton = useRef<HTMLButtonElement>(null);
   const focusAfter = useRef<"confirm" | "cancel" | null>(null);
   const ownMark = useProgressMark(run);
+  useFirstPaintReport(run, client);
   const attention = attentionOf(run, now);
   const eta = etaView(run, now, { mark: givenMark ?? ownMark });
   // No time left for a silent run; with a percent in the first slot, the last one says why.

@@ -1,5 +1,6 @@
 import { type MouseEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import type { AgentRun } from "../client/index.js";
+import { useHeadwayClient } from "./headway-context.js";
 import { AlertIcon, SpinnerIcon } from "./icons.js";
 import { RunProgressItem } from "./run-progress-item.js";
 import { type Attention, attentionOf } from "./status-labels.js";
@@ -25,6 +26,8 @@ export interface RunsTrayProps extends UseRunsOptions {
    * `event.preventDefault()` to navigate in place (a client-side router).
    */
   onOpenRun?: (run: AgentRun, event: MouseEvent<HTMLAnchorElement>) => void;
+  /** Report first_text_to_paint when a row first shows a run's answer text (see `useFirstPaintReport`). (Default: true) */
+  reportPaint?: boolean;
   className?: string;
 }
 
@@ -54,11 +57,13 @@ export function RunsTray({
   heading = "In progress",
   runHref,
   onOpenRun,
+  reportPaint = true,
   className,
   ...options
 }: RunsTrayProps) {
   useHeadwayStyles();
   const { runs: all, cancel, error, failing: refused, retry } = useRuns(options);
+  const client = useHeadwayClient(options);
   // Child runs roll up into their parent's bar; one shows alone only when its parent is not running.
   const runs = all.filter((run) => !run.parentId || !all.some((parent) => parent.id === run.parentId));
   const [open, setOpen] = useState(false);
@@ -202,6 +207,7 @@ export function RunsTray({
                   mark={marks.get(run.id)}
                   onCancel={allowCancel ? cancel : undefined}
                   href={runHref?.(run)}
+                  client={reportPaint ? client : undefined}
                   onOpen={(opened, event) => {
                     setOpen(false);
                     trigger.current?.focus();

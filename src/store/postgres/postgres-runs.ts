@@ -148,6 +148,13 @@ export class PostgresRunStore implements RunStore {
     return { action_required: row?.action_required ?? 0, stale: row?.stale ?? 0 };
   }
 
+  async listActiveHeartbeats(): Promise<number[]> {
+    const rows = await this.query<{ heartbeat_at: number }>(
+      "SELECT heartbeat_at FROM progress_runs WHERE status = 'running'",
+    );
+    return rows.map((row) => row.heartbeat_at);
+  }
+
   async listSilentRuns(before: number, limit: number): Promise<string[]> {
     const rows = await this.query<{ id: string }>(
       "SELECT id FROM progress_runs WHERE status = 'running' AND heartbeat_at < $1 ORDER BY heartbeat_at LIMIT $2",

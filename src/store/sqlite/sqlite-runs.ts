@@ -112,6 +112,10 @@ export class SqliteRunStore implements RunStore {
     return { action_required: row?.action_required ?? 0, stale: row?.stale ?? 0 };
   }
 
+  async listActiveHeartbeats(): Promise<number[]> {
+    return this.sql.activeHeartbeats.all().map((row) => row.heartbeat_at);
+  }
+
   async listSilentRuns(before: number, limit: number): Promise<string[]> {
     return this.sql.silent.all(before, limit).map((row) => row.id);
   }
@@ -215,6 +219,10 @@ function prepareStatements(db: SqliteDatabaseLike) {
     countAttention: db.prepare<{ action_required: number | null; stale: number | null }>(
       `SELECT sum(state = 'action_required') AS action_required, sum(stale_since IS NOT NULL) AS stale
        FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'`,
+    ),
+    // An index-only scan: the silent-runs index holds heartbeat_at of running rows alone.
+    activeHeartbeats: db.prepare<{ heartbeat_at: number }>(
+      "SELECT heartbeat_at FROM progress_runs INDEXED BY progress_runs_silent WHERE status = 'running'",
     ),
     silent: db.prepare<{ id: string }>(
       `SELECT id FROM progress_runs INDEXED BY progress_runs_silent
