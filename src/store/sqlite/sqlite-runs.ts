@@ -112,6 +112,10 @@ export class SqliteRunStore implements RunStore {
     return { action_required: row?.action_required ?? 0, stale: row?.stale ?? 0 };
   }
 
+  async listRunning(afterId: string, limit: number): Promise<AgentRun[]> {
+    return this.sql.running.all(afterId, limit).map((row) => toAgentRun(rowToRecord(row)));
+  }
+
   async listSilentRuns(before: number, limit: number): Promise<string[]> {
     return this.sql.silent.all(before, limit).map((row) => row.id);
   }
@@ -214,6 +218,9 @@ function prepareStatements(db: SqliteDatabaseLike) {
     countAttention: db.prepare<{ action_required: number | null; stale: number | null }>(
       `SELECT sum(state = 'action_required') AS action_required, sum(stale_since IS NOT NULL) AS stale
        FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'`,
+    ),
+    running: db.prepare<RunRow>(
+      `${select} INDEXED BY progress_runs_running WHERE status = 'running' AND id > ? ORDER BY id LIMIT ?`,
     ),
     silent: db.prepare<{ id: string }>(
       `SELECT id FROM progress_runs INDEXED BY progress_runs_silent
