@@ -10,7 +10,12 @@ import {
   type Firing,
 } from "./automation-delivery.js";
 import { AUTOMATION_EVENTS, type Automation, type ScheduleAutomation } from "./automation-file.js";
-import { type AutomationLoadError, type LoadedAutomations, loadAutomations } from "./load-automations.js";
+import {
+  type AutomationLoadError,
+  formatLoadError,
+  type LoadedAutomations,
+  loadAutomations,
+} from "./load-automations.js";
 import { type EpisodeView, stepEpisode } from "./rule-episodes.js";
 import { listens, type RuleTrigger } from "./rule-state.js";
 
@@ -239,7 +244,7 @@ class Engine implements AutomationEngine {
 
   private apply(loaded: LoadedAutomations): void {
     const before = new Map(this.loaded.map((automation) => [automation.id, signature(automation)]));
-    const errorsBefore = new Set(this.loadErrors.map(describeError));
+    const errorsBefore = new Set(this.loadErrors.map(formatLoadError));
     this.loaded = loaded.automations;
     this.loadErrors = loaded.errors;
     const now = this.clock();
@@ -258,7 +263,7 @@ class Engine implements AutomationEngine {
     if (summary !== this.summary) this.log({ level: "info", message: summary });
     this.summary = summary;
     for (const error of loaded.errors) {
-      const text = describeError(error);
+      const text = formatLoadError(error);
       if (!errorsBefore.has(text)) this.log({ level: "warn", message: text });
     }
     this.armTimer();
@@ -433,8 +438,4 @@ function signature(automation: Automation): string {
     automation.repeat,
     automation.enabled,
   ].join("\n");
-}
-
-function describeError(error: AutomationLoadError): string {
-  return `${error.file}:${error.line} ${error.message}`;
 }
