@@ -165,7 +165,7 @@ class Engine implements AutomationEngine {
       name: this.options.cursorName ?? AUTOMATION_DEFAULTS.cursorName,
       intervalMs: this.options.feedIntervalMs ?? AUTOMATION_DEFAULTS.feedIntervalMs,
       clock: this.clock,
-      onError: (error) => this.progress.report("rules:error", error),
+      onError: (error) => this.report(error),
       handle: async (events) => {
         for (const event of events) await this.onEvent(event);
       },
@@ -199,7 +199,7 @@ class Engine implements AutomationEngine {
 
   check(): Promise<void> {
     const next = this.passing.then(() => this.pass());
-    this.passing = next.catch((error: unknown) => this.progress.report("rules:error", error));
+    this.passing = next.catch((error: unknown) => this.report(error));
     return this.passing;
   }
 
@@ -228,7 +228,7 @@ class Engine implements AutomationEngine {
       this.watcher = watch(this.options.dir, { persistent: false }, () => {
         clearTimeout(this.debounce);
         this.debounce = setTimeout(() => {
-          this.reload().catch((error: unknown) => this.progress.report("rules:error", error));
+          this.reload().catch((error: unknown) => this.report(error));
         }, this.options.debounceMs ?? AUTOMATION_DEFAULTS.debounceMs);
       });
       this.watcher.on("error", (error) => {
@@ -304,7 +304,8 @@ class Engine implements AutomationEngine {
   /** One look at one (automation, run), after the one under way for the pair: decides, and fires once. */
   private look(automation: Automation, run: AgentRun, at: number): Promise<void> {
     const key = `${automation.id}\n${run.id}`;
-    const previous = this.busy.get(key) ?? Promise.resolve();
+    // After the look under way, whether it worked or not.
+    const previous = (this.busy.get(key) ?? Promise.resolve()).catch(() => {});
     const next = previous.then(() => this.decide(automation, run, at, key));
     const tracked = next.finally(() => {
       if (this.busy.get(key) === tracked) this.busy.delete(key);
@@ -381,19 +382,16 @@ class Engine implements AutomationEngine {
     return this.loaded.filter((a): a is ScheduleAutomation => a.enabled && a.triggerType === "schedule");
   }
 
-  /** The latest cron time at or before `now` not yet run for, or null when none is due. */
+  /** The latest cron time at or before `now` not yet run for (missed ones are not run late), or null. */
   private dueTick(automation: ScheduleAutomation, now: number): number | null {
-    const last = this.lastTick.get(automation.id);
     let due: number | null = null;
-    let from = last?.at ?? now;
+    let from = this.lastTick.get(automation.id)?.at ?? now;
     for (let i = 0; i < 10_000; i++) {
       const next = automation.nextRun(from);
       if (next === null || next > now) break;
       due = next;
       from = next;
     }
-    if (due !== null)
-      this.lastTick.set(automation.id, { cron: automation.cron, timezone: automation.timezone, at: due });
     return due;
   }
 
@@ -412,8 +410,13 @@ class Engine implements AutomationEngine {
         for (const automation of timed) await this.lookSafely(automation, run, now);
         for (const tick of ticks) await this.lookSafely(tick.automation, run, tick.at);
       }
-      if (runs.length < AUTOMATION_DEFAULTS.pageSize) return;
+      if (runs.length < AUTOMATION_DEFAULTS.pageSize) break;
       after = runs.at(-1)?.id ?? after;
+    }
+    // These ticks are done only once every running run was looked at: a pass that failed reading the
+    // runs runs them again (their dedupe keys make that safe).
+    for (const { automation, at } of ticks) {
+      this.lastTick.set(automation.id, { cron: automation.cron, timezone: automation.timezone, at });
     }
   }
 
@@ -422,8 +425,12 @@ class Engine implements AutomationEngine {
     try {
       await this.look(automation, run, at);
     } catch (error) {
-      if (!this.closed) this.progress.report("rules:error", error);
+      this.report(error);
     }
+  }
+  /** A failure in the background, on the instance's `rules:error`; a firing cut short by close() is none. */
+  private report(error: unknown): void {
+    if (!this.closed) this.progress.report("rules:error", error);
   }
 }
 
