@@ -369,12 +369,11 @@ class Engine implements AutomationEngine {
       const next = automation.nextRun(this.lastTick.get(automation.id)?.at ?? now);
       if (next !== null) delay = Math.min(delay, Math.max(0, next - now));
     }
-    this.timer = setTimeout(
-      () => {
-        void this.check().finally(() => this.armTimer());
-      },
-      Math.max(delay, 10),
-    );
+    // Never sooner than a second (or the interval) after the last pass: a store that is down is not hammered.
+    const wait = Math.max(delay, Math.min(1000, interval));
+    this.timer = setTimeout(() => {
+      void this.check().finally(() => this.armTimer());
+    }, wait);
     this.timer.unref();
   }
 

@@ -13,6 +13,7 @@ import { BACKENDS } from "../store/backends.js";
 import {
   automation,
   automationsDir,
+  eventually,
   fakeClock,
   logLines,
   MINUTE,
@@ -207,6 +208,19 @@ describe("the engine's edges", () => {
     onCleanup(() => progress.close());
     return { progress, clock, dir: automationsDir(files) };
   }
+
+  it("its own timer finds a silent run past the threshold (real time, no events)", async () => {
+    const progress = createProgress({ backend: BACKENDS[0]!.open(), sweepIntervalMs: 0 });
+    onCleanup(() => progress.close());
+    const dir = automationsDir({ "slow-runs.md": SLOW_RUNS.replace("5 minutes", "300 ms") });
+    const engine = await runAutomations(progress, { dir, timerIntervalMs: 50, onLog: () => {} });
+    onCleanup(() => engine.close());
+    await engine.idle();
+    const run = await progress.startRun({ owner: "ann", title: "Silent" });
+    await eventually(async () => (await notificationsOf(progress, "ann")).length > 0, 10_000, "the timer's firing");
+    await new Promise((resolve) => setTimeout(resolve, 300)); // several more passes
+    expect((await notificationsOf(progress, "ann")).map((n) => n.runId)).toEqual([run.id]);
+  });
 
   it("closes cleanly: nothing fires after close, and close twice is fine", async () => {
     const { progress, clock, dir } = await sqliteSetUp({ "slow-runs.md": SLOW_RUNS });
