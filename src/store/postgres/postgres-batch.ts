@@ -29,7 +29,7 @@ class NothingToCommit {
  * IMMEDIATE transaction. No rows are cached between batches.
  */
 export class PgBatchWriter {
-  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0 };
+  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0, rowReads: 0 };
 
   constructor(
     private readonly transactor: Transactor,
@@ -56,7 +56,7 @@ export class PgBatchWriter {
         // The reads go out after the bump (the transactor sends one statement at a time): under the counter lock.
         const [[counter], plan] = await Promise.all([
           sql.unsafe<{ seq: number }>(BUMP_COUNTER),
-          planBatch(sql, ops, now, options),
+          planBatch(sql, ops, now, options, this.stats),
         ]);
         const seq = counter?.seq as number;
         if (!plan.hasChanges()) throw new NothingToCommit(plan.outcomes);
@@ -77,11 +77,17 @@ export class PgBatchWriter {
  * hand, note what was missing (parents, children), fetch all of it, and plan afresh, until nothing is missing. Plans are pure, so
  * the last one is what a plan with synchronous reads would have made.
  */
-async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, options: PlanOptions): Promise<BatchPlan> {
+async function planBatch(
+  sql: PgSqlLike,
+  ops: readonly RunOp[],
+  now: number,
+  options: PlanOptions,
+  stats: RunStoreStats,
+): Promise<BatchPlan> {
   const rows = new Map<string, RunRecord | null>();
   const children = new Map<string, RunRecord[]>();
   const first = new BatchPlan(ops, now, options).idsToLoad();
-  await fetchRows(sql, rows, children, first, []);
+  stats.rowReads += await fetchRows(sql, rows, children, first, []);
   for (;;) {
     const plan = new BatchPlan(ops, now, options);
     const loaded = new Map<string, RunRecord>();
@@ -104,7 +110,7 @@ async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, opt
       },
     );
     if (missingRows.size === 0 && missingChildren.size === 0) return plan;
-    await fetchRows(sql, rows, children, [...missingRows], [...missingChildren]);
+    stats.rowReads += await fetchRows(sql, rows, children, [...missingRows], [...missingChildren]);
   }
 }
 
@@ -114,7 +120,7 @@ async function fetchRows(
   children: Map<string, RunRecord[]>,
   ids: readonly string[],
   parentIds: readonly string[],
-): Promise<void> {
+): Promise<number> {
   const [byId, byParent] = await Promise.all([
     ids.length > 0 ? sql.unsafe<RunRow>(RUNS_BY_ID, [ids]) : [],
     parentIds.length > 0 ? sql.unsafe<RunRow>(RUNS_BY_PARENT, [parentIds]) : [],
@@ -123,6 +129,7 @@ async function fetchRows(
   for (const row of byId) rows.set(row.id, rowToRecord(row));
   for (const id of parentIds) children.set(id, []);
   for (const row of byParent) children.get(row.parent_id as string)?.push(rowToRecord(row));
+  return byId.length + byParent.length;
 }
 
 function nulProblem(op: RunOp): OpOutcome | undefined {

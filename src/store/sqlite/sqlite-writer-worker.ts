@@ -18,7 +18,14 @@ export type WireOutcome =
   | { ok: false; reason: "invalid"; field: string; message: string };
 
 export type FromWriter =
-  | { type: "done"; id: number; outcomes: WireOutcome[]; commit: BatchResult["commit"]; rowWrites: number }
+  | {
+      type: "done";
+      id: number;
+      outcomes: WireOutcome[];
+      commit: BatchResult["commit"];
+      rowWrites: number;
+      rowReads: number;
+    }
   | { type: "failed"; id: number; message: string; code?: string };
 
 export interface WriterData {
@@ -46,14 +53,15 @@ if (port) {
       return;
     }
     try {
-      const before = writer.stats.rowWrites;
+      const before = { ...writer.stats };
       const result = writer.execute(message.ops, message.now);
       const reply: FromWriter = {
         type: "done",
         id: message.id,
         outcomes: result.outcomes.map(toWire),
         commit: result.commit,
-        rowWrites: writer.stats.rowWrites - before,
+        rowWrites: writer.stats.rowWrites - before.rowWrites,
+        rowReads: writer.stats.rowReads - before.rowReads,
       };
       port.postMessage(reply);
     } catch (error) {
