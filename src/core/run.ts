@@ -1,4 +1,5 @@
 import { addSample, estimateEtaMs, type ProgressSample } from "./eta.js";
+import { NO_CHILDREN, type RollupTotals } from "./rollup.js";
 import type {
   AgentRun,
   CompleteOptions,
@@ -27,6 +28,8 @@ export interface RunRecord
   historyAt: number;
   /** When the watchdog found it silent past its stale threshold; cleared by the next sign of life. */
   staleSince: number | null;
+  /** What its children add up to (rollup.ts); changed by its children's writes, never bumps its version. */
+  childTotals: RollupTotals;
 }
 
 const TERMINAL_STATE: Record<TerminalStatus, RunState> = {
@@ -59,6 +62,7 @@ export function createRecord(id: string, input: StartRunInput, now: number): Run
     samples,
     historyAt: now,
     staleSince: null,
+    childTotals: NO_CHILDREN,
   };
 }
 
@@ -102,6 +106,7 @@ export function copyRecord(run: RunRecord): RunRecord {
     samples: run.samples,
     historyAt: run.historyAt,
     staleSince: run.staleSince,
+    childTotals: run.childTotals,
   };
 }
 

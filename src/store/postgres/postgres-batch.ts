@@ -74,8 +74,9 @@ export class PgBatchWriter {
 /**
  * Plans the batch with the shared rules. BatchPlan's roll-up asks for rows
  * synchronously, so the rows it needs are fetched ahead: plan with what is in
- * hand, note what was missing (parents, children), fetch all of it, and plan afresh, until nothing is missing. Plans are pure, so
- * the last one is what a plan with synchronous reads would have made.
+ * hand, note what was missing (parents, the grandparents a parent's change
+ * reaches), fetch all of it, and plan afresh, until nothing is missing. Plans
+ * are pure, so the last one is what a plan with synchronous reads would have made.
  */
 async function planBatch(
   sql: PgSqlLike,
@@ -86,8 +87,9 @@ async function planBatch(
 ): Promise<BatchPlan> {
   const rows = new Map<string, RunRecord | null>();
   const children = new Map<string, RunRecord[]>();
-  const first = new BatchPlan(ops, now, options).idsToLoad();
-  stats.rowReads += await fetchRows(sql, rows, children, first, []);
+  const draft = new BatchPlan(ops, now, options);
+  const first = draft.idsToLoad();
+  stats.rowReads += await fetchRows(sql, rows, children, first, draft.childrenToLoad());
   for (;;) {
     const plan = new BatchPlan(ops, now, options);
     const loaded = new Map<string, RunRecord>();

@@ -1,4 +1,5 @@
 import type { ProgressSample } from "../../core/index.js";
+import { totalsOf } from "../child-totals.js";
 import { metadataJson, parseMetadata } from "../metadata-json.js";
 import type { HistoryPoint, RunRecord } from "../run-store.js";
 
@@ -25,6 +26,8 @@ export interface RunRow {
   samples: ProgressSample[];
   history_at: number;
   stale_since: number | null;
+  child_weight: string;
+  child_done: string;
 }
 
 export interface HistoryRow {
@@ -39,7 +42,7 @@ export interface HistoryRow {
 }
 
 export const RUN_COLUMNS =
-  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since";
+  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, child_weight, child_done";
 
 /**
  * The column list `jsonb_to_recordset` needs to turn a JSON array of rows
@@ -49,7 +52,7 @@ export const RUN_COLUMNS =
 export const RUN_RECORDSET = `x(id text, owner text, title text, step text, percent integer, status text, state text,
   metadata text, parent_id text, cancel_requested boolean, eta_ms bigint, created_at bigint, updated_at bigint,
   completed_at bigint, heartbeat_at bigint, version integer, percent_set_by_run boolean, samples jsonb,
-  history_at bigint, stale_since bigint)`;
+  history_at bigint, stale_since bigint, child_weight text, child_done text)`;
 
 export function rowToRecord(row: RunRow): RunRecord {
   // Metadata is stored as text, not jsonb: jsonb would reorder keys and drop duplicates.
@@ -75,6 +78,7 @@ export function rowToRecord(row: RunRow): RunRecord {
     samples: Array.isArray(row.samples) ? row.samples : [],
     historyAt: row.history_at,
     staleSince: row.stale_since,
+    childTotals: totalsOf(row.child_weight, row.child_done),
   };
 }
 
@@ -101,6 +105,8 @@ export function recordToRow(run: RunRecord): RunRow {
     samples: run.samples as ProgressSample[],
     history_at: run.historyAt,
     stale_since: run.staleSince,
+    child_weight: String(run.childTotals.weight),
+    child_done: String(run.childTotals.done),
   };
 }
 

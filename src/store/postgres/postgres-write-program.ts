@@ -16,7 +16,7 @@ const UPDATE_RUNS = `UPDATE progress_runs r SET title = x.title, step = x.step, 
   status = x.status, state = x.state, metadata = x.metadata, cancel_requested = x.cancel_requested,
   eta_ms = x.eta_ms, updated_at = x.updated_at, completed_at = x.completed_at, heartbeat_at = x.heartbeat_at,
   version = x.version, percent_set_by_run = x.percent_set_by_run, samples = x.samples, history_at = x.history_at,
-  stale_since = x.stale_since
+  stale_since = x.stale_since, child_weight = x.child_weight, child_done = x.child_done
   FROM jsonb_to_recordset($1::text::jsonb) AS ${RUN_RECORDSET} WHERE r.id = x.id`;
 const DELETE_HISTORY = "DELETE FROM run_history WHERE run_id = ANY($1::text[])";
 const DELETE_RUNS = "DELETE FROM progress_runs WHERE id = ANY($1::text[])";

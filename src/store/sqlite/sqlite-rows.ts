@@ -1,4 +1,5 @@
 import type { ProgressSample } from "../../core/index.js";
+import { totalsOf } from "../child-totals.js";
 import { metadataJson, parseMetadata } from "../metadata-json.js";
 import type { HistoryPoint, RunRecord } from "../run-store.js";
 
@@ -24,6 +25,8 @@ export interface RunRow {
   samples: Buffer | null;
   history_at: number;
   stale_since: number | null;
+  child_weight: string;
+  child_done: string;
 }
 
 export interface HistoryRow {
@@ -37,7 +40,7 @@ export interface HistoryRow {
 }
 
 export const RUN_COLUMNS =
-  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since";
+  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, child_weight, child_done";
 
 export function rowToRecord(row: RunRow): RunRecord {
   const metadata = parseMetadata(row.metadata);
@@ -62,6 +65,7 @@ export function rowToRecord(row: RunRow): RunRecord {
     samples: parseSamples(row.samples),
     historyAt: row.history_at,
     staleSince: row.stale_since,
+    childTotals: totalsOf(row.child_weight, row.child_done),
   };
 }
 
@@ -88,6 +92,8 @@ export function recordToParams(run: RunRecord): unknown[] {
     formatSamples(run.samples),
     run.historyAt,
     run.staleSince,
+    String(run.childTotals.weight),
+    String(run.childTotals.done),
   ];
 }
 
@@ -109,6 +115,8 @@ export const UPDATABLE_COLUMNS = [
   "samples",
   "history_at",
   "stale_since",
+  "child_weight",
+  "child_done",
 ] as const;
 
 /**
@@ -135,6 +143,8 @@ export function changedColumns(a: RunRecord, b: RunRecord): number {
   if (a.samples !== b.samples) mask |= 1 << 13;
   if (a.historyAt !== b.historyAt) mask |= 1 << 14;
   if (a.staleSince !== b.staleSince) mask |= 1 << 15;
+  if (a.childTotals.weight !== b.childTotals.weight) mask |= 1 << 16;
+  if (a.childTotals.done !== b.childTotals.done) mask |= 1 << 17;
   return mask;
 }
 
@@ -169,6 +179,8 @@ export function updateParams(mask: number, run: RunRecord): unknown[] {
   if (mask & (1 << 13)) params.push(formatSamples(run.samples));
   if (mask & (1 << 14)) params.push(run.historyAt);
   if (mask & (1 << 15)) params.push(run.staleSince);
+  if (mask & (1 << 16)) params.push(String(run.childTotals.weight));
+  if (mask & (1 << 17)) params.push(String(run.childTotals.done));
   params.push(run.id);
   return params;
 }
