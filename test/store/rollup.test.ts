@@ -339,9 +339,9 @@ describe("roll-up totals of rows stored before them", () => {
     );
     insert.run("p1", "p1", "running", null, "{}", null);
     insert.run("p2", "p2", "running", null, "{}", null);
-    children.forEach(([parent, status, percent, metadata], i) =>
-      insert.run(`c${i}`, `c${i}`, status, percent, metadata, parent),
-    );
+    for (const [i, [parent, status, percent, metadata]] of children.entries()) {
+      insert.run(`c${i}`, `c${i}`, status, percent, metadata, parent);
+    }
     old.close();
     const backend = openBackend(path);
     await checkMigrated(backend, async () => {
