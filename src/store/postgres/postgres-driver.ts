@@ -101,18 +101,34 @@ export function isPoisoned(error: unknown): boolean {
   return POISONED.has(String((error as { code?: unknown } | null)?.code));
 }
 
+/** Losses that leave no backend behind: nothing was connected (refused), or the server was still starting. */
+const NOTHING_CONNECTED = new Set(["ECONNREFUSED", "57P03"]);
+
 /**
- * A pool that replaces itself once one of its connections is poisoned (see
- * POISONED): the old pool is retired (it finishes what it has, gracefully)
- * and later calls go to a fresh one. Other lost connections just reconnect.
- * Either way the caller gets the error.
+ * Whether a pooled connection that failed this way must not be used again.
+ * Poisoned ones (above), and any connection lost with a backend behind it:
+ * postgres 3.4.x keeps the ErrorResponse of a backend that died under a
+ * query (57P01 "terminating connection due to administrator command", on a
+ * server restart) on the connection object, and replays it onto the first
+ * query after the reconnect, however much later (upstream #1223, PR #1215).
+ */
+export function spoilsConnection(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code);
+  return isPoisoned(error) || (isConnectionLost(error) && !NOTHING_CONNECTED.has(code));
+}
+
+/**
+ * A pool that replaces itself once one of its connections is spoiled (see
+ * spoilsConnection): the old pool is retired (it finishes what it has,
+ * gracefully) and later calls go to a fresh one, whose connections carry
+ * nothing over. A connection refused just reconnects. Either way the caller gets the error.
  */
 export function openPostgresClient(url: string, options: PgClientOptions = {}): PgClientLike {
   let current = openRaw(url, options);
   let ended: Promise<void> | undefined;
   const retiring = new Set<Promise<void>>();
   const retire = (client: PgClientLike, error: unknown) => {
-    if (ended || client !== current || !isPoisoned(error)) return;
+    if (ended || client !== current || !spoilsConnection(error)) return;
     current = openRaw(url, options);
     // What the old pool still runs on its other connections gets 2 s to finish.
     const done = client.end({ timeout: 2 }).catch(() => {});
