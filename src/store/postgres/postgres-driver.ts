@@ -47,6 +47,18 @@ const INT8_AS_NUMBER = {
   parse: (value: string) => Number(value),
 };
 
+/**
+ * text[] parameters (`id = ANY($1::text[])`), serialized here: the driver's
+ * own array support needs `fetch_types`, which is off (see openRaw). No
+ * query reads an array back (rows come as JSON), so there is no parser.
+ */
+const TEXT_ARRAY = {
+  to: 1009,
+  from: [] as number[],
+  serialize: (values: readonly string[]) =>
+    `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`,
+};
+
 export function openRaw(url: string, options: PgClientOptions): PgClientLike {
   const { connection, onclose, ...rest } = options;
   return loadDriver()(url, {
@@ -58,7 +70,11 @@ export function openRaw(url: string, options: PgClientOptions): PgClientLike {
     // Notices (e.g. "schema already exists, skipping") are not news.
     onnotice: () => {},
     onclose: onclose ? () => onclose() : undefined,
-    types: { int8: INT8_AS_NUMBER },
+    // Not fetched on each new connection: postgres 3.4.x runs that query from an async function nobody
+    // awaits, so a connection killed during it (a server restart, pg_terminate_backend) rejects with
+    // nobody listening, and the process dies of an unhandled rejection (upstream #1223).
+    fetch_types: false,
+    types: { int8: INT8_AS_NUMBER, textArray: TEXT_ARRAY },
   });
 }
 
