@@ -256,7 +256,7 @@ export class BatchPlan {
     return this.current;
   }
 
-  /** Whether `rollUp` will read parents and children (after `apply`). */
+  /** Whether `rollUp` will read parents (after `apply`). */
   touchesTree(): boolean {
     return this.parentsToRollUp.size > 0;
   }
