@@ -15,6 +15,7 @@ const allBenches: Array<[file: string, args: string[]]> = [
   ["bench/ingest.ts", quick ? ["--trials", "1", "--seconds", "1"] : ["--trials", "5", "--seconds", "3"]],
   ["bench/list.ts", quick ? ["--rows", "50000", "--trials", "1"] : ["--rows", "1000000", "--trials", "5"]],
   ["bench/fanout.ts", quick ? ["--clients", "200"] : []],
+  ["bench/rollup.ts", quick ? ["--trials", "1", "--seconds", "1"] : ["--trials", "5", "--seconds", "3"]],
 ];
 const peerBenches: Array<[file: string, args: string[]]> = [
   [

@@ -1,6 +1,7 @@
 import { diagnosticsOf, REPORT_SLACK_MS } from "./diagnostics.js";
 import { ValidationError } from "./errors.js";
 import { addSample, estimateEtaMs, type ProgressSample } from "./eta.js";
+import { NO_CHILDREN, type RollupTotals } from "./rollup.js";
 import type {
   AgentRun,
   CompleteOptions,
@@ -38,6 +39,8 @@ export interface RunRecord
   submitToFirstEventMs: number | null;
   submitToFirstTextMs: number | null;
   firstTextToPaintMs: number | null;
+  /** What its children add up to (rollup.ts); changed by its children's writes, never bumps its version. */
+  childTotals: RollupTotals;
 }
 
 const TERMINAL_STATE: Record<TerminalStatus, RunState> = {
@@ -74,6 +77,7 @@ export function createRecord(id: string, input: StartRunInput, now: number): Run
     submitToFirstEventMs: null,
     submitToFirstTextMs: null,
     firstTextToPaintMs: null,
+    childTotals: NO_CHILDREN,
   };
 }
 
@@ -121,6 +125,7 @@ export function copyRecord(run: RunRecord): RunRecord {
     submitToFirstEventMs: run.submitToFirstEventMs,
     submitToFirstTextMs: run.submitToFirstTextMs,
     firstTextToPaintMs: run.firstTextToPaintMs,
+    childTotals: run.childTotals,
   };
 }
 

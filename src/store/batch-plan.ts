@@ -1,6 +1,7 @@
 import {
   type AgentRun,
   abandonedStep,
+  adjustTotals,
   applyCancelRequest,
   applyComplete,
   applyDiagnosticsReport,
@@ -10,14 +11,19 @@ import {
   applyStale,
   assertMetadataSize,
   type CompleteOptions,
+  childShare,
+  copyRecord,
   createRecord,
   type FirstDiagnostic,
   firstDiagnostics,
   isTerminal,
+  NO_CHILDREN,
   type NotificationRecord,
   noteActivity,
+  percentOfTotals,
+  type RollupTotals,
   type RunRecord,
-  rollupPercent,
+  sameTotals,
   toAgentRun,
   toNotification,
   ValidationError,
@@ -53,6 +59,12 @@ export class BatchPlan {
   private readonly inserted = new Set<string>();
   private readonly changeList: Change[] = [];
   private readonly parentsToRollUp = new Set<string>();
+  /** Per parent, its children this batch changed (started, updated, deleted): their difference is the parent's. */
+  private readonly changedChildren = new Map<string, Set<string>>();
+  /** Runs started with a caller-chosen id: children stored under that id (a deleted run's) count for the new one. */
+  private readonly adopters = new Set<string>();
+  /** What the adopters' stored children add up to. */
+  private readonly adopted = new Map<string, RollupTotals>();
   private readonly failedChildren = new Map<string, RunRecord>();
   /** Parents one of whose children showed a sign of life in this batch (the watchdog's own writes are none). */
   private readonly childActivity = new Set<string>();
@@ -84,6 +96,16 @@ export class BatchPlan {
     return [...ids];
   }
 
+  /**
+   * Parents whose stored children `rollUp` will read: only runs started here
+   * under a caller-chosen id, which may name a deleted run whose children are still stored.
+   */
+  childrenToLoad(): string[] {
+    const ids: string[] = [];
+    for (const op of this.ops) if (op.kind === "start" && op.input.id !== undefined) ids.push(op.id);
+    return ids;
+  }
+
   /** Dedupe keys of the batch's notifications, as `owner` + NUL + key: the adapter says which are taken. */
   dedupeKeysToCheck(): string[] {
     const keys: string[] = [];
@@ -104,51 +126,150 @@ export class BatchPlan {
   }
 
   /**
-   * Recomputes parents whose children changed, walking up the tree (a parent's
-   * change rolls into its own parent). The loaders read rows as stored before the batch.
+   * Rolls the batch's changes to children into their parents, walking up the
+   * tree (a parent's change rolls into its own parent). Each parent's totals
+   * move by what its changed children add now less what they added as
+   * stored: O(changed children), whatever the number of siblings. The
+   * loaders read rows as stored before the batch; `loadChildren` is called
+   * only for `childrenToLoad()`.
+   *
+   * Two passes. The first settles the numbers: a parent's totals, its
+   * percent and whether a child's activity reaches it, revisiting a parent
+   * when a child's own roll-up changes after it was looked at, until nothing
+   * moves. The second writes each parent once, from those numbers, so a
+   * parent gets at most one new version per batch, whatever the order its
+   * children were met in.
    */
   rollUp(
     loadRun: (id: string) => RunRecord | undefined,
     loadChildren: (parentId: string) => readonly RunRecord[],
   ): void {
-    for (const parentId of this.parentsToRollUp) {
-      if (!this.current.has(parentId)) {
-        const loaded = loadRun(parentId);
-        if (!loaded) continue;
-        this.original.set(parentId, loaded);
-        this.current.set(parentId, loaded);
+    const queue = [...this.parentsToRollUp];
+    const queued = new Set(queue);
+    for (const id of this.adopters) {
+      if (!this.current.get(id)) continue;
+      let totals = NO_CHILDREN;
+      for (const child of loadChildren(id)) totals = adjustTotals(totals, childShare(child), NO_CHILDREN);
+      this.adopted.set(id, totals);
+      if (totals !== NO_CHILDREN && !queued.has(id)) {
+        queued.add(id);
+        queue.push(id);
       }
-      const parent = this.current.get(parentId);
-      if (!parent || isTerminal(parent.status)) continue;
-      const children = this.childrenOf(parentId, loadChildren(parentId));
-      const failed = this.failedChildren.get(parentId);
-      const step = failed
-        ? `Sub-task "${failed.title}" ${failed.status}${failed.step ? `: ${failed.step}` : ""}`
-        : null;
-      const percent = parent.percentSetByRun ? parent.percent : rollupPercent(children);
+    }
+    const percents = new Map<string, number | null>();
+    const alive = new Set<string>();
+    const settled: string[] = [];
+    // A parent is revisited only when a child of it changed after its visit: at most once per level of the
+    // tree below it. The cap only ends a loop through a cycle (a run re-created under a caller-chosen id
+    // as a child of its own former child); totals stay exact even then, since pass two recomputes them.
+    const maxVisits = 64 * (queue.length + 16);
+    for (let next = 0; next < queue.length && next < maxVisits; next++) {
+      const parentId = queue[next] as string;
+      queued.delete(parentId);
+      const parent = this.parentRow(parentId, loadRun);
+      if (!parent) continue;
+      if (!percents.has(parentId)) settled.push(parentId);
+      const before = percents.has(parentId) ? percents.get(parentId) : parent.percent;
+      const percent = derivesPercent(parent) ? percentOfTotals(this.totalsOf(parentId, percents)) : parent.percent;
+      percents.set(parentId, percent);
       // A child's activity is the parent's sign of life too (written at most every few seconds, at once when
       // stale, and at once the first time, when it is the parent's first event since it started).
       const worked = this.childWork.has(parentId);
-      const alive =
+      const beat =
         this.childActivity.has(parentId) &&
+        !isTerminal(parent.status) &&
         (parent.staleSince !== null ||
           (worked && parent.submitToFirstEventMs === null) ||
           this.now - parent.heartbeatAt >= CHILD_ACTIVITY_BEAT_MS);
-      const shows = percent !== parent.percent || step !== null;
-      if (!shows && !alive) continue;
-      let next = shows ? applyRollup(parent, percent, step, this.now) : parent;
-      if (alive) {
-        next =
-          next === parent ? applyHeartbeat(parent, this.now) : { ...next, heartbeatAt: this.now, staleSince: null };
-        if (next.parentId) this.childActivity.add(next.parentId);
+      const newlyAlive = beat && !alive.has(parentId);
+      if (beat) alive.add(parentId);
+      const grandparent = parent.parentId;
+      // The children's work is the grandparent's too, whatever the numbers do (its first event, its first status).
+      if (grandparent && worked) this.childWork.add(grandparent);
+      if (!grandparent || (percent === before && !newlyAlive)) continue;
+      if (newlyAlive) this.childActivity.add(grandparent);
+      this.noteChildChange(grandparent, parentId);
+      if (!queued.has(grandparent)) {
+        queued.add(grandparent);
+        queue.push(grandparent);
       }
-      if (worked) {
-        // The children's work is the parent's: its first sign of life, and the first status its roll-up shows.
-        noteActivity(next, this.now, { status: shows });
-        if (next.parentId) this.childWork.add(next.parentId);
-      }
-      this.record({ type: "updated", run: next });
     }
+    for (const parentId of settled) this.writeRollup(parentId, percents, alive.has(parentId));
+  }
+
+  /** A parent's row as this batch has it, loaded on first need; undefined when it is missing or deleted. */
+  private parentRow(id: string, loadRun: (id: string) => RunRecord | undefined): RunRecord | undefined {
+    if (!this.current.has(id)) {
+      const loaded = loadRun(id);
+      if (!loaded) return undefined;
+      this.original.set(id, loaded);
+      this.current.set(id, loaded);
+    }
+    return this.current.get(id) ?? undefined;
+  }
+
+  /**
+   * A parent's totals after this batch: as stored (or as adopted, for a run
+   * started here), plus, for each child the batch changed, what it adds now
+   * less what it added as stored. A child whose percent the roll-up derives
+   * counts at its derived percent (`percents`).
+   */
+  private totalsOf(parentId: string, percents: ReadonlyMap<string, number | null>): RollupTotals {
+    let totals = this.inserted.has(parentId)
+      ? (this.adopted.get(parentId) ?? NO_CHILDREN)
+      : (this.original.get(parentId)?.childTotals ?? NO_CHILDREN);
+    for (const childId of this.changedChildren.get(parentId) ?? []) {
+      // The same id may stand for a deleted run and a new one under another parent (a caller-chosen id).
+      const now = this.current.get(childId);
+      const stored = this.original.get(childId);
+      const counted = now?.parentId === parentId ? now : undefined;
+      const share = counted
+        ? childShare(percents.has(childId) ? { ...counted, percent: percents.get(childId) ?? null } : counted)
+        : NO_CHILDREN;
+      totals = adjustTotals(totals, share, stored?.parentId === parentId ? childShare(stored) : NO_CHILDREN);
+    }
+    return totals;
+  }
+
+  /** Writes a parent's settled roll-up: its totals always (no new version), and percent, failure step and sign of life when they change. */
+  private writeRollup(parentId: string, percents: ReadonlyMap<string, number | null>, alive: boolean): void {
+    const parent = this.current.get(parentId);
+    if (!parent) return;
+    const totals = this.totalsOf(parentId, percents);
+    let base = parent;
+    if (!sameTotals(totals, parent.childTotals)) {
+      base = copyRecord(parent);
+      base.childTotals = totals;
+    }
+    // A finished parent never changes again; only its totals follow its children.
+    if (isTerminal(parent.status)) {
+      this.current.set(parentId, base);
+      return;
+    }
+    const failed = this.failedChildren.get(parentId);
+    const step = failed ? `Sub-task "${failed.title}" ${failed.status}${failed.step ? `: ${failed.step}` : ""}` : null;
+    const percent = derivesPercent(parent) ? (percents.get(parentId) ?? null) : parent.percent;
+    if (percent === parent.percent && step === null && !alive) {
+      this.current.set(parentId, base);
+      return;
+    }
+    const shows = percent !== parent.percent || step !== null;
+    let next = shows ? applyRollup(base, percent, step, this.now) : base;
+    if (alive) {
+      next = next === base ? applyHeartbeat(base, this.now) : { ...next, heartbeatAt: this.now, staleSince: null };
+    }
+    // The children's work is the parent's: its first sign of life, and the first status its roll-up shows.
+    if (this.childWork.has(parentId)) noteActivity(next, this.now, { status: shows });
+    this.record({ type: "updated", run: next });
+  }
+
+  private noteChildChange(parentId: string, childId: string): void {
+    let children = this.changedChildren.get(parentId);
+    if (!children) {
+      children = new Set();
+      this.changedChildren.set(parentId, children);
+    }
+    children.add(childId);
   }
 
   /** Rows to insert, rows to update (with what they were), and rows to delete. */
@@ -171,7 +292,7 @@ export class BatchPlan {
     return this.current;
   }
 
-  /** Whether `rollUp` will read parents and children (after `apply`). */
+  /** Whether `rollUp` will read parents (after `apply`). */
   touchesTree(): boolean {
     return this.parentsToRollUp.size > 0;
   }
@@ -227,7 +348,10 @@ export class BatchPlan {
       this.current.set(op.id, null);
       this.inserted.delete(op.id);
       this.changeList.push({ type: "deleted", run });
-      if (run.parentId) this.parentsToRollUp.add(run.parentId);
+      if (run.parentId) {
+        this.parentsToRollUp.add(run.parentId);
+        this.noteChildChange(run.parentId, run.id);
+      }
       return { ok: true, run: null };
     }
     if (isTerminal(run.status)) {
@@ -346,6 +470,7 @@ export class BatchPlan {
     }
     const run = createRecord(op.id, op.input, this.now);
     this.inserted.add(run.id);
+    if (op.input.id !== undefined) this.adopters.add(run.id);
     this.current.set(run.id, run);
     this.record({ type: "started", run }, "started");
     return { ok: true, run: this.snapshot(run) };
@@ -377,23 +502,11 @@ export class BatchPlan {
     }
     this.current.set(run.id, run);
     this.changeList.push({ ...change, run } as Change);
-    if (run.parentId && change.type !== "deleted") this.parentsToRollUp.add(run.parentId);
+    if (run.parentId && change.type !== "deleted") {
+      this.parentsToRollUp.add(run.parentId);
+      this.noteChildChange(run.parentId, run.id);
+    }
     return run;
-  }
-
-  private childrenOf(parentId: string, stored: readonly RunRecord[]): RunRecord[] {
-    const seen = new Set<string>();
-    const children: RunRecord[] = [];
-    for (const child of stored) {
-      seen.add(child.id);
-      const now = this.current.has(child.id) ? this.current.get(child.id) : child;
-      if (now) children.push(now);
-    }
-    for (const id of this.inserted) {
-      const run = this.current.get(id);
-      if (run && run.parentId === parentId && !seen.has(id)) children.push(run);
-    }
-    return children;
   }
 }
 
@@ -411,6 +524,11 @@ function changesFinished(run: RunRecord, options: CompleteOptions): boolean {
   if (options.step !== undefined && options.step !== run.step) return true;
   const metadata = options.metadata ?? {};
   return Object.keys(metadata).some((key) => JSON.stringify(metadata[key]) !== JSON.stringify(run.metadata[key]));
+}
+
+/** Whether a run's percent is its children's roll-up: running, and it never set its own. */
+function derivesPercent(run: RunRecord): boolean {
+  return !run.percentSetByRun && !isTerminal(run.status);
 }
 
 /** How often, at most, a child's activity is written into its parent as a sign of life. */

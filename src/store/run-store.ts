@@ -67,6 +67,8 @@ export interface RunStoreStats {
   batches: number;
   ops: number;
   rowWrites: number;
+  /** Run rows batches read from the database (rows a batch found in its cache are not counted). */
+  rowReads: number;
 }
 
 /** The one interface over run persistence. Every backend passes `test/store/store-contract.ts`. */

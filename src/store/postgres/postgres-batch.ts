@@ -31,7 +31,7 @@ const NOTHING: BatchResult = { outcomes: [], commit: null, firstDiagnostics: [] 
  * IMMEDIATE transaction. No rows are cached between batches.
  */
 export class PgBatchWriter {
-  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0 };
+  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0, rowReads: 0 };
 
   constructor(
     private readonly transactor: Transactor,
@@ -58,7 +58,7 @@ export class PgBatchWriter {
         // The reads go out after the bump (the transactor sends one statement at a time): under the counter lock.
         const [[counter], plan] = await Promise.all([
           sql.unsafe<{ seq: number }>(BUMP_COUNTER),
-          planBatch(sql, ops, now, options),
+          planBatch(sql, ops, now, options, this.stats),
         ]);
         const seq = counter?.seq as number;
         if (!plan.hasChanges()) throw new NothingToCommit(plan.outcomes);
@@ -80,18 +80,26 @@ export class PgBatchWriter {
 /**
  * Plans the batch with the shared rules. BatchPlan's roll-up asks for rows
  * synchronously, so the rows it needs are fetched ahead: plan with what is in
- * hand, note what was missing (parents, children), fetch all of it, and plan afresh, until nothing is missing. Plans are pure, so
- * the last one is what a plan with synchronous reads would have made.
+ * hand, note what was missing (parents, the grandparents a parent's change
+ * reaches), fetch all of it, and plan afresh, until nothing is missing. Plans
+ * are pure, so the last one is what a plan with synchronous reads would have made.
  */
-async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, options: PlanOptions): Promise<BatchPlan> {
+async function planBatch(
+  sql: PgSqlLike,
+  ops: readonly RunOp[],
+  now: number,
+  options: PlanOptions,
+  stats: RunStoreStats,
+): Promise<BatchPlan> {
   const rows = new Map<string, RunRecord | null>();
   const children = new Map<string, RunRecord[]>();
-  const head = new BatchPlan(ops, now, options);
-  const first = head.idsToLoad();
-  const [taken] = await Promise.all([
-    takenDedupeKeys(sql, head.dedupeKeysToCheck()),
-    fetchRows(sql, rows, children, first, []),
+  const draft = new BatchPlan(ops, now, options);
+  const first = draft.idsToLoad();
+  const [taken, reads] = await Promise.all([
+    takenDedupeKeys(sql, draft.dedupeKeysToCheck()),
+    fetchRows(sql, rows, children, first, draft.childrenToLoad()),
   ]);
+  stats.rowReads += reads;
   for (;;) {
     const plan = new BatchPlan(ops, now, options);
     const loaded = new Map<string, RunRecord>();
@@ -114,7 +122,7 @@ async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, opt
       },
     );
     if (missingRows.size === 0 && missingChildren.size === 0) return plan;
-    await fetchRows(sql, rows, children, [...missingRows], [...missingChildren]);
+    stats.rowReads += await fetchRows(sql, rows, children, [...missingRows], [...missingChildren]);
   }
 }
 
@@ -135,7 +143,7 @@ async function fetchRows(
   children: Map<string, RunRecord[]>,
   ids: readonly string[],
   parentIds: readonly string[],
-): Promise<void> {
+): Promise<number> {
   const [byId, byParent] = await Promise.all([
     ids.length > 0 ? sql.unsafe<RunRow>(RUNS_BY_ID, [ids]) : [],
     parentIds.length > 0 ? sql.unsafe<RunRow>(RUNS_BY_PARENT, [parentIds]) : [],
@@ -144,6 +152,7 @@ async function fetchRows(
   for (const row of byId) rows.set(row.id, rowToRecord(row));
   for (const id of parentIds) children.set(id, []);
   for (const row of byParent) children.get(row.parent_id as string)?.push(rowToRecord(row));
+  return byId.length + byParent.length;
 }
 
 function nulProblem(op: RunOp): OpOutcome | undefined {

@@ -47,6 +47,18 @@ const INT8_AS_NUMBER = {
   parse: (value: string) => Number(value),
 };
 
+/**
+ * text[] parameters (`id = ANY($1::text[])`), serialized here: the driver's
+ * own array support needs `fetch_types`, which is off (see openRaw). No
+ * query reads an array back (rows come as JSON), so there is no parser.
+ */
+const TEXT_ARRAY = {
+  to: 1009,
+  from: [] as number[],
+  serialize: (values: readonly string[]) =>
+    `{${values.map((value) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`,
+};
+
 export function openRaw(url: string, options: PgClientOptions): PgClientLike {
   const { connection, onclose, ...rest } = options;
   return loadDriver()(url, {
@@ -58,7 +70,11 @@ export function openRaw(url: string, options: PgClientOptions): PgClientLike {
     // Notices (e.g. "schema already exists, skipping") are not news.
     onnotice: () => {},
     onclose: onclose ? () => onclose() : undefined,
-    types: { int8: INT8_AS_NUMBER },
+    // Not fetched on each new connection: postgres 3.4.x runs that query from an async function nobody
+    // awaits, so a connection killed during it (a server restart, pg_terminate_backend) rejects with
+    // nobody listening, and the process dies of an unhandled rejection (upstream #1223).
+    fetch_types: false,
+    types: { int8: INT8_AS_NUMBER, textArray: TEXT_ARRAY },
   });
 }
 
@@ -101,18 +117,34 @@ export function isPoisoned(error: unknown): boolean {
   return POISONED.has(String((error as { code?: unknown } | null)?.code));
 }
 
+/** Losses that leave no backend behind: nothing was connected (refused), or the server was still starting. */
+const NOTHING_CONNECTED = new Set(["ECONNREFUSED", "57P03"]);
+
 /**
- * A pool that replaces itself once one of its connections is poisoned (see
- * POISONED): the old pool is retired (it finishes what it has, gracefully)
- * and later calls go to a fresh one. Other lost connections just reconnect.
- * Either way the caller gets the error.
+ * Whether a pooled connection that failed this way must not be used again.
+ * Poisoned ones (above), and any connection lost with a backend behind it:
+ * postgres 3.4.x keeps the ErrorResponse of a backend that died under a
+ * query (57P01 "terminating connection due to administrator command", on a
+ * server restart) on the connection object, and replays it onto the first
+ * query after the reconnect, however much later (upstream #1223, PR #1215).
+ */
+export function spoilsConnection(error: unknown): boolean {
+  const code = String((error as { code?: unknown } | null)?.code);
+  return isPoisoned(error) || (isConnectionLost(error) && !NOTHING_CONNECTED.has(code));
+}
+
+/**
+ * A pool that replaces itself once one of its connections is spoiled (see
+ * spoilsConnection): the old pool is retired (it finishes what it has,
+ * gracefully) and later calls go to a fresh one, whose connections carry
+ * nothing over. A connection refused just reconnects. Either way the caller gets the error.
  */
 export function openPostgresClient(url: string, options: PgClientOptions = {}): PgClientLike {
   let current = openRaw(url, options);
   let ended: Promise<void> | undefined;
   const retiring = new Set<Promise<void>>();
   const retire = (client: PgClientLike, error: unknown) => {
-    if (ended || client !== current || !isPoisoned(error)) return;
+    if (ended || client !== current || !spoilsConnection(error)) return;
     current = openRaw(url, options);
     // What the old pool still runs on its other connections gets 2 s to finish.
     const done = client.end({ timeout: 2 }).catch(() => {});

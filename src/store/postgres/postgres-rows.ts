@@ -1,4 +1,5 @@
 import type { ProgressSample } from "../../core/index.js";
+import { totalsOf } from "../child-totals.js";
 import { metadataJson, parseMetadata } from "../metadata-json.js";
 import type { HistoryPoint, RunRecord } from "../run-store.js";
 
@@ -29,6 +30,8 @@ export interface RunRow {
   submit_to_first_event_ms: number | null;
   submit_to_first_text_ms: number | null;
   first_text_to_paint_ms: number | null;
+  child_weight: string;
+  child_done: string;
 }
 
 export interface HistoryRow {
@@ -43,7 +46,7 @@ export interface HistoryRow {
 }
 
 export const RUN_COLUMNS =
-  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, submit_to_status_ms, submit_to_first_event_ms, submit_to_first_text_ms, first_text_to_paint_ms";
+  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, submit_to_status_ms, submit_to_first_event_ms, submit_to_first_text_ms, first_text_to_paint_ms, child_weight, child_done";
 
 /**
  * The column list `jsonb_to_recordset` needs to turn a JSON array of rows
@@ -54,7 +57,7 @@ export const RUN_RECORDSET = `x(id text, owner text, title text, step text, perc
   metadata text, parent_id text, cancel_requested boolean, eta_ms bigint, created_at bigint, updated_at bigint,
   completed_at bigint, heartbeat_at bigint, version integer, percent_set_by_run boolean, samples jsonb,
   history_at bigint, stale_since bigint, submit_to_status_ms bigint, submit_to_first_event_ms bigint,
-  submit_to_first_text_ms bigint, first_text_to_paint_ms bigint)`;
+  submit_to_first_text_ms bigint, first_text_to_paint_ms bigint, child_weight text, child_done text)`;
 
 export function rowToRecord(row: RunRow): RunRecord {
   // Metadata is stored as text, not jsonb: jsonb would reorder keys and drop duplicates.
@@ -84,6 +87,7 @@ export function rowToRecord(row: RunRow): RunRecord {
     submitToFirstEventMs: row.submit_to_first_event_ms,
     submitToFirstTextMs: row.submit_to_first_text_ms,
     firstTextToPaintMs: row.first_text_to_paint_ms,
+    childTotals: totalsOf(row.child_weight, row.child_done),
   };
 }
 
@@ -114,6 +118,8 @@ export function recordToRow(run: RunRecord): RunRow {
     submit_to_first_event_ms: run.submitToFirstEventMs,
     submit_to_first_text_ms: run.submitToFirstTextMs,
     first_text_to_paint_ms: run.firstTextToPaintMs,
+    child_weight: String(run.childTotals.weight),
+    child_done: String(run.childTotals.done),
   };
 }
 

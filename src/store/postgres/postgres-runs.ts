@@ -2,6 +2,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { type AgentRun, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
 import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, notificationsOf, pageOf } from "../change-feed.js";
+import { type ChildRow, sharesByParent } from "../child-totals.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { PgBatchWriter, type PgBatchWriterOptions } from "./postgres-batch.js";
 import type { PgClientLike } from "./postgres-driver.js";
@@ -55,14 +56,22 @@ interface FeedRow extends Record<string, unknown> {
 }
 const SEQ_RANGE = "SELECT coalesce(min(seq), 0) AS oldest, coalesce(max(seq), 0) AS newest FROM change_log";
 const COUNTER = "SELECT seq FROM headway_feed_counter";
-// A whole batch of expired runs, once across processes: rows another sweep holds are skipped, not waited for.
+// The sweep changes parents' child totals, which batches read and write back whole: it holds the
+// feed counter's row lock, as a batch does, so no batch is between its read and its write meanwhile.
+const LOCK_COUNTER = "SELECT seq FROM headway_feed_counter FOR UPDATE";
+// A batch of expired runs (and their history), returning what they added to their parents.
 const SWEEP = `WITH gone AS (
     DELETE FROM progress_runs WHERE id IN (
       SELECT id FROM progress_runs WHERE completed_at IS NOT NULL AND completed_at < $1 LIMIT 1000
       FOR UPDATE SKIP LOCKED)
-    RETURNING id),
+    RETURNING id, parent_id, percent, status, metadata),
   history AS (DELETE FROM run_history WHERE run_id IN (SELECT id FROM gone))
-  SELECT count(*) AS n FROM gone`;
+  SELECT parent_id, percent, status, metadata FROM gone`;
+// Swept children leave their parents' totals (exact: numeric arithmetic on the stored integers).
+const REMOVE_SHARES = `UPDATE progress_runs p
+  SET child_weight = (p.child_weight::numeric - x.weight::numeric)::text,
+      child_done = (p.child_done::numeric - x.done::numeric)::text
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, weight text, done text) WHERE p.id = x.id`;
 
 /**
  * The scale-out store: runs, history and the change feed in PostgreSQL,
@@ -240,10 +249,19 @@ export class PostgresRunStore implements RunStore {
   async sweepCompleted(before: number): Promise<number> {
     await this.ready;
     let total = 0;
-    // Small transactions, so a large sweep never holds many row locks for long.
+    // Small transactions, so a large sweep never holds the counter (and so batches) for long.
     for (;;) {
-      const [row] = await this.client.unsafe<{ n: number }>(SWEEP, [before]);
-      const deleted = row?.n ?? 0;
+      const deleted = await this.parts.transactor.run("ISOLATION LEVEL READ COMMITTED", async (sql) => {
+        await sql.unsafe(LOCK_COUNTER);
+        const gone = await sql.unsafe<ChildRow & Record<string, unknown>>(SWEEP, [before]);
+        const shares = [...sharesByParent(gone)].map(([id, share]) => ({
+          id,
+          weight: String(share.weight),
+          done: String(share.done),
+        }));
+        if (shares.length > 0) await sql.unsafe(REMOVE_SHARES, [JSON.stringify(shares)]);
+        return gone.length;
+      });
       total += deleted;
       if (deleted < 1000) return total;
     }

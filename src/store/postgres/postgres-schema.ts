@@ -147,6 +147,36 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX automation_episodes_updated ON automation_episodes (updated_at);
   `,
+  // Roll-up kept on the parent's row: its children's weight units and weight units × percent points, as
+  // exact integers in text (see RollupTotals in core/rollup.ts), so a child's write adjusts its parent by
+  // its own difference instead of reading every sibling. Rows stored before get their totals here, by the
+  // rule of childShare: a weight counts as floor(weight × 1e6 + 0.5) units in float8, as JavaScript
+  // computes it (at least 1; 1e6 units when missing, not a number or outside (0, 1e6]), a child as 100
+  // points when it succeeded, else its percent clamped to [0, 100] (0 when indeterminate). Stored metadata
+  // may hold the escape \u0000, which PostgreSQL refuses to parse: it is read as \u0020 (a string's
+  // content does not matter here, and an escaped backslash before it keeps the text valid JSON).
+  `
+  ALTER TABLE progress_runs ADD COLUMN child_weight text NOT NULL DEFAULT '0',
+    ADD COLUMN child_done text NOT NULL DEFAULT '0';
+  UPDATE progress_runs p SET child_weight = totals.weight::text, child_done = totals.done::text
+  FROM (
+    SELECT parent_id, sum(units) AS weight, sum(units * points) AS done
+    FROM (
+      SELECT parent_id,
+        CASE WHEN json_typeof(weight) = 'number' THEN
+          CASE WHEN (weight #>> '{}')::float8 > 0 AND (weight #>> '{}')::float8 <= 1000000
+            THEN greatest(1, floor((weight #>> '{}')::float8 * 1000000::float8 + 0.5::float8))::bigint
+            ELSE 1000000 END
+        ELSE 1000000 END AS units,
+        CASE WHEN status = 'succeeded' THEN 100
+          WHEN percent IS NULL THEN 0
+          ELSE least(100, greatest(0, percent)) END AS points
+      FROM (
+        SELECT parent_id, status, percent, replace(metadata, '\\u0000', '\\u0020')::json -> 'weight' AS weight
+        FROM progress_runs WHERE parent_id IS NOT NULL) AS stored) AS shares
+    GROUP BY parent_id) AS totals
+  WHERE p.id = totals.parent_id;
+  `,
 ];
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS headway_schema_version (

@@ -6,6 +6,7 @@ import {
   type PgSqlLike,
   sendNow,
 } from "./postgres-driver.js";
+import { explainPostgresError } from "./postgres-errors.js";
 
 interface Connection {
   client: PgClientLike;
@@ -48,7 +49,12 @@ export class Transactor {
     private readonly options: PgClientOptions,
   ) {}
 
-  /** Runs `fn` between `BEGIN <mode>` and COMMIT (ROLLBACK when it throws); transactions queue behind each other. */
+  /**
+   * Runs `fn` between `BEGIN <mode>` and COMMIT (ROLLBACK when it throws);
+   * transactions queue behind each other. A lost connection rejects with a
+   * HeadwayError that says whether the transaction can have committed
+   * (`unavailable`, `connection_lost`: no; `commit_unknown`: maybe).
+   */
   run<T>(mode: string, fn: (sql: PgSqlLike) => Promise<T>): Promise<T> {
     const result = this.queue.then(() => this.transact(mode, fn));
     this.queue = result.catch(() => {});
@@ -79,15 +85,17 @@ export class Transactor {
         return next;
       },
     };
+    let committing = false;
     try {
       await sql.unsafe(`BEGIN ${mode}`);
       const result = await fn(sql);
+      committing = true;
       await sql.unsafe("COMMIT");
       return result;
     } catch (error) {
       if (isConnectionLost(error)) current.lost = true;
       if (!current.lost) await sql.unsafe("ROLLBACK").catch(() => {});
-      throw error;
+      throw explainPostgresError(error, committing);
     }
   }
 

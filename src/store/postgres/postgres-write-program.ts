@@ -18,7 +18,7 @@ const UPDATE_RUNS = `UPDATE progress_runs r SET title = x.title, step = x.step, 
   version = x.version, percent_set_by_run = x.percent_set_by_run, samples = x.samples, history_at = x.history_at,
   stale_since = x.stale_since, submit_to_status_ms = x.submit_to_status_ms,
   submit_to_first_event_ms = x.submit_to_first_event_ms, submit_to_first_text_ms = x.submit_to_first_text_ms,
-  first_text_to_paint_ms = x.first_text_to_paint_ms
+  first_text_to_paint_ms = x.first_text_to_paint_ms, child_weight = x.child_weight, child_done = x.child_done
   FROM jsonb_to_recordset($1::text::jsonb) AS ${RUN_RECORDSET} WHERE r.id = x.id`;
 const DELETE_HISTORY = "DELETE FROM run_history WHERE run_id = ANY($1::text[])";
 const DELETE_RUNS = "DELETE FROM progress_runs WHERE id = ANY($1::text[])";

@@ -26,7 +26,7 @@ export interface BatchWriterOptions extends PlanOptions {
  * connection committed since this one last did.
  */
 export class SqliteBatchWriter {
-  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0 };
+  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0, rowReads: 0 };
   private readonly cache = new Map<string, RunRecord>();
   private readonly statements: StatementCache = new Map();
   private readonly getById;
@@ -60,7 +60,11 @@ export class SqliteBatchWriter {
         plan.apply(this.load(plan.idsToLoad()), this.takenDedupeKeys(plan.dedupeKeysToCheck()));
         plan.rollUp(
           (id) => this.loadOne(id),
-          (parentId) => this.children.all(parentId).map(rowToRecord),
+          (parentId) => {
+            const rows = this.children.all(parentId);
+            this.stats.rowReads += rows.length;
+            return rows.map(rowToRecord);
+          },
         );
         if (!plan.hasChanges()) return { outcomes: plan.outcomes, commit: null, firstDiagnostics: [] };
         const changes = plan.changes();
@@ -110,7 +114,9 @@ export class SqliteBatchWriter {
     const cached = this.cache.get(id);
     if (cached) return cached;
     const row = this.getById.get(id);
-    return row ? rowToRecord(row) : undefined;
+    if (!row) return undefined;
+    this.stats.rowReads++;
+    return rowToRecord(row);
   }
 
   private load(ids: readonly string[]): Map<string, RunRecord> {

@@ -1,4 +1,5 @@
 import type { ProgressSample } from "../../core/index.js";
+import { totalsOf } from "../child-totals.js";
 import { metadataJson, parseMetadata } from "../metadata-json.js";
 import type { HistoryPoint, RunRecord } from "../run-store.js";
 
@@ -28,6 +29,8 @@ export interface RunRow {
   submit_to_first_event_ms: number | null;
   submit_to_first_text_ms: number | null;
   first_text_to_paint_ms: number | null;
+  child_weight: string;
+  child_done: string;
 }
 
 export interface HistoryRow {
@@ -41,7 +44,7 @@ export interface HistoryRow {
 }
 
 export const RUN_COLUMNS =
-  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, submit_to_status_ms, submit_to_first_event_ms, submit_to_first_text_ms, first_text_to_paint_ms";
+  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, submit_to_status_ms, submit_to_first_event_ms, submit_to_first_text_ms, first_text_to_paint_ms, child_weight, child_done";
 
 export function rowToRecord(row: RunRow): RunRecord {
   const metadata = parseMetadata(row.metadata);
@@ -70,6 +73,7 @@ export function rowToRecord(row: RunRow): RunRecord {
     submitToFirstEventMs: row.submit_to_first_event_ms,
     submitToFirstTextMs: row.submit_to_first_text_ms,
     firstTextToPaintMs: row.first_text_to_paint_ms,
+    childTotals: totalsOf(row.child_weight, row.child_done),
   };
 }
 
@@ -100,6 +104,8 @@ export function recordToParams(run: RunRecord): unknown[] {
     run.submitToFirstEventMs,
     run.submitToFirstTextMs,
     run.firstTextToPaintMs,
+    String(run.childTotals.weight),
+    String(run.childTotals.done),
   ];
 }
 
@@ -125,6 +131,8 @@ export const UPDATABLE_COLUMNS = [
   "submit_to_first_event_ms",
   "submit_to_first_text_ms",
   "first_text_to_paint_ms",
+  "child_weight",
+  "child_done",
 ] as const;
 
 /**
@@ -155,6 +163,8 @@ export function changedColumns(a: RunRecord, b: RunRecord): number {
   if (a.submitToFirstEventMs !== b.submitToFirstEventMs) mask |= 1 << 17;
   if (a.submitToFirstTextMs !== b.submitToFirstTextMs) mask |= 1 << 18;
   if (a.firstTextToPaintMs !== b.firstTextToPaintMs) mask |= 1 << 19;
+  if (a.childTotals.weight !== b.childTotals.weight) mask |= 1 << 20;
+  if (a.childTotals.done !== b.childTotals.done) mask |= 1 << 21;
   return mask;
 }
 
@@ -193,6 +203,8 @@ export function updateParams(mask: number, run: RunRecord): unknown[] {
   if (mask & (1 << 17)) params.push(run.submitToFirstEventMs);
   if (mask & (1 << 18)) params.push(run.submitToFirstTextMs);
   if (mask & (1 << 19)) params.push(run.firstTextToPaintMs);
+  if (mask & (1 << 20)) params.push(String(run.childTotals.weight));
+  if (mask & (1 << 21)) params.push(String(run.childTotals.done));
   params.push(run.id);
   return params;
 }

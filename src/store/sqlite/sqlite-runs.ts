@@ -1,7 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { type AgentRun, LIMITS, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
+import {
+  type AgentRun,
+  adjustTotals,
+  LIMITS,
+  type ListRunsOptions,
+  NO_CHILDREN,
+  type RunCounts,
+  toAgentRun,
+} from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
 import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, notificationsOf, pageOf } from "../change-feed.js";
+import { sharesByParent, totalsOf } from "../child-totals.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { type BatchWriterOptions, SqliteBatchWriter } from "./sqlite-batch.js";
 import type { OpenSqliteOptions, SqliteDatabaseLike } from "./sqlite-driver.js";
@@ -175,13 +184,21 @@ export class SqliteRunStore implements RunStore {
     for (;;) {
       const deleted = this.db
         .transaction(() => {
-          const ids = this.sql.expired.all(before, 1000).map((row) => row.id);
-          for (const id of ids) {
+          const expired = this.sql.expired.all(before, 1000);
+          for (const { id } of expired) {
             this.sql.deleteHistory.run(id);
             this.sql.delete.run(id);
             this.local.forget(id);
           }
-          return ids.length;
+          // A swept child leaves its parent's totals, as a deleted one does (the parent's percent follows at its next roll-up).
+          for (const [parentId, removed] of sharesByParent(expired)) {
+            const parent = this.sql.totals.get(parentId);
+            if (!parent) continue;
+            const totals = adjustTotals(totalsOf(parent.child_weight, parent.child_done), NO_CHILDREN, removed);
+            this.sql.setTotals.run(String(totals.weight), String(totals.done), parentId);
+            this.local.forget(parentId);
+          }
+          return expired.length;
         })
         .immediate();
       total += deleted;
@@ -193,6 +210,14 @@ export class SqliteRunStore implements RunStore {
     await this.thread?.close();
     if (this.db.open) this.db.close();
   }
+}
+
+interface ExpiredRow {
+  id: string;
+  parent_id: string | null;
+  percent: number | null;
+  status: string;
+  metadata: string;
 }
 
 function prepareStatements(db: SqliteDatabaseLike) {
@@ -237,8 +262,13 @@ function prepareStatements(db: SqliteDatabaseLike) {
     ),
     maxSeq: db.prepare<{ seq: number | null }>("SELECT max(seq) AS seq FROM change_log"),
     minSeq: db.prepare<{ seq: number | null }>("SELECT min(seq) AS seq FROM change_log"),
-    expired: db.prepare<{ id: string }>(
-      "SELECT id FROM progress_runs WHERE completed_at IS NOT NULL AND completed_at < ? LIMIT ?",
+    expired: db.prepare<ExpiredRow>(
+      `SELECT id, parent_id, percent, status, metadata FROM progress_runs
+       WHERE completed_at IS NOT NULL AND completed_at < ? LIMIT ?`,
     ),
+    totals: db.prepare<{ child_weight: string; child_done: string }>(
+      "SELECT child_weight, child_done FROM progress_runs WHERE id = ?",
+    ),
+    setTotals: db.prepare("UPDATE progress_runs SET child_weight = ?, child_done = ? WHERE id = ?"),
   };
 }

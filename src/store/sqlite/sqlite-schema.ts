@@ -143,6 +143,35 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX automation_episodes_updated ON automation_episodes (updated_at);
   `,
+  // Roll-up kept on the parent's row: its children's weight units and weight units × percent points, as
+  // exact integers in text (see RollupTotals in core/rollup.ts), so a child's write adjusts its parent by
+  // its own difference instead of reading every sibling. Rows stored before get their totals here, by the
+  // rule of childShare: a weight counts as floor(weight × 1e6 + 0.5) units (at least 1; 1e6 units when
+  // missing, not a number or outside (0, 1e6]), a child as 100 points when it succeeded, else its percent
+  // clamped to [0, 100] (0 when indeterminate). (sum() is exact until 92,000 children of one parent at
+  // the largest weight; writes after this one are exact at any size.)
+  `
+  ALTER TABLE progress_runs ADD COLUMN child_weight TEXT NOT NULL DEFAULT '0';
+  ALTER TABLE progress_runs ADD COLUMN child_done TEXT NOT NULL DEFAULT '0';
+  UPDATE progress_runs SET child_weight = CAST(totals.weight AS TEXT), child_done = CAST(totals.done AS TEXT)
+  FROM (
+    SELECT parent_id, sum(units) AS weight, sum(units * points) AS done
+    FROM (
+      SELECT parent_id,
+        CASE WHEN json_valid(metadata) THEN
+          CASE WHEN json_type(metadata, '$.weight') IN ('integer', 'real')
+                AND json_extract(metadata, '$.weight') > 0 AND json_extract(metadata, '$.weight') <= 1000000
+            THEN max(1, CAST(json_extract(metadata, '$.weight') * 1000000.0 + 0.5 AS INTEGER))
+            ELSE 1000000 END
+        ELSE 1000000 END AS units,
+        CASE WHEN status = 'succeeded' THEN 100
+          WHEN typeof(percent) NOT IN ('integer', 'real') OR percent <= 0 OR percent > 1e308 THEN 0
+          WHEN percent >= 100 THEN 100
+          ELSE CAST(percent + 0.5 AS INTEGER) END AS points
+      FROM progress_runs WHERE parent_id IS NOT NULL)
+    GROUP BY parent_id) AS totals
+  WHERE progress_runs.id = totals.parent_id;
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {

@@ -48,7 +48,7 @@ export class SqliteWriterThread {
   private dead: HeadwayError | undefined;
   private closing = false;
   /** Counted as the thread answers. */
-  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0 };
+  readonly stats: RunStoreStats = { batches: 0, ops: 0, rowWrites: 0, rowReads: 0 };
 
   constructor(workerData: WriterData) {
     this.worker = spawnWriter(workerData);
@@ -105,6 +105,7 @@ export class SqliteWriterThread {
       return;
     }
     this.stats.rowWrites += reply.rowWrites;
+    this.stats.rowReads += reply.rowReads;
     waiting.resolve({
       outcomes: reply.outcomes.map(fromWire),
       commit: reply.commit,

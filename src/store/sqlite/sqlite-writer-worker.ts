@@ -25,6 +25,7 @@ export type FromWriter =
       commit: BatchResult["commit"];
       firstDiagnostics: BatchResult["firstDiagnostics"];
       rowWrites: number;
+      rowReads: number;
     }
   | { type: "failed"; id: number; message: string; code?: string };
 
@@ -53,7 +54,7 @@ if (port) {
       return;
     }
     try {
-      const before = writer.stats.rowWrites;
+      const before = { ...writer.stats };
       const result = writer.execute(message.ops, message.now);
       const reply: FromWriter = {
         type: "done",
@@ -61,7 +62,8 @@ if (port) {
         outcomes: result.outcomes.map(toWire),
         commit: result.commit,
         firstDiagnostics: result.firstDiagnostics,
-        rowWrites: writer.stats.rowWrites - before,
+        rowWrites: writer.stats.rowWrites - before.rowWrites,
+        rowReads: writer.stats.rowReads - before.rowReads,
       };
       port.postMessage(reply);
     } catch (error) {
