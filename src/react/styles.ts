@@ -12,6 +12,7 @@ const LIGHT = `
   --hw-destructive: var(--destructive, #dc2626);
   --hw-warning: var(--warning, #b45309);
   --hw-warning-fg: var(--warning-foreground, #ffffff);
+  --hw-success: var(--success, #15803d);
   --hw-ring: var(--ring, #a1a1aa);`;
 
 const DARK = `
@@ -26,6 +27,7 @@ const DARK = `
   --hw-destructive: var(--destructive, #f87171);
   --hw-warning: var(--warning, #fbbf24);
   --hw-warning-fg: var(--warning-foreground, #18181b);
+  --hw-success: var(--success, #4ade80);
   --hw-ring: var(--ring, #71717a);`;
 
 /**
@@ -154,6 +156,21 @@ a.hw-title:focus-visible { outline: 2px solid var(--hw-ring); outline-offset: 2p
 .hw-status-row[data-attention] .hw-dot { background: var(--hw-destructive); }
 .hw-status-row:is([data-attention="action_required"], [data-attention="stale"]) .hw-dot { background: var(--hw-warning); }
 .hw-status-row[data-done] .hw-dot { background: var(--hw-muted-fg); }
+/* A run that ended stays a while with its outcome: a failure in the destructive colour, a success in green. */
+.hw-icon { flex: none; }
+.hw-trigger[data-outcome="failed"] { color: var(--hw-destructive); }
+.hw-trigger[data-outcome="succeeded"] { color: var(--hw-success); }
+.hw-trigger[data-outcome="cancelled"] { color: var(--hw-muted-fg); }
+.hw-icon-button { width: 26px; padding: 0; justify-content: center; flex: none; }
+.hw-item[data-status] { box-shadow: inset 3px 0 0 var(--hw-muted-fg); }
+.hw-item[data-status="failed"] { box-shadow: inset 3px 0 0 var(--hw-destructive); }
+.hw-item[data-status="succeeded"] { box-shadow: inset 3px 0 0 var(--hw-success); }
+.hw-item[data-status] .hw-bar-fill { background: var(--hw-muted-fg); transition: none; }
+.hw-item[data-status="failed"] .hw-bar-fill { background: var(--hw-destructive); }
+.hw-item[data-status="succeeded"] .hw-bar-fill { background: var(--hw-success); }
+.hw-outcome-step { white-space: normal; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow-wrap: anywhere; }
+.hw-meta .hw-outcome[data-status="failed"] { color: var(--hw-destructive); }
+.hw-meta .hw-outcome[data-status="cancelled"] { color: var(--hw-muted-fg); }
 `;
 
 /** Adds the styles to the document once, before the first paint of any Headway component. */

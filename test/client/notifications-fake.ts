@@ -63,7 +63,9 @@ export async function serveNotificationsContract(options: { owner?: string; stre
         void stream.writeSSE({ event: "notification.created", id: envelope.id, data: JSON.stringify(envelope) });
       };
       streams.add(send);
-      stream.onAbort(() => streams.delete(send));
+      stream.onAbort(() => {
+        streams.delete(send);
+      });
       while (!stream.aborted) await stream.sleep(1000);
       streams.delete(send);
     });
