@@ -130,6 +130,30 @@ export function RunsTray({
   useLayoutEffect(() => {
     if (visible) place.current = placeOf(root.current);
   });
+  useEffect(() => {
+    const el = root.current;
+    if (!visible || !el) return;
+    const onFocusIn = () => {
+      focusInside.current = true;
+    };
+    const onFocusOut = (event: FocusEvent) => {
+      const to = event.relatedTarget as Node | null;
+      if (to) {
+        if (!el.contains(to)) focusInside.current = false;
+        return;
+      }
+      // Focus went nowhere: the tray is going (then it still counts as in it) or the person clicked away.
+      setTimeout(() => {
+        if (el.isConnected && !el.contains(document.activeElement)) focusInside.current = false;
+      });
+    };
+    el.addEventListener("focusin", onFocusIn);
+    el.addEventListener("focusout", onFocusOut);
+    return () => {
+      el.removeEventListener("focusin", onFocusIn);
+      el.removeEventListener("focusout", onFocusOut);
+    };
+  }, [visible]);
 
   useEffect(() => {
     if (visible) return;
@@ -201,25 +225,7 @@ export function RunsTray({
   const label = failing ? "Progress unavailable" : active ? plural(runs.length) : endedSummary(ended);
 
   return (
-    <div
-      ref={root}
-      className={`hw-root hw-tray${className ? ` ${className}` : ""}`}
-      onFocus={() => {
-        focusInside.current = true;
-      }}
-      onBlur={(event) => {
-        const to = event.relatedTarget as Node | null;
-        if (to) {
-          if (!root.current?.contains(to)) focusInside.current = false;
-          return;
-        }
-        // Focus went nowhere: the tray is going (then it still counts as in it) or the person clicked away.
-        setTimeout(() => {
-          const el = root.current;
-          if (el?.isConnected && !el.contains(document.activeElement)) focusInside.current = false;
-        });
-      }}
-    >
+    <div ref={root} className={`hw-root hw-tray${className ? ` ${className}` : ""}`}>
       <button
         ref={trigger}
         type="button"
