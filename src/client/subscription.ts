@@ -112,9 +112,11 @@ export function openSubscription(
     try {
       page = await client.listNotifications({ limit: NOTIFICATION_POLL_LIMIT });
     } catch (error) {
-      // A server without notifications: runs still poll, notifications are left alone from now on.
-      if (error instanceof HeadwayClientError && error.status === 404) notificationsMissing = true;
-      else if (isFatal(error)) throw error;
+      // A server without notifications (no route, or a page that is not the API): runs still poll,
+      // notifications are left alone from now on. A refused token ends the subscription as for runs.
+      if (error instanceof HeadwayClientError && (error.status === 404 || error.code === "unexpected_response")) {
+        notificationsMissing = true;
+      } else if (error instanceof HeadwayClientError && (error.status === 401 || error.status === 403)) throw error;
       return;
     }
     const { onNotificationPage } = options;

@@ -66,7 +66,7 @@ export async function serveNotificationsContract(options: { owner?: string; stre
       stream.onAbort(() => {
         streams.delete(send);
       });
-      while (!stream.aborted) await stream.sleep(1000);
+      while (!stream.aborted) await stream.sleep(50);
       streams.delete(send);
     });
   });
