@@ -15,8 +15,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
     watch: { summary: "live terminal view of active runs", load: () => import("./commands/watch.js") },
     exec: { summary: "run a command as a tracked run", load: () => import("./commands/exec.js") },
     "manage-progress": {
-      summary: "the agent tool from a shell: start, update, complete, list",
+      summary: "the agent tool from a shell: start, update, complete, list, notify",
       load: () => import("./commands/manage-progress.js"),
+    },
+    notify: {
+      summary: "tell a person something; list their notifications",
+      load: () => import("./commands/notify.js"),
     },
     mcp: { summary: "serve the manage-progress tool over MCP stdio", load: () => import("./commands/mcp.js") },
   };

@@ -1,3 +1,4 @@
+import type { Notification } from "./notification.js";
 import type { AgentRun, RunStatus } from "./types.js";
 
 /** Payload of each event type, one typed map for the bus, SSE, automations and webhooks. */
@@ -6,7 +7,7 @@ export interface EventPayloads {
   "run.progress.updated": { runId: string; percent: number | null; step: string | null; status: RunStatus };
   "run.deleted": { runId: string };
   "run.status.update": { runId: string; summary: string; source: "model" | "offline"; components?: unknown[] };
-  "notification.created": Record<string, unknown>;
+  "notification.created": Notification;
 }
 
 export type EventType = keyof EventPayloads;
@@ -34,4 +35,10 @@ export function parseEventId(id: string): { commitSeq: number; index: number } |
   const match = /^(\d{1,15})-(\d{1,9})$/.exec(id);
   if (!match) return null;
   return { commitSeq: Number(match[1]), index: Number(match[2]) };
+}
+
+/** The run an event is about (its own run's id), or undefined for events about no run (notifications). */
+export function eventRunId(event: HeadwayEvent): string | undefined {
+  if (event.type === "notification.created") return undefined;
+  return event.run?.id ?? event.payload.runId;
 }

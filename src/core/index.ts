@@ -8,6 +8,7 @@ export * from "./eta.js";
 export * from "./events.js";
 export * from "./limits.js";
 export * from "./metadata-check.js";
+export * from "./notification.js";
 export * from "./rollup.js";
 export * from "./run.js";
 export * from "./run-display.js";

@@ -11,4 +11,9 @@ export const LIMITS = {
   idChars: 64,
   listLimitMax: 500,
   listLimitDefault: 50,
+  notificationBodyChars: 2000,
+  /** A notification's `source` ("rule:run-failed", "automation:slow-runs", "api"). */
+  notificationSourceChars: 200,
+  /** A key that makes a notification happen at most once (an automation's firing). */
+  dedupeKeyChars: 400,
 } as const satisfies Record<string, number>;

@@ -182,6 +182,11 @@ export function abandonedStep(silentMs: number): string {
   return `Abandoned after ${minutes} minute${minutes === 1 ? "" : "s"} without progress`;
 }
 
+/** Whether a failed run's step is the watchdog's (the run was abandoned, not failed by its agent). */
+export function isAbandonedStep(step: string | null): boolean {
+  return step !== null && /^Abandoned after \d+ minutes? without progress$/.test(step);
+}
+
 /** What should draw a person's eye to the run now (derived, never stored). */
 export function attentionOf(run: RunRecord): RunAttention {
   if (run.status === "failed") return "failed";

@@ -33,6 +33,7 @@ export {
   startRun,
   updateRunProgress,
 } from "./default-instance.js";
+export { FeedReader, type FeedReaderOptions } from "./feed-reader.js";
 export {
   createProgress,
   HeadwayClosedError,

@@ -4,14 +4,21 @@ import { type EventBus, type EventListener, InProcessBus } from "../bus/index.js
 import {
   type AgentRun,
   type CompleteOptions,
+  createNotificationRecord,
   HeadwayError,
+  type ListNotificationsOptions,
   type ListRunsOptions,
+  type Notification,
+  type NotificationPage,
+  type NotifyInput,
   type RunPatch,
   type StartRunInput,
   type StatusUpdateInput,
   type TerminalStatus,
   validateCompleteOptions,
+  validateListNotifications,
   validateListOptions,
+  validateNotifyInput,
   validateOwner,
   validatePatch,
   validateRunId,
@@ -110,7 +117,11 @@ export interface ProgressEventMap {
   "sweep:error": [error: unknown];
   /** The watchdog's look at silent runs failed; the next one tries again. */
   "watchdog:error": [error: unknown];
+  /** A feed reader (built-in rules, automations, webhooks) failed; it reads the same commits again. */
+  "rules:error": [error: unknown];
 }
+
+type BackgroundErrorEvent = "store:error" | "follow:error" | "sweep:error" | "watchdog:error" | "rules:error";
 
 export type ProgressState = "open" | "closing" | "closed";
 
@@ -131,6 +142,8 @@ export class Progress extends EventEmitter<ProgressEventMap> {
   /** The watchdog's thresholds, when it runs. */
   readonly watchdog: ResolvedWatchdog | undefined;
   private watching = false;
+  /** Whether the follower knows where the feed stands; writes wait for it (see `submit`). */
+  private started = false;
   private closing: Promise<void> | undefined;
   private lifecycle: ProgressState = "open";
   readonly retentionMs: number;
@@ -163,7 +176,12 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       onCommit: (commit) => this.follower.local(commit),
       onBatch: (size, durationMs) => this.emit("batch", { size, durationMs }),
     });
-    this.ready = this.follower.start().catch((error: unknown) => this.report("follow:error", error));
+    this.ready = this.follower
+      .start()
+      .catch((error: unknown) => this.report("follow:error", error))
+      .finally(() => {
+        this.started = true;
+      });
     if (options.watchdog) {
       this.watchdog = resolveWatchdog(options.watchdog === true ? {} : options.watchdog);
       this.watchdogTimer = setInterval(() => {
@@ -281,6 +299,42 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     return this.submit({ kind: "cancel", ...this.target(id, owner) });
   }
 
+  /**
+   * Tells `owner` something: stored, then published as `notification.created`
+   * on the change feed (SSE, webhooks, automations). With `runId`, the run must
+   * be one of the owner's. With `dedupeKey`, a second notify with the same key
+   * creates nothing and resolves to null, however many processes try.
+   */
+  async notify(owner: string, input: NotifyInput): Promise<Notification | null> {
+    const valid = validateNotifyInput(input);
+    const record = createNotificationRecord(uuidv7(), validateOwner(owner), valid, this.clock());
+    const outcome = await this.submit({ kind: "notify", id: record.id, owner: record.owner, notification: record });
+    if (!outcome.ok && outcome.reason === "invalid") throw outcome.error;
+    if (!outcome.ok) throw new HeadwayError("notify_failed", "the notification could not be stored");
+    return outcome.notification ?? null;
+  }
+
+  /** The owner's notifications, newest first, with the unread count. */
+  async listNotifications(owner: string, options?: ListNotificationsOptions): Promise<NotificationPage> {
+    const valid = validateListNotifications(options);
+    this.assertReadable();
+    return this.backend.notifications.list(validateOwner(owner), valid);
+  }
+
+  /** Marks one of the owner's notifications read; null when the owner has none with that id. */
+  async markNotificationRead(owner: string, id: string): Promise<Notification | null> {
+    const target = this.target(id, owner);
+    this.assertReadable();
+    return this.backend.notifications.markRead(target.owner, target.id, this.clock());
+  }
+
+  /** Marks all of the owner's notifications read; returns how many were unread. */
+  async markAllNotificationsRead(owner: string): Promise<number> {
+    const valid = validateOwner(owner);
+    this.assertReadable();
+    return this.backend.notifications.markAllRead(valid, this.clock());
+  }
+
   /** Listens to committed changes; pass `owner` to hear only that owner's runs. */
   subscribe(listener: EventListener, options?: { owner?: string }): () => void {
     return this.bus.subscribe(listener, options);
@@ -307,13 +361,16 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     }
   }
 
-  /** Deletes completed runs older than the retention period; returns how many. */
-  sweep(): Promise<number> {
-    return this.store.sweepCompleted(this.clock() - this.retentionMs);
+  /** Deletes completed runs, and notifications, older than the retention period; returns how many runs. */
+  async sweep(): Promise<number> {
+    const before = this.clock() - this.retentionMs;
+    const [runs] = await Promise.all([this.store.sweepCompleted(before), this.backend.notifications.sweep(before)]);
+    return runs;
   }
 
   /** Resolves once every write submitted so far has settled and its events were published. */
   async flush(): Promise<void> {
+    await this.ready;
     await this.writer.drain();
     await this.follower.idle();
   }
@@ -327,9 +384,9 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       this.lifecycle = "closing";
       clearInterval(this.sweepTimer);
       clearInterval(this.watchdogTimer);
-      await this.writer.drain();
-      // The follower's start-up read may still be out (a backend that opens asynchronously): let it land first.
+      // Writes submitted before the follower's start-up read landed are queued behind it.
       await this.ready;
+      await this.writer.drain();
       await this.follower.idle();
       this.follower.close();
       if (this.ownsBackend) await this.backend.close();
@@ -349,11 +406,15 @@ export class Progress extends EventEmitter<ProgressEventMap> {
 
   private submit(op: RunOp): Promise<OpOutcome> {
     if (this.lifecycle !== "open") return Promise.reject(new HeadwayClosedError());
-    return this.writer.submit(op);
+    if (this.started) return this.writer.submit(op);
+    // The follower's starting point is read first: a commit of ours at or before it would be taken for
+    // history and its events never published (PostgreSQL, whose start-up read waits for the migrations).
+    // Callbacks run in the order they were added, so writes keep their order.
+    return this.ready.then(() => this.writer.submit(op));
   }
 
   /** Emits a background failure; with nobody listening, says it on stderr rather than losing it. */
-  private report(event: "store:error" | "follow:error" | "sweep:error" | "watchdog:error", error: unknown): void {
+  report(event: BackgroundErrorEvent, error: unknown): void {
     if (this.listenerCount(event) > 0) this.emit(event, error);
     else console.error(`[headway] ${event}:`, error);
   }

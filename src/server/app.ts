@@ -6,6 +6,7 @@ import { dashboardRoutes } from "./dashboard.js";
 import { errorResponse, HttpError } from "./http-error.js";
 import { authFailureLimit, bodySizeLimit, requestRateLimit } from "./limits/limit-middleware.js";
 import { createMetrics } from "./metrics.js";
+import { notificationsRoutes } from "./notifications-routes.js";
 import { type HeadwayAppOptions, resolveAppOptions } from "./options.js";
 import { runsRoutes } from "./runs-routes.js";
 import { SseHub } from "./sse/sse-hub.js";
@@ -20,7 +21,7 @@ import { streamRoute } from "./sse/stream-route.js";
  */
 export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   const config = resolveAppOptions(options);
-  const { progress, basePath } = config;
+  const { progress, basePath, notificationsPath } = config;
   const hub = new SseHub({
     keepAliveMs: config.keepAliveMs,
     reauthIntervalMs: config.limits.reauthIntervalMs,
@@ -73,6 +74,13 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   );
   app.route(basePath, runsRoutes(progress));
   app.all(`${basePath}/*`, (c) => {
+    throw new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
+  });
+
+  app.use(notificationsPath, ...auth);
+  app.use(`${notificationsPath}/*`, ...auth);
+  app.route(notificationsPath, notificationsRoutes(progress));
+  app.all(`${notificationsPath}/*`, (c) => {
     throw new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
   });
 

@@ -1,4 +1,6 @@
 import { HeadwayError } from "../core/index.js";
+import type { FeedCursorStore } from "./feed-cursor-store.js";
+import type { NotificationStore } from "./notification-store.js";
 import { type OpenPostgresBackendOptions, openPostgresBackend } from "./postgres/postgres-backend.js";
 import type { RunStore } from "./run-store.js";
 import { type OpenSqliteBackendOptions, openSqliteBackend } from "./sqlite/sqlite-backend.js";
@@ -16,6 +18,10 @@ export interface Backend {
   readonly kind: RunStore["dialect"];
   readonly runs: RunStore;
   readonly tokens: TokenStore;
+  /** Reads and read-marks of notifications (created through `runs`, on the change feed). */
+  readonly notifications: NotificationStore;
+  /** Where durable feed readers (built-in rules, automations) have got to. */
+  readonly cursors: FeedCursorStore;
   /**
    * Resolves once the backend is usable (migrations ran); rejects with why not,
    * e.g. a SchemaVersionError. Backends that open synchronously have none (SQLite throws at open).

@@ -11,9 +11,11 @@ import {
   type CompleteOptions,
   createRecord,
   isTerminal,
+  type NotificationRecord,
   type RunRecord,
   rollupPercent,
   toAgentRun,
+  toNotification,
   ValidationError,
 } from "../core/index.js";
 import type { RunChange } from "./change-feed.js";
@@ -21,7 +23,8 @@ import type { HistoryPoint, OpOutcome, RunOp } from "./run-store.js";
 
 type Change =
   | { type: "started" | "updated" | "deleted"; run: RunRecord }
-  | { type: "status"; run: RunRecord; summary: string; components?: unknown[]; source: "model" | "offline" };
+  | { type: "status"; run: RunRecord; summary: string; components?: unknown[]; source: "model" | "offline" }
+  | { type: "notification"; notification: NotificationRecord };
 
 export interface HistoryWrite {
   runId: string;
@@ -51,6 +54,9 @@ export class BatchPlan {
   private readonly childActivity = new Set<string>();
   readonly history: HistoryWrite[] = [];
   private readonly snapshots = new Map<RunRecord, AgentRun>();
+  /** Notifications the batch creates, in op order. */
+  readonly notifications: NotificationRecord[] = [];
+  private readonly dedupeKeys = new Set<string>();
 
   constructor(
     private readonly ops: readonly RunOp[],
@@ -62,17 +68,32 @@ export class BatchPlan {
   idsToLoad(): string[] {
     const ids = new Set<string>();
     for (const op of this.ops) {
+      if (op.kind === "notify") {
+        if (op.notification.runId) ids.add(op.notification.runId);
+        continue;
+      }
       if (op.kind !== "start" || op.input.id !== undefined) ids.add(op.id);
       if (op.kind === "start" && op.input.parentId) ids.add(op.input.parentId);
     }
     return [...ids];
   }
 
-  apply(loaded: ReadonlyMap<string, RunRecord>): void {
+  /** Dedupe keys of the batch's notifications, as `owner` + NUL + key: the adapter says which are taken. */
+  dedupeKeysToCheck(): string[] {
+    const keys: string[] = [];
+    for (const op of this.ops) {
+      if (op.kind === "notify" && op.notification.dedupeKey !== null) keys.push(dedupeKeyOf(op.notification));
+    }
+    return keys;
+  }
+
+  /** `taken`: the keys of `dedupeKeysToCheck` that stored notifications already hold. */
+  apply(loaded: ReadonlyMap<string, RunRecord>, taken: ReadonlySet<string> = new Set()): void {
     for (const [id, run] of loaded) {
       this.original.set(id, run);
       this.current.set(id, run);
     }
+    for (const key of taken) this.dedupeKeys.add(key);
     for (const op of this.ops) this.outcomes.push(this.applyOp(op));
   }
 
@@ -146,6 +167,8 @@ export class BatchPlan {
   /** The batch's changes as the change feed carries them, in the order they were made. */
   changes(): RunChange[] {
     return this.changeList.map((change): RunChange => {
+      if (change.type === "notification")
+        return { type: "notification", notification: toNotification(change.notification) };
       if (change.type === "deleted") return { type: "deleted", runId: change.run.id, owner: change.run.owner };
       if (change.type === "status") return { ...change, run: this.snapshot(change.run) };
       return { type: change.type, run: this.snapshot(change.run) };
@@ -167,6 +190,7 @@ export class BatchPlan {
   /** Outcomes whose `run` is filled in from the records they refer to. */
   private applyOp(op: RunOp): OpOutcome {
     if (op.kind === "start") return this.start(op);
+    if (op.kind === "notify") return this.notify(op.notification);
     const run = this.current.get(op.id);
     if (!run || (op.kind !== "watch" && run.owner !== op.owner)) return { ok: false, reason: "not_found" };
     if (op.kind !== "watch" && run.parentId) this.childActivity.add(run.parentId);
@@ -192,7 +216,26 @@ export class BatchPlan {
     }
   }
 
-  private transition(run: RunRecord, op: Exclude<RunOp, { kind: "start" | "delete" }>): RunRecord {
+  /** A notification about one of the owner's runs (or none); at most once per owner and dedupe key. */
+  private notify(notification: NotificationRecord): OpOutcome {
+    if (notification.runId !== null) {
+      const run = this.current.get(notification.runId);
+      if (!run || run.owner !== notification.owner) {
+        const error = new ValidationError("runId", `no run ${notification.runId} for this owner`);
+        return { ok: false, reason: "invalid", error };
+      }
+    }
+    if (notification.dedupeKey !== null) {
+      const key = dedupeKeyOf(notification);
+      if (this.dedupeKeys.has(key)) return { ok: true, run: null, notification: null };
+      this.dedupeKeys.add(key);
+    }
+    this.notifications.push(notification);
+    this.changeList.push({ type: "notification", notification });
+    return { ok: true, run: null, notification: toNotification(notification) };
+  }
+
+  private transition(run: RunRecord, op: Exclude<RunOp, { kind: "start" | "delete" | "notify" }>): RunRecord {
     const now = this.now;
     switch (op.kind) {
       case "update": {
@@ -271,7 +314,10 @@ export class BatchPlan {
    * Notes a change: the new row state, its event, its history point (sampled
    * for plain progress), and the parent roll-up it causes.
    */
-  private record(change: Change, history?: HistoryPoint["type"] | "sampled"): RunRecord {
+  private record(
+    change: Exclude<Change, { type: "notification" }>,
+    history?: HistoryPoint["type"] | "sampled",
+  ): RunRecord {
     let run = change.run;
     if (history && (history !== "sampled" || this.now - run.historyAt >= this.options.historyIntervalMs)) {
       if (run.historyAt !== this.now || history !== "sampled") run = { ...run, historyAt: this.now };
@@ -308,6 +354,11 @@ export class BatchPlan {
     }
     return children;
   }
+}
+
+/** A dedupe key as adapters look it up: unique per owner. */
+export function dedupeKeyOf(notification: Pick<NotificationRecord, "owner" | "dedupeKey">): string {
+  return `${notification.owner}\u0000${notification.dedupeKey}`;
 }
 
 function hasFields(patch: object): boolean {

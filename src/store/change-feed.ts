@@ -1,4 +1,4 @@
-import { type AgentRun, formatEventId, type HeadwayEvent } from "../core/index.js";
+import { type AgentRun, formatEventId, type HeadwayEvent, type Notification } from "../core/index.js";
 
 /**
  * The change feed: every commit that changed runs, numbered by a commit
@@ -11,7 +11,9 @@ import { type AgentRun, formatEventId, type HeadwayEvent } from "../core/index.j
 export type RunChange =
   | { type: "started" | "updated"; run: AgentRun }
   | { type: "status"; run: AgentRun; summary: string; components?: unknown[]; source: "model" | "offline" }
-  | { type: "deleted"; runId: string; owner: string };
+  | { type: "deleted"; runId: string; owner: string }
+  /** Not a run's change: a notification, carried whole (it never changes in the log). */
+  | { type: "notification"; notification: Notification };
 
 export interface Commit {
   /** The commit sequence: unique, increasing in commit order. */
@@ -40,6 +42,10 @@ export interface FeedPage {
 /** The event of one change, numbered `<seq>-<index>`. */
 export function envelopeOf(change: RunChange, seq: number, index: number, at: string): HeadwayEvent {
   const id = formatEventId(seq, index);
+  if (change.type === "notification") {
+    const { notification } = change;
+    return { id, type: "notification.created", owner: notification.owner, at, payload: notification };
+  }
   if (change.type === "deleted") {
     return { id, type: "run.deleted", owner: change.owner, at, payload: { runId: change.runId } };
   }
@@ -84,6 +90,7 @@ export interface ChangeLogEntry {
   updated: string;
   deleted: string;
   status_updates: string | null;
+  notifications: string | null;
 }
 
 /** A status update as the log keeps it: run id, summary, source, components. */
@@ -97,6 +104,7 @@ export interface DecodedEntry {
   updated: string[];
   deleted: Array<[id: string, owner: string]>;
   statuses: LoggedStatus[];
+  notifications: Notification[];
 }
 
 export function decodeEntry(entry: ChangeLogEntry): DecodedEntry {
@@ -108,6 +116,7 @@ export function decodeEntry(entry: ChangeLogEntry): DecodedEntry {
     updated: JSON.parse(entry.updated) as string[],
     deleted: JSON.parse(entry.deleted) as Array<[string, string]>,
     statuses: entry.status_updates ? (JSON.parse(entry.status_updates) as LoggedStatus[]) : [],
+    notifications: entry.notifications ? (JSON.parse(entry.notifications) as Notification[]) : [],
   };
 }
 
@@ -117,12 +126,15 @@ export function encodeChanges(changes: readonly RunChange[]): {
   updated: string;
   deleted: string;
   statusUpdates: string | null;
+  notifications: string | null;
 } {
   const started = new Set<string>();
   const updated = new Set<string>();
   const deleted: Array<[string, string]> = [];
   const statuses: LoggedStatus[] = [];
+  const notifications: Notification[] = [];
   for (const change of changes) {
+    if (change.type === "notification") notifications.push(change.notification);
     if (change.type === "started") started.add(change.run.id);
     else if (change.type === "updated") updated.add(change.run.id);
     else if (change.type === "deleted") deleted.push([change.runId, change.owner]);
@@ -134,6 +146,7 @@ export function encodeChanges(changes: readonly RunChange[]): {
     updated: JSON.stringify([...updated]),
     deleted: JSON.stringify(deleted),
     statusUpdates: statuses.length > 0 ? JSON.stringify(statuses) : null,
+    notifications: notifications.length > 0 ? JSON.stringify(notifications) : null,
   };
 }
 
@@ -150,7 +163,12 @@ export function pageOf(entries: readonly DecodedEntry[], limit: number): { page:
   let count = 0;
   for (const entry of entries) {
     if (count >= limit || (count > 0 && runs >= FEED_PAGE_RUNS)) break;
-    runs += entry.started.length + entry.updated.length + entry.statuses.length + entry.deleted.length;
+    runs +=
+      entry.started.length +
+      entry.updated.length +
+      entry.statuses.length +
+      entry.deleted.length +
+      entry.notifications.length;
     count++;
   }
   return { page: entries.slice(0, count), more: count < entries.length };
@@ -185,6 +203,7 @@ export function commitsOf(entries: readonly DecodedEntry[], loadRun: (id: string
       if (run) changes.push({ type: "status", run, summary, source, ...(components ? { components } : {}) });
     }
     for (const [runId, owner] of entry.deleted) changes.push({ type: "deleted", runId, owner });
+    for (const notification of entry.notifications) changes.push({ type: "notification", notification });
     return { seq: entry.seq, at: entry.at, changes };
   });
 }

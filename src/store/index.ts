@@ -5,6 +5,8 @@
 export { type Backend, DEFAULT_DATABASE_PATH, type OpenBackendOptions, openBackend, sqlitePathOf } from "./backend.js";
 export { BatchPlan, type PlanOptions } from "./batch-plan.js";
 export { type Commit, envelopeOf, envelopesOf, type FeedPage, type RunChange } from "./change-feed.js";
+export type { FeedCursorStore } from "./feed-cursor-store.js";
+export type { NotificationStore } from "./notification-store.js";
 export * from "./postgres/index.js";
 export type {
   BatchResult,

@@ -3,6 +3,8 @@ import type {
   CompleteOptions,
   HistoryPoint,
   ListRunsOptions,
+  Notification,
+  NotificationRecord,
   RunCounts,
   RunPatch,
   RunRecord,
@@ -22,7 +24,9 @@ export type RunOp =
   | { kind: "status"; id: string; owner: string; update: StatusUpdateInput }
   /** The watchdog's look at a silent run (any owner's): stale past one threshold, failed as abandoned past the other. */
   | { kind: "watch"; id: string; staleAfterMs: number; abandonAfterMs: number }
-  | { kind: "delete"; id: string; owner: string };
+  | { kind: "delete"; id: string; owner: string }
+  /** A notification for `owner`, on the change feed like any run change. `id` is the notification's. */
+  | { kind: "notify"; id: string; owner: string; notification: NotificationRecord };
 
 /**
  * What became of one op. `not_found` covers another owner's run too: the two
@@ -30,7 +34,8 @@ export type RunOp =
  * say "already succeeded".
  */
 export type OpOutcome =
-  | { ok: true; run: AgentRun | null }
+  /** `notification`: what a notify op created (null when its dedupe key was taken already). */
+  | { ok: true; run: AgentRun | null; notification?: Notification | null }
   | { ok: false; reason: "not_found" }
   | { ok: false; reason: "conflict"; id: string }
   | { ok: false; reason: "terminal"; run: AgentRun }

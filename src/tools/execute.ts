@@ -1,4 +1,4 @@
-import { type AgentRun, HeadwayError, ValidationError } from "../core/index.js";
+import { type AgentRun, HeadwayError, type Notification, ValidationError } from "../core/index.js";
 import type { Progress, WriteOutcome } from "../progress/index.js";
 import { type ManageProgressInput, manageProgressInput } from "./tool-input.js";
 
@@ -12,6 +12,7 @@ export interface ToolReply {
     runId?: string;
     run?: AgentRun;
     runs?: AgentRun[];
+    notification?: Notification;
     cancelRequested?: boolean;
     error?: { code: string; message: string };
   };
@@ -91,6 +92,7 @@ const USED_BY: Record<Action, ReadonlySet<string>> = {
   update: new Set(["runId", "title", "step", "percent", "state", "metadata", "metadataJson"]),
   complete: new Set(["runId", "status", "step", "metadata", "metadataJson"]),
   list: new Set(["active", "limit"]),
+  notify: new Set(["title", "body", "severity", "runId"]),
 };
 
 const HINT: Partial<Record<string, string>> = {
@@ -161,6 +163,22 @@ async function run(progress: Progress, owner: string, input: ManageProgressInput
       const text =
         runs.length === 0 ? "No runs." : `${runs.length} run${runs.length === 1 ? "" : "s"}:\n${lines.join("\n")}`;
       return { text, isError: false, structured: { ok: true, action, runs } };
+    }
+    case "notify": {
+      const notification = await progress.notify(owner, {
+        title: need(input.title, "title", action),
+        body: input.body,
+        severity: input.severity,
+        runId: input.runId,
+        source: "agent",
+      });
+      // Without a dedupe key every notify creates one.
+      const made = notification as Notification;
+      return {
+        text: `Notified the person: "${made.title}" (${made.severity}). They will see it in their notifications.`,
+        isError: false,
+        structured: { ok: true, action, notification: made, ...(made.runId ? { runId: made.runId } : {}) },
+      };
     }
   }
 }

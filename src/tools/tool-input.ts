@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS, RUN_STATES, runIdSchema, TERMINAL_STATUSES } from "../core/index.js";
+import { LIMITS, NOTIFICATION_SEVERITIES, RUN_STATES, runIdSchema, TERMINAL_STATUSES } from "../core/index.js";
 
 export const TOOL_NAME = "manage-progress";
 
@@ -15,13 +15,24 @@ Use it like this:
 - Always complete it (action "complete"): "succeeded" when done, "failed" with a step saying what went wrong, "cancelled" when you stop early. Complete on error paths too: a run left running looks stuck.
 - Every reply says whether the person asked you to cancel. If they did, stop the work and complete the run as "cancelled".
 - If the person may not be watching when you finish, also tell them in your final message that the work is done.
-Use action "list" to see your runs that are still going.`;
+Use action "list" to see your runs that are still going.
+Use action "notify" (title, optional body, severity, runId) to tell the person something they should see even if they are not watching: the work is done, it failed, or you need them to decide something.`;
 
 const field = {
   runId: runIdSchema.describe(
     'The run to act on (from "start"); for update and complete. For start, optional: your own id for the new run (letters, digits, _ - . :).',
   ),
-  title: z.string().describe(`For start: what the work is, in a few words (at most ${LIMITS.titleChars} characters).`),
+  title: z
+    .string()
+    .describe(
+      `For start: what the work is, in a few words; for notify: the message's headline (at most ${LIMITS.titleChars} characters).`,
+    ),
+  body: z
+    .string()
+    .describe(`For notify: the message itself, in plain words (at most ${LIMITS.notificationBodyChars} characters).`),
+  severity: z
+    .enum(NOTIFICATION_SEVERITIES, { error: `must be one of ${NOTIFICATION_SEVERITIES.join(", ")}` })
+    .describe("For notify: info (default), warning (needs a look), or critical (failed, or needs them now)."),
   step: z.string().describe(`What is happening now, in plain words (at most ${LIMITS.stepChars} characters).`),
   percent: z.number().describe("How far along, 0 to 100. Leave it out when you cannot tell."),
   state: z
@@ -50,9 +61,13 @@ const field = {
  * messages) when the tool runs.
  */
 export const manageProgressInputShape = {
-  action: z.enum(["start", "update", "complete", "list"]).describe("What to do: start, update, complete or list."),
+  action: z
+    .enum(["start", "update", "complete", "list", "notify"])
+    .describe("What to do: start, update, complete, list, or notify (tell the person)."),
   runId: field.runId.optional(),
   title: field.title.optional(),
+  body: field.body.optional(),
+  severity: field.severity.optional(),
   step: field.step.optional(),
   percent: field.percent.optional(),
   state: field.state.optional(),

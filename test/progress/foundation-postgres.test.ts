@@ -110,4 +110,25 @@ describe.skipIf(!POSTGRES_AVAILABLE)("a PostgreSQL store", () => {
       expect(await onChild).toMatchObject({ percent: 50 });
     }
   });
+
+  it("publishes the events of writes made at once on a new instance (before it knew where the feed stood)", async () => {
+    // On a fresh schema the follower's start-up read waits for the migrations, as the writes do; a commit
+    // landing before that read was taken for history and its events were never published.
+    for (let trial = 0; trial < 5; trial++) {
+      const progress = instance();
+      const seen: HeadwayEvent[] = [];
+      progress.subscribe((event) => seen.push(event));
+      const runs = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => progress.startRun({ owner: "ann", title: `early ${i}` })),
+      );
+      await progress.notify("ann", { title: "early notification" });
+      await progress.flush();
+      const started = seen.filter((event) => event.type === "run.progress.started").map((event) => event.run?.id);
+      expect(started.sort(), `trial ${trial}`).toEqual(runs.map((run) => run.id).sort());
+      expect(
+        seen.filter((event) => event.type === "notification.created"),
+        `trial ${trial}`,
+      ).toHaveLength(1);
+    }
+  });
 });

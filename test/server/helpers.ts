@@ -49,7 +49,14 @@ export interface ReceivedEvent {
   data: unknown;
 }
 
-const TYPES = ["snapshot", "run.progress.started", "run.progress.updated", "run.deleted", "run.status.update"];
+const TYPES = [
+  "snapshot",
+  "run.progress.started",
+  "run.progress.updated",
+  "run.deleted",
+  "run.status.update",
+  "notification.created",
+];
 
 /** A real SSE client (the `eventsource` package) that sends the token as a bearer header. */
 export function listen(url: string, token: string | null, headers: Record<string, string> = {}) {

@@ -3,7 +3,7 @@ import type { AgentRun } from "../../src/core/index.js";
 import { commitsOf, type DecodedEntry, FEED_PAGE_RUNS, pageOf } from "../../src/store/change-feed.js";
 
 function entry(seq: number, updated: string[], extra: Partial<DecodedEntry> = {}): DecodedEntry {
-  return { seq, writer: "w", at: seq, started: [], updated, deleted: [], statuses: [], ...extra };
+  return { seq, writer: "w", at: seq, started: [], updated, deleted: [], statuses: [], notifications: [], ...extra };
 }
 const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -29,7 +29,10 @@ describe("a page of the change feed", () => {
     );
     expect(
       commits.map((commit) =>
-        commit.changes.map((change) => `${change.type}:${"run" in change ? change.run.id : change.runId}`),
+        commit.changes.map(
+          (change) =>
+            `${change.type}:${"run" in change ? change.run.id : "runId" in change ? change.runId : change.notification.id}`,
+        ),
       ),
     ).toEqual([["started:a"], ["updated:a", "status:a"], ["deleted:b"]]);
   });

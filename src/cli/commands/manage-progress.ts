@@ -4,7 +4,7 @@ import { DEFAULT_DATABASE_PATH } from "../../store/index.js";
 import { callRemoteManageProgress, executeManageProgress, RemoteCallError, type ToolReply } from "../../tools/index.js";
 import { databaseUrlOption, ownerOption } from "../defaults.js";
 
-const USAGE = `Usage: headway manage-progress --action=start|update|complete|list [options]
+const USAGE = `Usage: headway manage-progress --action=start|update|complete|list|notify [options]
 
 The agent tool from a shell script:
   headway manage-progress --action=start --title "Nightly import" --json     # prints the run, with its id
@@ -14,7 +14,9 @@ The agent tool from a shell script:
 
 Options:
   --run-id ID          the run to update or complete
-  --title TEXT         for start
+  --title TEXT         for start, and notify
+  --body TEXT          for notify: the message
+  --severity S         for notify: info | warning | critical
   --step TEXT          what is happening now
   --percent N          0..100, written in decimal (45, 12.5; a value outside is clamped)
   --status S           for complete: succeeded | failed | cancelled
@@ -72,6 +74,8 @@ function parse(argv: string[]) {
       action: { type: "string" },
       "run-id": { type: "string" },
       title: { type: "string" },
+      body: { type: "string" },
+      severity: { type: "string" },
       step: { type: "string" },
       percent: { type: "string" },
       status: { type: "string" },
@@ -98,6 +102,8 @@ function toolArgs(values: ReturnType<typeof parse>): Record<string, unknown> {
   const args: Record<string, unknown> = { action: values.action };
   if (values["run-id"] !== undefined) args.runId = values["run-id"];
   if (values.title !== undefined) args.title = values.title;
+  if (values.body !== undefined) args.body = values.body;
+  if (values.severity !== undefined) args.severity = values.severity;
   if (values.step !== undefined) args.step = values.step;
   if (values.status !== undefined) args.status = values.status;
   if (values.state !== undefined) args.state = values.state;
@@ -147,7 +153,7 @@ export async function run(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if (!values.action) throw new UsageError("--action: required (start, update, complete or list)");
+    if (!values.action) throw new UsageError("--action: required (start, update, complete, list or notify)");
     args = toolArgs(values);
   } catch (error) {
     const hint = error instanceof UsageError ? 'Run "headway manage-progress --help" for the options.' : USAGE;

@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
 import { parseInput, ValidationError } from "../../core/index.js";
+import { BUILT_IN_RULES, type BuiltInRuleName, notifyOnOutcomes } from "../../notifications/index.js";
 import { createProgress } from "../../progress/index.js";
 import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf } from "../../store/index.js";
@@ -25,6 +26,8 @@ Options:
   --cors-origin URL allow browser pages on this origin to call the API (repeatable)
   --stale-after D   a running run silent this long is flagged stale (default 2m; D is a number and s, m, h or d)
   --abandon-after D ... and this long, completed as failed, abandoned (default 30m)
+  --rules LIST      built-in notification rules to run, comma-separated, or none
+                    (default ${BUILT_IN_RULES.join(",")})
   --demo            start a simulated agent that keeps a few runs moving for that owner
   -h, --help        show this help`;
 
@@ -52,7 +55,9 @@ export async function run(argv: string[]): Promise<number> {
   let port: number;
   let owner: string;
   let watchdog: { staleAfterMs?: number; abandonAfterMs?: number };
+  let rules: BuiltInRuleName[];
   try {
+    rules = rulesOption(values.rules);
     port = parseInput(portSchema, values.port ?? String(DEFAULT_PORT), "--port");
     owner = ownerOption(values.owner);
     watchdog = {
@@ -123,6 +128,8 @@ export async function run(argv: string[]): Promise<number> {
     tokens.renew(record.id, DASHBOARD_TOKEN_LEASE_MS).catch((error: unknown) => console.error("headway serve:", error));
   }, DASHBOARD_TOKEN_LEASE_MS / 10);
   renewal.unref();
+  // People hear when a run fails, is abandoned or waits for them, whether or not a page is open.
+  const outcomes = rules.length > 0 ? notifyOnOutcomes(progress, { rules }) : undefined;
   const demo = values.demo ? startDemo(progress, { owner }) : undefined;
   const base = values["base-path"] ?? DEFAULT_BASE_PATH;
   const path = sqlitePathOf(databaseUrl);
@@ -152,6 +159,7 @@ Press Ctrl-C to stop.`);
         await demo?.stop();
         clearInterval(renewal);
         await server.close();
+        await outcomes?.close();
         await progress.close();
         done(0);
       } catch (error) {
@@ -178,7 +186,26 @@ function parse(argv: string[]) {
       demo: { type: "boolean" },
       "stale-after": { type: "string" },
       "abandon-after": { type: "string" },
+      rules: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
+}
+
+function rulesOption(value: string | undefined): BuiltInRuleName[] {
+  if (value === undefined) return [...BUILT_IN_RULES];
+  if (value.trim() === "none") return [];
+  const names = value
+    .split(",")
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!(BUILT_IN_RULES as readonly string[]).includes(name)) {
+      throw new ValidationError(
+        "--rules",
+        `"${name}" is not a built-in rule (known: ${BUILT_IN_RULES.join(", ")}, or none)`,
+      );
+    }
+  }
+  return names as BuiltInRuleName[];
 }

@@ -1,4 +1,4 @@
-import { type HeadwayEvent, isTerminal } from "../../core/index.js";
+import { eventRunId, type HeadwayEvent, isTerminal } from "../../core/index.js";
 
 /**
  * What a stream client has not received yet, bounded by what it needs rather
@@ -79,7 +79,8 @@ export class PendingEvents {
 }
 
 function keyOf(event: HeadwayEvent): { key: string; superseded?: string } {
-  const runId = "runId" in event.payload ? String(event.payload.runId) : undefined;
+  const runId = eventRunId(event);
+  // Events about no run (notifications) are each kept: none supersedes another.
   if (runId === undefined) return { key: `event:${event.id}` };
   switch (event.type) {
     case "run.progress.started":

@@ -1,5 +1,5 @@
 import type { Handler } from "hono";
-import type { HeadwayEvent } from "../../core/index.js";
+import { eventRunId, type HeadwayEvent } from "../../core/index.js";
 import type { Progress } from "../../progress/index.js";
 import type { AppEnv } from "../app-env.js";
 import { runNotFound } from "../http-error.js";
@@ -32,7 +32,7 @@ function scopeFilter(scope: RunScope, children: Set<string>): (event: HeadwayEve
   if (!runId) return () => true;
   return (event) => {
     if (event.run?.parentId === runId) children.add(event.run.id);
-    const id = event.run?.id ?? ("runId" in event.payload ? String(event.payload.runId) : undefined);
+    const id = eventRunId(event);
     return id === runId || (id !== undefined && children.has(id));
   };
 }

@@ -1,5 +1,7 @@
 import type { Backend } from "../backend.js";
+import { PostgresFeedCursorStore } from "./postgres-cursors.js";
 import { openPostgresClient } from "./postgres-driver.js";
+import { PostgresNotificationStore } from "./postgres-notifications.js";
 import { PostgresRunStore, type PostgresStoreOptions } from "./postgres-runs.js";
 import { migratePostgres, quoteIdentifier } from "./postgres-schema.js";
 import { PostgresTokenStore, type PostgresTokenStoreOptions } from "./postgres-tokens.js";
@@ -53,6 +55,7 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
     storeOptions,
   );
   const tokens = new PostgresTokenStore(client, ready, tokenOptions);
+  const notifications = new PostgresNotificationStore(client, ready);
   const readyVoid = ready.then(() => {});
   readyVoid.catch(() => {});
   let closing: Promise<void> | undefined;
@@ -60,6 +63,8 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
     kind: "postgres",
     runs,
     tokens,
+    notifications,
+    cursors: new PostgresFeedCursorStore(client, ready),
     ready: readyVoid,
     close: () => {
       closing ??= (async () => {

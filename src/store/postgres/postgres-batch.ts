@@ -1,5 +1,5 @@
 import { type RunRecord, ValidationError } from "../../core/index.js";
-import { BatchPlan, type PlanOptions } from "../batch-plan.js";
+import { BatchPlan, dedupeKeyOf, type PlanOptions } from "../batch-plan.js";
 import type { BatchResult, OpOutcome, RunOp, RunStoreStats } from "../run-store.js";
 import type { PgSqlLike } from "./postgres-driver.js";
 import { RUN_COLUMNS, type RunRow, rowToRecord } from "./postgres-rows.js";
@@ -80,8 +80,12 @@ export class PgBatchWriter {
 async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, options: PlanOptions): Promise<BatchPlan> {
   const rows = new Map<string, RunRecord | null>();
   const children = new Map<string, RunRecord[]>();
-  const first = new BatchPlan(ops, now, options).idsToLoad();
-  await fetchRows(sql, rows, children, first, []);
+  const head = new BatchPlan(ops, now, options);
+  const first = head.idsToLoad();
+  const [taken] = await Promise.all([
+    takenDedupeKeys(sql, head.dedupeKeysToCheck()),
+    fetchRows(sql, rows, children, first, []),
+  ]);
   for (;;) {
     const plan = new BatchPlan(ops, now, options);
     const loaded = new Map<string, RunRecord>();
@@ -89,7 +93,7 @@ async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, opt
       const run = rows.get(id);
       if (run) loaded.set(id, run);
     }
-    plan.apply(loaded);
+    plan.apply(loaded, taken);
     const missingRows = new Set<string>();
     const missingChildren = new Set<string>();
     plan.rollUp(
@@ -106,6 +110,17 @@ async function planBatch(sql: PgSqlLike, ops: readonly RunOp[], now: number, opt
     if (missingRows.size === 0 && missingChildren.size === 0) return plan;
     await fetchRows(sql, rows, children, [...missingRows], [...missingChildren]);
   }
+}
+
+/** The dedupe keys (as `dedupeKeyOf` writes them) that stored notifications hold already. */
+async function takenDedupeKeys(sql: PgSqlLike, keys: readonly string[]): Promise<Set<string>> {
+  if (keys.length === 0) return new Set();
+  const rows = await sql.unsafe<{ owner: string; dedupe_key: string }>(
+    `SELECT n.owner, n.dedupe_key FROM notifications n
+     JOIN unnest($1::text[], $2::text[]) AS k(owner, dedupe_key) ON n.owner = k.owner AND n.dedupe_key = k.dedupe_key`,
+    [keys.map((key) => key.slice(0, key.indexOf("\u0000"))), keys.map((key) => key.slice(key.indexOf("\u0000") + 1))],
+  );
+  return new Set(rows.map((row) => dedupeKeyOf({ owner: row.owner, dedupeKey: row.dedupe_key })));
 }
 
 async function fetchRows(
@@ -139,7 +154,14 @@ function nulProblem(op: RunOp): OpOutcome | undefined {
           ]
         : op.kind === "complete"
           ? [["step", op.options.step]]
-          : [];
+          : op.kind === "notify"
+            ? [
+                ["title", op.notification.title],
+                ["body", op.notification.body],
+                ["source", op.notification.source],
+                ["dedupeKey", op.notification.dedupeKey],
+              ]
+            : [];
   for (const [field, value] of fields) {
     if (typeof value === "string" && value.includes("\u0000")) {
       const error = new ValidationError(field, "must not contain U+0000 (PostgreSQL text cannot hold it)");

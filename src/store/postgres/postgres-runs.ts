@@ -36,7 +36,7 @@ export interface PostgresRunStoreParts {
 const GET = `SELECT ${RUN_COLUMNS} FROM progress_runs WHERE id = $1 AND owner = $2`;
 // One statement is one snapshot: the entries, the rows they name and the range agree, with no transaction.
 const FEED = `WITH page AS (
-    SELECT seq, writer, at, started, updated, deleted, status_updates FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2),
+    SELECT seq, writer, at, started, updated, deleted, status_updates, notifications FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2),
   ids AS (
     SELECT x.id FROM page, jsonb_array_elements_text(page.started::jsonb || page.updated::jsonb) AS x(id)
     UNION

@@ -98,6 +98,33 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   ALTER TABLE progress_runs ADD COLUMN stale_since bigint;
   CREATE INDEX progress_runs_silent ON progress_runs (heartbeat_at) WHERE status = 'running';
   `,
+  // Notifications: one owner's messages, newest first by id (UUIDv7); carried whole in the change feed.
+  `
+  CREATE TABLE notifications (
+    id text COLLATE "C" PRIMARY KEY,
+    owner text NOT NULL,
+    title text NOT NULL,
+    body text,
+    severity text NOT NULL,
+    run_id text COLLATE "C",
+    source text,
+    dedupe_key text,
+    created_at bigint NOT NULL,
+    read_at bigint
+  );
+  CREATE INDEX notifications_owner ON notifications (owner, id);
+  CREATE INDEX notifications_unread ON notifications (owner, id) WHERE read_at IS NULL;
+  CREATE UNIQUE INDEX notifications_dedupe ON notifications (owner, dedupe_key) WHERE dedupe_key IS NOT NULL;
+  CREATE INDEX notifications_created ON notifications (created_at);
+  ALTER TABLE change_log ADD COLUMN notifications text;
+
+  -- Where each durable reader of the change feed (built-in rules, automations) has got to.
+  CREATE TABLE feed_cursors (
+    name text PRIMARY KEY,
+    seq bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  `,
 ];
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS headway_schema_version (

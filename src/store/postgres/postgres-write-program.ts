@@ -32,9 +32,14 @@ const TRIM_HISTORY = `DELETE FROM run_history h USING unnest($1::text[]) AS t(ru
     SELECT k.seq FROM run_history k WHERE k.run_id = t.run_id ORDER BY k.seq DESC OFFSET $2::int - 1 LIMIT 1)`;
 // The NOTIFY is sent at commit, and carries only the sequence: a hint to read the feed.
 const INSERT_CHANGE = `WITH entry AS (
-    INSERT INTO change_log (seq, writer, at, started, updated, deleted, status_updates)
-    VALUES ($1, $2, $3, $4, $5, $6, $7))
+    INSERT INTO change_log (seq, writer, at, started, updated, deleted, status_updates, notifications)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $9))
   SELECT pg_notify($8, $1::bigint::text)`;
+const INSERT_NOTIFICATIONS = `INSERT INTO notifications
+  (id, owner, title, body, severity, run_id, source, dedupe_key, created_at, read_at)
+  SELECT id, owner, title, body, severity, run_id, source, dedupe_key, created_at, NULL
+  FROM jsonb_to_recordset($1::text::jsonb) AS x(id text, owner text, title text, body text, severity text,
+    run_id text, source text, dedupe_key text, created_at bigint)`;
 const TRIM_CHANGES = "DELETE FROM change_log WHERE seq <= $1";
 
 export interface ProgramOptions {
@@ -69,6 +74,20 @@ export async function runWriteProgram(
     run(INSERT_HISTORY, [JSON.stringify(points)]);
     run(TRIM_HISTORY, [[...new Set(points.map((point) => point.run_id))], options.historyLimit]);
   }
+  if (plan.notifications.length > 0) {
+    const rows = plan.notifications.map((n) => ({
+      id: n.id,
+      owner: n.owner,
+      title: n.title,
+      body: n.body,
+      severity: n.severity,
+      run_id: n.runId,
+      source: n.source,
+      dedupe_key: n.dedupeKey,
+      created_at: n.createdAt,
+    }));
+    run(INSERT_NOTIFICATIONS, [JSON.stringify(rows)]);
+  }
   const ids = encodeChanges(changes);
   run(INSERT_CHANGE, [
     seq,
@@ -79,6 +98,7 @@ export async function runWriteProgram(
     ids.deleted,
     ids.statusUpdates,
     options.channel,
+    ids.notifications,
   ]);
   if (seq % 1000 === 0) run(TRIM_CHANGES, [seq - options.changeLogLimit]);
   await Promise.all(statements);

@@ -2,7 +2,9 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { HeadwayError } from "../../core/index.js";
 import type { Backend } from "../backend.js";
+import { SqliteFeedCursorStore } from "./sqlite-cursors.js";
 import { type OpenSqliteOptions, openSqliteDatabase } from "./sqlite-driver.js";
+import { SqliteNotificationStore } from "./sqlite-notifications.js";
 import { SqliteRunStore, type SqliteStoreOptions } from "./sqlite-runs.js";
 import { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite-tokens.js";
 
@@ -24,11 +26,14 @@ export function openSqliteBackend(path: string, options: OpenSqliteBackendOption
   const db = openSqliteDatabase(path, { ...open, readonly });
   const runs = new SqliteRunStore(db, { ...storeOptions, writerThread: writerThread ? { path, open } : undefined });
   const tokens = new SqliteTokenStore(db, tokenOptions);
+  const notifications = new SqliteNotificationStore(db);
   let closing: Promise<void> | undefined;
   return {
     kind: "sqlite",
     runs,
     tokens,
+    notifications,
+    cursors: new SqliteFeedCursorStore(db),
     close: () => {
       closing ??= runs.close();
       return closing;

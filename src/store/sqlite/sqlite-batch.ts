@@ -31,6 +31,7 @@ export class SqliteBatchWriter {
   private readonly statements: StatementCache = new Map();
   private readonly getById;
   private readonly children;
+  private readonly dedupe;
   private dataVersion: number;
 
   constructor(
@@ -39,6 +40,7 @@ export class SqliteBatchWriter {
   ) {
     this.getById = db.prepare<RunRow>(`SELECT ${RUN_COLUMNS} FROM progress_runs WHERE id = ?`);
     this.children = db.prepare<RunRow>(`SELECT ${RUN_COLUMNS} FROM progress_runs WHERE parent_id = ?`);
+    this.dedupe = db.prepare<{ one: number }>("SELECT 1 AS one FROM notifications WHERE owner = ? AND dedupe_key = ?");
     this.dataVersion = this.readDataVersion();
   }
 
@@ -55,7 +57,7 @@ export class SqliteBatchWriter {
     const result = this.db
       .transaction((): BatchResult => {
         this.checkCache();
-        plan.apply(this.load(plan.idsToLoad()));
+        plan.apply(this.load(plan.idsToLoad()), this.takenDedupeKeys(plan.dedupeKeysToCheck()));
         plan.rollUp(
           (id) => this.loadOne(id),
           (parentId) => this.children.all(parentId).map(rowToRecord),
@@ -88,6 +90,16 @@ export class SqliteBatchWriter {
     if (version === this.dataVersion) return;
     this.cache.clear();
     this.dataVersion = version;
+  }
+
+  /** The dedupe keys (as `dedupeKeyOf` writes them) that stored notifications hold already. */
+  private takenDedupeKeys(keys: readonly string[]): Set<string> {
+    const taken = new Set<string>();
+    for (const key of keys) {
+      const split = key.indexOf("\u0000");
+      if (this.dedupe.get(key.slice(0, split), key.slice(split + 1))) taken.add(key);
+    }
+    return taken;
   }
 
   private loadOne(id: string): RunRecord | undefined {

@@ -206,7 +206,7 @@ function prepareStatements(db: SqliteDatabaseLike) {
       "SELECT version, at, type, percent, step, status, state FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT ?",
     ),
     feedAfter: db.prepare<ChangeLogEntry>(
-      "SELECT seq, writer, at, started, updated, deleted, status_updates FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
+      "SELECT seq, writer, at, started, updated, deleted, status_updates, notifications FROM change_log WHERE seq > ? ORDER BY seq LIMIT ?",
     ),
     countActive: db.prepare<{ n: number }>(
       "SELECT count(*) AS n FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'",

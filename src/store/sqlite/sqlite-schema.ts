@@ -95,6 +95,33 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE progress_runs ADD COLUMN stale_since INTEGER;
   CREATE INDEX progress_runs_silent ON progress_runs (heartbeat_at) WHERE status = 'running';
   `,
+  // Notifications: one owner's messages, newest first by id (UUIDv7); carried whole in the change feed.
+  `
+  CREATE TABLE notifications (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    title TEXT NOT NULL,
+    body TEXT,
+    severity TEXT NOT NULL,
+    run_id TEXT,
+    source TEXT,
+    dedupe_key TEXT,
+    created_at INTEGER NOT NULL,
+    read_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX notifications_owner ON notifications (owner, id);
+  CREATE INDEX notifications_unread ON notifications (owner, id) WHERE read_at IS NULL;
+  CREATE UNIQUE INDEX notifications_dedupe ON notifications (owner, dedupe_key) WHERE dedupe_key IS NOT NULL;
+  CREATE INDEX notifications_created ON notifications (created_at);
+  ALTER TABLE change_log ADD COLUMN notifications TEXT;
+
+  -- Where each durable reader of the change feed (built-in rules, automations) has got to.
+  CREATE TABLE feed_cursors (
+    name TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {

@@ -9,8 +9,8 @@ export interface WriteProgram {
   sqls: string[];
   /** Flat: statement index, parameter count, the parameters; again and again. */
   steps: unknown[];
-  /** Parameters of the change-log entry: writer, at, started, updated, deleted, status updates (JSON). */
-  changeLog: [string, number, string, string, string, string | null];
+  /** Parameters of the change-log entry: writer, at, started, updated, deleted, status updates, notifications (JSON). */
+  changeLog: [string, number, string, string, string, string | null, string | null];
   changeLogLimit: number;
   rowWrites: number;
 }
@@ -25,7 +25,10 @@ const INSERT_HISTORY =
 const TRIM_HISTORY = `DELETE FROM run_history WHERE run_id = ? AND seq < coalesce((
   SELECT seq FROM run_history WHERE run_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ? - 1), 0)`;
 const INSERT_CHANGE =
-  "INSERT INTO change_log (writer, at, started, updated, deleted, status_updates) VALUES (?, ?, ?, ?, ?, ?)";
+  "INSERT INTO change_log (writer, at, started, updated, deleted, status_updates, notifications) VALUES (?, ?, ?, ?, ?, ?, ?)";
+const INSERT_NOTIFICATION = `INSERT INTO notifications
+  (id, owner, title, body, severity, run_id, source, dedupe_key, created_at, read_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
 const TRIM_CHANGES = "DELETE FROM change_log WHERE seq <= ?";
 
 export interface ProgramOptions {
@@ -75,11 +78,24 @@ export function buildWriteProgram(
     // Trimmed as it grows, not only at completion: a run that runs for days keeps `historyLimit` points.
     step(TRIM_HISTORY, [runId, runId, options.historyLimit]);
   }
+  for (const n of plan.notifications) {
+    step(INSERT_NOTIFICATION, [
+      n.id,
+      n.owner,
+      n.title,
+      n.body,
+      n.severity,
+      n.runId,
+      n.source,
+      n.dedupeKey,
+      n.createdAt,
+    ]);
+  }
   const ids = encodeChanges(changes);
   return {
     sqls,
     steps,
-    changeLog: [options.writerId, now, ids.started, ids.updated, ids.deleted, ids.statusUpdates],
+    changeLog: [options.writerId, now, ids.started, ids.updated, ids.deleted, ids.statusUpdates, ids.notifications],
     changeLogLimit: options.changeLogLimit,
     rowWrites: inserts.length + updates.length + deletes.length,
   };
