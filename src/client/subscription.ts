@@ -184,7 +184,7 @@ export function openSubscription(
     const event = data as HeadwayEvent;
     hear(event?.at);
     if (event?.type === "notification.created") {
-      const notification = event.payload as unknown as HeadwayNotification;
+      const notification: HeadwayNotification | undefined = event.payload;
       if (wantsNotifications && typeof notification?.id === "string") deliverNotification(notification);
     }
     deliver({ kind: "event", event });

@@ -9,6 +9,7 @@ import type {
   Subscription,
 } from "../client/index.js";
 import { HeadwayClientError } from "../client/index.js";
+import { isAbandonedStep } from "../core/run.js";
 
 /** What an alert is about. */
 export type AlertKind = "failed" | "abandoned" | "needs_you" | "succeeded" | "cancelled" | "notification";
@@ -103,6 +104,8 @@ export class NotificationCenter {
   private readonly alerted = new Set<string>();
   /** Alerts worked out from runs before the server said whether it sends notifications. */
   private held: HeadwayAlert[] = [];
+  /** Ids of notifications the stream brought (the latest few): a page read before one came does not drop it. */
+  private readonly live = new Set<string>();
   /** The list could not be read (not refused as missing): whether notifications exist is not known. */
   private unanswered = false;
   private generation = 0;
@@ -150,10 +153,11 @@ export class NotificationCenter {
       onNotificationPage: (page) => this.onPage(page),
       onStatus: (status) => {
         if (generation !== this.generation) return;
-        const reconnected = status === "live" && this.state.status !== "live" && this.state.status !== "connecting";
+        const opened = status === "live" && this.state.status !== "live";
         this.set({ status });
-        // Back from a drop: read the list again (what was marked read elsewhere is not on the stream).
-        if (reconnected) void this.refresh();
+        // The stream carries what is created from now on: read the list again for what came before it opened
+        // (between the first read and now, or while it was down) and what was marked read elsewhere.
+        if (opened) void this.refresh();
       },
     });
     if (typeof document !== "undefined") document.addEventListener("visibilitychange", this.onVisibility);
@@ -211,7 +215,12 @@ export class NotificationCenter {
     this.unanswered = false;
     const held = this.state.notifications;
     const fresh = new Set(page.notifications.map((n) => n.id));
+    const newest = page.notifications[0]?.createdAt;
     const oldest = page.notifications.at(-1)?.createdAt;
+    // Notifications the stream brought while this page was on its way are newer than it: they stay, and count.
+    const later = held.filter(
+      (n) => !fresh.has(n.id) && this.live.has(n.id) && (newest === undefined || n.createdAt >= newest),
+    );
     // Older pages loaded before stay, when this page does not reach back to them.
     const older =
       page.nextBefore !== null && oldest !== undefined
@@ -219,8 +228,8 @@ export class NotificationCenter {
         : [];
     if (older.length === 0) this.nextBefore = page.nextBefore;
     this.set({
-      notifications: [...page.notifications, ...older],
-      unreadCount: page.unreadCount,
+      notifications: [...later, ...page.notifications, ...older],
+      unreadCount: page.unreadCount + later.filter((n) => !n.readAt).length,
       hasMore: this.nextBefore !== null,
       loaded: true,
       supported: true,
@@ -230,6 +239,11 @@ export class NotificationCenter {
   }
 
   private onNotification(notification: HeadwayNotification): void {
+    this.live.add(notification.id);
+    if (this.live.size > PAGE * 4) {
+      const oldest = this.live.values().next().value;
+      if (oldest !== undefined) this.live.delete(oldest);
+    }
     if (!this.state.notifications.some((n) => n.id === notification.id)) {
       this.set({
         notifications: [notification, ...this.state.notifications],
@@ -279,7 +293,7 @@ export class NotificationCenter {
         at: Date.now(),
       });
     if (after.status === "failed" && before?.status !== "failed") {
-      if (/^abandoned/i.test(run.step ?? "")) alert("abandoned", "Abandoned", "warning");
+      if (isAbandonedStep(run.step)) alert("abandoned", "Abandoned", "warning");
       else alert("failed", "Failed", "warning");
     } else if (after.waiting && !before?.waiting) {
       alert("needs_you", "Needs you", "warning");

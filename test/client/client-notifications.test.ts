@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createHeadwayClient, HeadwayClientError, type HeadwayNotification } from "../../src/client/index.js";
 import { onCleanup } from "../server/helpers.js";
 import { waitFor } from "./helpers.js";
-import { serveNotificationsContract } from "./notifications-fake.js";
+import { serveNotificationsContract, serveWithRules } from "./notifications-fake.js";
 
 describe("the client's notifications calls, against the contract", () => {
   it("lists newest first with the unread count, pages with before, marks one and all read", async () => {
@@ -140,5 +140,57 @@ describe("notifications, live", () => {
     await waitFor(() => seen.filter((u) => u.includes("/runs?")).length >= 4, "several polls");
     expect(seen.filter((u) => u.includes("/notifications"))).toHaveLength(1);
     expect(statuses).not.toContain("error");
+  });
+});
+
+describe("notifications against a real server", () => {
+  it("lists, marks and follows live what the library's notify and the built-in rules create", async () => {
+    const { progress, server, tokenFor } = await serveWithRules();
+    const client = createHeadwayClient({ baseUrl: server.url, token: await tokenFor("ann") });
+    await progress.notify("ann", { title: "Before we listened" });
+    await progress.notify("bob", { title: "bob's" });
+    const got: HeadwayNotification[] = [];
+    const subscription = client.subscribe(() => {}, { onNotification: (n) => got.push(n) });
+    onCleanup(() => subscription.close());
+    await waitFor(() => subscription.status === "live", "the stream");
+
+    const run = await progress.startRun({ owner: "ann", title: "Sync 3 calendars" });
+    await progress.completeRun(run.id, "ann", "failed", { step: "Calendar API returned 503" });
+    await waitFor(() => got.length === 1, "the rule's notification", 10_000);
+    expect(got[0]).toMatchObject({
+      title: "Failed: Sync 3 calendars",
+      body: "Calendar API returned 503",
+      severity: "critical",
+      runId: run.id,
+      source: "rule:run-failed",
+      readAt: null,
+    });
+
+    const page = await client.listNotifications();
+    expect(page.notifications.map((n) => n.title)).toEqual(["Failed: Sync 3 calendars", "Before we listened"]);
+    expect(page.unreadCount).toBe(2);
+    expect((await client.markNotificationRead(got[0]!.id))?.readAt).toEqual(expect.any(String));
+    expect(await client.markAllNotificationsRead()).toBe(1);
+    expect((await progress.listNotifications("ann")).unreadCount).toBe(0);
+    expect((await progress.listNotifications("bob")).unreadCount).toBe(1);
+  });
+
+  it("while polling, delivers what was created since it started, once", async () => {
+    const { progress, server, tokenFor } = await serveWithRules();
+    await progress.notify("ann", { title: "Old" });
+    const client = createHeadwayClient({ baseUrl: server.url, token: await tokenFor("ann") });
+    const got: string[] = [];
+    const subscription = client.subscribe(() => {}, {
+      transport: "poll",
+      pollMs: 50,
+      onNotification: (n) => got.push(n.title),
+    });
+    onCleanup(() => subscription.close());
+    await waitFor(() => subscription.status === "polling", "polling");
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await progress.notify("ann", { title: "New", severity: "warning" });
+    await waitFor(() => got.length === 1, "the new notification");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(got).toEqual(["New"]);
   });
 });

@@ -2,7 +2,10 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { HeadwayNotification } from "../../src/client/index.js";
-import { onCleanup } from "../server/helpers.js";
+import { notifyOnOutcomes } from "../../src/notifications/index.js";
+import { createHeadwayApp } from "../../src/server/index.js";
+import { fixture, onCleanup } from "../server/helpers.js";
+import { serveRuns } from "./helpers.js";
 
 /**
  * A server that answers the notifications contract (the list, mark read, mark
@@ -97,4 +100,28 @@ export async function serveNotificationsContract(options: { owner?: string; stre
     return notification;
   };
   return { url, token: "good", notify, notifications, requests, streams };
+}
+
+/** A real server (runs, stream, tokens) from before notifications: their routes answer 404. */
+export async function serveWithoutNotifications() {
+  const f = fixture();
+  const app = new Hono();
+  app.all("/_agent-native/notifications/*", (c) => c.json({ error: { code: "not_found", message: "no route" } }, 404));
+  app.all("/_agent-native/notifications", (c) => c.json({ error: { code: "not_found", message: "no route" } }, 404));
+  app.route("/", createHeadwayApp({ progress: f.progress, dashboardDir: false }));
+  const url = await new Promise<string>((resolve) => {
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, (info) =>
+      resolve(`http://127.0.0.1:${info.port}`),
+    );
+    onCleanup(() => new Promise<void>((done) => server.close(() => done())));
+  });
+  return { ...f, url };
+}
+
+/** A real server with notifications and the built-in rules running, as `headway serve` has them. */
+export async function serveWithRules() {
+  const served = await serveRuns();
+  const rules = notifyOnOutcomes(served.progress, { intervalMs: 50 });
+  onCleanup(() => rules.close());
+  return { ...served, rules };
 }

@@ -13,8 +13,7 @@ import {
   useTabTitleAlerts,
 } from "../../src/react/index.js";
 import { createHeadwayApp } from "../../src/server/index.js";
-import { serveRuns } from "../client/helpers.js";
-import { serveNotificationsContract } from "../client/notifications-fake.js";
+import { serveNotificationsContract, serveWithoutNotifications, serveWithRules } from "../client/notifications-fake.js";
 import { fixture, onCleanup } from "../server/helpers.js";
 import { setVisibility } from "./visibility.js";
 
@@ -159,12 +158,12 @@ describe("<Toaster /> for notifications", () => {
 
 describe("<Toaster /> for runs, against a server that sends no notifications", () => {
   it("toasts a failure (assertive), a run that needs you (polite), an abandoned run, and not a success in view", async () => {
-    const { progress, server, tokenFor } = await serveRuns();
+    const { progress, url, tokenFor } = await serveWithoutNotifications();
     const sync = await progress.startRun({ owner: "ann", title: "Sync 3 calendars", percent: 40 });
     const refund = await progress.startRun({ owner: "ann", title: "Approve refunds" });
     const report = await progress.startRun({ owner: "ann", title: "Export report" });
     const quiet = await progress.startRun({ owner: "ann", title: "Index repositories" });
-    render(<Toaster baseUrl={server.url} token={await tokenFor("ann")} />);
+    render(<Toaster baseUrl={url} token={await tokenFor("ann")} />);
     await pause(300);
     await act(() => progress.completeRun(sync.id, "ann", "failed", { step: "Calendar API returned 503" }));
     await waitFor(() => expect(urgent().textContent).toBe("Failed: Sync 3 calendars. Calendar API returned 503"));
@@ -184,10 +183,10 @@ describe("<Toaster /> for runs, against a server that sends no notifications", (
   });
 
   it("toasts a run that finished while the page was hidden, and not one already waiting at load", async () => {
-    const { progress, server, tokenFor } = await serveRuns();
+    const { progress, url, tokenFor } = await serveWithoutNotifications();
     await progress.startRun({ owner: "ann", title: "Waiting since before", state: "action_required" });
     const report = await progress.startRun({ owner: "ann", title: "Export report" });
-    render(<Toaster baseUrl={server.url} token={await tokenFor("ann")} />);
+    render(<Toaster baseUrl={url} token={await tokenFor("ann")} />);
     await pause(300);
     expect(toasts()).toHaveLength(0);
     act(() => setVisibility("hidden"));
@@ -208,14 +207,37 @@ describe("<Toaster /> for runs, against a server that sends no notifications", (
   });
 });
 
+describe("<Toaster /> against a server running the built-in rules", () => {
+  it("toasts a failed run once, from the server's notification, critical and so until dismissed", async () => {
+    const { progress, server, tokenFor } = await serveWithRules();
+    const sync = await progress.startRun({ owner: "ann", title: "Sync 3 calendars", percent: 40 });
+    const refund = await progress.startRun({ owner: "ann", title: "Approve refunds" });
+    render(<Toaster baseUrl={server.url} token={await tokenFor("ann")} durationMs={400} />);
+    await pause(300);
+    await act(() => progress.completeRun(sync.id, "ann", "failed", { step: "Calendar API returned 503" }));
+    // The rules read the feed on their own schedule: give them a few seconds on a loaded machine.
+    await waitFor(() => expect(toasts()).toHaveLength(1), { timeout: 5000 });
+    const [toast] = toasts();
+    expect(toast?.dataset.kind).toBe("failed");
+    expect(toast?.dataset.severity).toBe("critical");
+    expect(toast?.textContent).toContain("Failed: Sync 3 calendars");
+    expect(urgent().textContent).toBe("Failed: Sync 3 calendars. Calendar API returned 503");
+    await act(() => progress.updateRunProgress(refund.id, "ann", { state: "action_required", step: "12 refunds" }));
+    await waitFor(() => expect(polite().textContent).toBe("Needs you: Approve refunds. 12 refunds"), { timeout: 5000 });
+    // The warning leaves on its own; the failure stays until dismissed.
+    await pause(800);
+    expect(toasts().map((t) => t.dataset.kind)).toEqual(["failed"]);
+  });
+});
+
 describe("useTabTitleAlerts", () => {
   it("shows '(1) Failed: <title> — Headway' while the page is hidden, counts more, and restores the title when seen", async () => {
-    const { progress, server, tokenFor } = await serveRuns();
+    const { progress, url, tokenFor } = await serveWithoutNotifications();
     document.title = "Runs · Headway";
     const sync = await progress.startRun({ owner: "ann", title: "Sync 3 calendars" });
     const other = await progress.startRun({ owner: "ann", title: "Approve refunds" });
     const inView = await progress.startRun({ owner: "ann", title: "Seen in view" });
-    render(<TitleAlerts baseUrl={server.url} token={await tokenFor("ann")} appName="Headway" />);
+    render(<TitleAlerts baseUrl={url} token={await tokenFor("ann")} appName="Headway" />);
     await pause(300);
     // In view, a failure is for the toasts: the title stays.
     await act(() => progress.completeRun(inView.id, "ann", "failed"));

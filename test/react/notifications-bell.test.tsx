@@ -3,8 +3,7 @@ import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testi
 import { afterEach, describe, expect, it } from "vitest";
 import { createHeadwayClient } from "../../src/client/index.js";
 import { HeadwayProvider, NotificationsBell, RunsTray } from "../../src/react/index.js";
-import { serveRuns } from "../client/helpers.js";
-import { serveNotificationsContract } from "../client/notifications-fake.js";
+import { serveNotificationsContract, serveWithoutNotifications, serveWithRules } from "../client/notifications-fake.js";
 
 afterEach(() => cleanup());
 
@@ -158,9 +157,9 @@ describe("<NotificationsBell /> against the notifications contract", () => {
   });
 
   it("shows nothing against a server without notifications, next to a tray that works", async () => {
-    const { progress, server, tokenFor } = await serveRuns();
+    const { progress, url, tokenFor } = await serveWithoutNotifications();
     await progress.startRun({ owner: "ann", title: "Triage inbox" });
-    const client = createHeadwayClient({ baseUrl: server.url, token: await tokenFor("ann") });
+    const client = createHeadwayClient({ baseUrl: url, token: await tokenFor("ann") });
     const { container } = render(
       <HeadwayProvider client={client}>
         <RunsTray />
@@ -194,5 +193,27 @@ describe("<NotificationsBell /> against the notifications contract", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(fake.streams.size).toBe(1);
     expect(fetches.filter((url) => url.includes("/stream"))).toHaveLength(1);
+  });
+});
+
+describe("<NotificationsBell /> against a server running the built-in rules", () => {
+  it("counts a failed run's notification live, lists it, and marks it read in the store", async () => {
+    const { progress, server, tokenFor } = await serveWithRules();
+    const run = await progress.startRun({ owner: "ann", title: "Sync 3 calendars" });
+    render(<NotificationsBell baseUrl={server.url} token={await tokenFor("ann")} runHref={(r) => `/runs/${r.id}`} />);
+    await waitFor(() => expect(bell()?.getAttribute("aria-label")).toBe("Notifications, none unread"));
+    await act(() => progress.completeRun(run.id, "ann", "failed", { step: "Calendar API returned 503" }));
+    // The rules read the feed on their own schedule: give them a few seconds on a loaded machine.
+    await waitFor(() => expect(bell()?.getAttribute("aria-label")).toBe("Notifications, 1 unread"), { timeout: 5000 });
+    fireEvent.click(bell()!);
+    const item = within(screen.getByRole("dialog")).getByRole("listitem");
+    expect(item.dataset.severity).toBe("critical");
+    expect(within(item).getByRole("link", { name: "Failed: Sync 3 calendars" }).getAttribute("href")).toBe(
+      `/runs/${run.id}`,
+    );
+    expect(item.textContent).toContain("Calendar API returned 503");
+    fireEvent.click(within(item).getByRole("button", { name: "Mark read: Failed: Sync 3 calendars" }));
+    await waitFor(async () => expect((await progress.listNotifications("ann")).unreadCount).toBe(0));
+    expect(bell()?.getAttribute("aria-label")).toBe("Notifications, none unread");
   });
 });
