@@ -124,7 +124,7 @@ export function NotificationsBell({
       : undefined;
 
   return (
-    <div ref={root} className={`hw-root hw-tray hw-bell${className ? ` ${className}` : ""}`}>
+    <div ref={root} className={`hw-root hw-bell${className ? ` ${className}` : ""}`}>
       <button
         ref={trigger}
         type="button"

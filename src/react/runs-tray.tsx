@@ -244,12 +244,12 @@ export function RunsTray({
           <AlertIcon />
         ) : active ? (
           <>
-            <SpinnerIcon />
-            <span
-              className="hw-badge"
-              aria-hidden="true"
-              data-attention={attention ?? (failedCount > 0 ? "failed" : undefined)}
-            >
+            <span className="hw-spinner-wrap">
+              <SpinnerIcon />
+              {/* A run that just failed is still in the dropdown: a red dot says so; the count stays the running runs'. */}
+              {failedCount > 0 && <span className="hw-failed-dot" aria-hidden="true" />}
+            </span>
+            <span className="hw-badge" aria-hidden="true" data-attention={attention ?? undefined}>
               {runs.length}
             </span>
           </>

@@ -48,7 +48,7 @@ export const HEADWAY_CSS = `
 :where(.dark, [data-theme="dark"]) .hw-root {${DARK} }
 :where(.light, [data-theme="light"]) .hw-root {${LIGHT} }
 .hw-root *, .hw-root *::before, .hw-root *::after { box-sizing: border-box; }
-.hw-tray { position: relative; display: inline-flex; }
+.hw-tray, .hw-bell { position: relative; display: inline-flex; }
 .hw-trigger {
   display: inline-flex; align-items: center; gap: 6px; height: 36px; padding: 0 10px;
   border: 1px solid transparent; border-radius: calc(var(--hw-radius) - 2px);
@@ -158,6 +158,11 @@ a.hw-title:focus-visible { outline: 2px solid var(--hw-ring); outline-offset: 2p
 .hw-status-row[data-done] .hw-dot { background: var(--hw-muted-fg); }
 /* A run that ended stays a while with its outcome: a failure in the destructive colour, a success in green. */
 .hw-icon { flex: none; }
+.hw-spinner-wrap { position: relative; display: inline-flex; }
+.hw-failed-dot {
+  position: absolute; top: -3px; right: -4px; width: 9px; height: 9px; border-radius: 999px;
+  background: var(--hw-destructive); box-shadow: 0 0 0 2px var(--hw-bg);
+}
 .hw-trigger[data-outcome="failed"] { color: var(--hw-destructive); }
 .hw-trigger[data-outcome="succeeded"] { color: var(--hw-success); }
 .hw-trigger[data-outcome="cancelled"] { color: var(--hw-muted-fg); }
@@ -179,7 +184,8 @@ a.hw-title:focus-visible { outline: 2px solid var(--hw-ring); outline-offset: 2p
   display: grid; grid-template-columns: 18px minmax(0, 1fr) auto; gap: 10px; align-items: start; padding: 10px 14px;
 }
 .hw-notice + .hw-notice { border-top: 1px solid var(--hw-border); }
-.hw-notice[data-unread] { background: color-mix(in srgb, var(--hw-primary) 7%, transparent); }
+/* Unread: a bar in the primary colour at its edge and a bolder title; no tint, which would cost the grey text its contrast. */
+.hw-notice[data-unread] { box-shadow: inset 3px 0 0 var(--hw-primary); }
 .hw-notice-icon { display: inline-flex; padding-top: 2px; color: var(--hw-muted-fg); }
 .hw-notice[data-severity="critical"] .hw-notice-icon { color: var(--hw-destructive); }
 .hw-notice[data-severity="warning"] .hw-notice-icon { color: var(--hw-warning); }

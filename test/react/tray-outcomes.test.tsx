@@ -37,7 +37,7 @@ describe("<RunsTray /> keeps a run that ended in view, with its outcome", () => 
     await waitFor(() => expect(container.innerHTML).toBe(""));
   });
 
-  it("lets a success go sooner than a failure, and marks the count red while a failure is kept", async () => {
+  it("lets a success go sooner than a failure, and marks the button with a red dot while a failure is kept", async () => {
     const { progress, server, tokenFor } = await serveRuns();
     const done = await progress.startRun({ owner: "ann", title: "Export report" });
     const broken = await progress.startRun({ owner: "ann", title: "Sync calendars" });
@@ -53,8 +53,9 @@ describe("<RunsTray /> keeps a run that ended in view, with its outcome", () => 
     await act(() => progress.completeRun(done.id, "ann", "succeeded"));
     await act(() => progress.completeRun(broken.id, "ann", "failed", { step: "503" }));
     await waitFor(() => expect(tray()?.getAttribute("aria-label")).toBe("1 run in progress"));
-    // The count is of runs still going; its colour and description say one failed.
-    expect(tray()?.querySelector(".hw-badge")?.getAttribute("data-attention")).toBe("failed");
+    // The count is of runs still going; a red dot and the description say one failed.
+    expect(tray()?.querySelector(".hw-badge")?.hasAttribute("data-attention")).toBe(false);
+    expect(tray()?.querySelector(".hw-failed-dot")).not.toBeNull();
     const description = document.getElementById(tray()!.getAttribute("aria-describedby")!);
     expect(description?.textContent).toBe("1 failed");
     fireEvent.click(tray()!);
@@ -81,7 +82,7 @@ describe("<RunsTray /> keeps a run that ended in view, with its outcome", () => 
     fireEvent.click(dismiss);
     await waitFor(() => expect(screen.queryByRole("button", { name: "Dismiss Sync calendars" })).toBeNull());
     expect(document.activeElement).toBe(screen.getByRole("dialog"));
-    expect(tray()?.querySelector(".hw-badge")?.hasAttribute("data-attention")).toBe(false);
+    expect(tray()?.querySelector(".hw-failed-dot")).toBeNull();
   });
 
   it("learns how a run ended when polling missed the moment, and keeps it with that outcome", async () => {
