@@ -9,7 +9,7 @@ import { useNotificationCenter } from "./use-notifications.js";
 export interface ToasterProps extends ClientSource {
   /** How long a toast stays, in ms, counted only while the page is in view and the toasts are not hovered or focused; critical ones stay until dismissed. (Default: 8000) */
   durationMs?: number;
-  /** At most this many toasts at once; the oldest that is not critical makes room. (Default: 3) */
+  /** At most this many toasts at once; the oldest that is not critical makes room, else the oldest. (Default: 3) */
   max?: number;
   /** The address of a run's page: a toast about a run links there ("View run"). */
   runHref?: (run: { id: string }) => string | undefined;
@@ -101,11 +101,11 @@ export function Toaster({
         setToasts((list) => {
           if (list.some((t) => t.alert.id === alert.id)) return list;
           const next = [...list, { alert, remaining: sticky ? null : duration, deadline: null }];
-          // Room for the new one: the oldest that would have left on its own goes first.
+          // Room for the new one: the oldest that would have left on its own goes first, else the oldest
+          // (it stays in the bell's list): a screen is never buried under toasts.
           while (next.length > Math.max(1, most)) {
-            const i = next.findIndex((t) => t.remaining !== null);
-            if (i === -1 || i === next.length - 1) break;
-            next.splice(i, 1);
+            const timed = next.findIndex((t) => t.remaining !== null);
+            next.splice(timed === -1 || timed === next.length - 1 ? 0 : timed, 1);
           }
           return next;
         });

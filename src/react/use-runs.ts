@@ -65,6 +65,9 @@ export function keepMsFor(keep: KeepFinished | undefined, status: AgentRun["stat
   return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
+/** At most this many runs that ended unseen are read back per snapshot. */
+const MAX_LOOKUPS = 20;
+
 const keepsAny = (keep: KeepFinished | undefined) =>
   (["failed", "cancelled", "succeeded"] as const).some((status) => keepMsFor(keep, status) > 0);
 
@@ -119,9 +122,12 @@ export function useRuns(options: UseRunsOptions = {}): RunsState {
           }
         } else if (update.kind === "snapshot" && Array.isArray(update.runs) && keepsAny(keep.current)) {
           // A run held as running that a snapshot no longer lists ended unseen (while reconnecting, or between polls).
+          // A child of a run also held rolls up into it (and shows its failure on the parent's step): not asked for.
           const active = new Set(update.runs.map((run) => run.id));
-          for (const gone of held.current.filter((run) => !active.has(run.id))) {
-            void learnOutcome(client, gone.id).then((run) => run && endRun(run));
+          const gone = held.current.filter((run) => !active.has(run.id));
+          const heldIds = new Set(held.current.map((run) => run.id));
+          for (const run of gone.filter((r) => !r.parentId || !heldIds.has(r.parentId)).slice(0, MAX_LOOKUPS)) {
+            void learnOutcome(client, run.id).then((ended) => ended && endRun(ended));
           }
         }
         held.current = applyRunUpdate(held.current, update, { activeOnly: true });

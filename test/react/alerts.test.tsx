@@ -147,12 +147,16 @@ describe("<Toaster /> for notifications", () => {
     await waitFor(() => expect(fake.notifications[0]?.readAt).not.toBeNull());
   });
 
-  it("keeps at most max toasts, making room from the oldest that would leave anyway", async () => {
+  it("keeps at most max toasts, making room from the oldest that would leave anyway, else the oldest", async () => {
     const { notify } = await setup({ max: 2 });
     await notify({ title: "Critical one", severity: "critical" });
     await notify({ title: "Info one" });
     await notify({ title: "Info two" });
     await waitFor(() => expect(toasts().map((t) => t.textContent)).toEqual(["Critical one", "Info two"]));
+    // Never more than max, criticals or not: the oldest goes (it is still in the bell).
+    await notify({ title: "Critical two", severity: "critical" });
+    await notify({ title: "Critical three", severity: "critical" });
+    await waitFor(() => expect(toasts().map((t) => t.textContent)).toEqual(["Critical two", "Critical three"]));
   });
 });
 
