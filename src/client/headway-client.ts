@@ -1,4 +1,4 @@
-import type { AgentRun } from "../core/index.js";
+import type { AgentRun, DiagnosticsReport } from "../core/index.js";
 import { errorFromResponse, HeadwayClientError } from "./client-error.js";
 import { type HeadwayClientOptions, type ResolvedClientOptions, resolveClientOptions } from "./client-options.js";
 import type {
@@ -11,6 +11,7 @@ import type {
   Subscription,
 } from "./client-types.js";
 import type { HeadwayNotification, ListNotificationsOptions, NotificationPage } from "./notification-types.js";
+import { markReceived } from "./received-at.js";
 import { openSubscription } from "./subscription.js";
 
 /** The framework-free client of a Headway server's runs API. Every call is scoped to the token's owner. */
@@ -30,6 +31,15 @@ export interface HeadwayClient {
   cancel(id: string): Promise<AgentRun>;
   /** The run's timeline, oldest first; null when the run does not exist. */
   history(id: string, options?: { limit?: number }): Promise<RunHistoryPoint[] | null>;
+  /**
+   * Reports what the page measured about a run (`POST {base}/:id/diagnostics`):
+   * `firstTextToPaintMs`, and `submitToFirstTextMs` when the page timed the
+   * person's submit itself. The server keeps the first value of each and
+   * answers with the run as stored; rejects with code `run_terminal` once the
+   * run has ended, `run_not_found` when it is not the token owner's.
+   * `headway/react` calls it on its own for the first paint.
+   */
+  reportDiagnostics(id: string, report: DiagnosticsReport): Promise<AgentRun>;
   /** Live updates: SSE with resume, polling while the stream is unavailable. */
   subscribe(handler: (update: RunUpdate) => void, options?: SubscribeOptions): Subscription;
   /** One page of the owner's notifications, newest first, with the unread count. */
@@ -57,18 +67,28 @@ export function authHeaders(options: ResolvedClientOptions): Record<string, stri
 export function createHeadwayClient(options: HeadwayClientOptions = {}): HeadwayClient {
   const resolved = resolveClientOptions(options);
 
-  async function call<T>(method: string, path: string, notFoundIsNull: true, root?: string): Promise<T | null>;
-  async function call<T>(method: string, path: string, notFoundIsNull?: false, root?: string): Promise<T>;
+  /** Where a request goes besides the runs API, and what it sends. */
+  interface CallOptions {
+    /** A JSON body. */
+    body?: unknown;
+    /** The API's root. (Default: the runs API) */
+    root?: string;
+  }
+  async function call<T>(method: string, path: string, notFoundIsNull: true, extra?: CallOptions): Promise<T | null>;
+  async function call<T>(method: string, path: string, notFoundIsNull?: false, extra?: CallOptions): Promise<T>;
   async function call<T>(
     method: string,
     path: string,
     notFoundIsNull = false,
-    root = resolved.root,
+    { body, root = resolved.root }: CallOptions = {},
   ): Promise<T | null> {
     const url = root + path;
+    const headers: Record<string, string> = { Accept: "application/json", ...authHeaders(resolved) };
+    if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await resolved.fetch(url, {
       method,
-      headers: { Accept: "application/json", ...authHeaders(resolved) },
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     if (response.status === 404 && notFoundIsNull) {
       // Drain the body so the connection can be reused.
@@ -76,12 +96,15 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       return null;
     }
     if (!response.ok) throw await errorFromResponse(response);
+    let parsed: T;
     try {
-      return (await response.json()) as T;
+      parsed = (await response.json()) as T;
     } catch {
       // An HTML page from a proxy or a dev server, say: an error to show, not a crash.
       throw unexpectedBody(response, "a body that is not JSON");
     }
+    stampRuns(parsed);
+    return parsed;
   }
 
   /** Checks the shape of a body before anything reads into it. */
@@ -108,6 +131,13 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
     value !== null &&
     typeof (value as HeadwayNotification).id === "string" &&
     typeof (value as HeadwayNotification).title === "string";
+
+  /** Every run in a body (`{ run }`, `{ runs }`) is stamped as received now. */
+  function stampRuns(body: unknown): void {
+    if (typeof body !== "object" || body === null) return;
+    const { run, runs } = body as { run?: AgentRun; runs?: AgentRun[] };
+    markReceived(Array.isArray(runs) ? [run, ...runs] : [run]);
+  }
 
   const client: HeadwayClient = {
     options: resolved,
@@ -152,6 +182,10 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       const body = await call<unknown>("POST", `${runPath(id)}/cancel`);
       return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
+    async reportDiagnostics(id, report) {
+      const body = await call<unknown>("POST", `${runPath(id)}/diagnostics`, false, { body: report });
+      return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
+    },
     async history(id, historyOptions = {}) {
       const limit = historyOptions.limit === undefined ? "" : `?limit=${historyOptions.limit}`;
       const body = await call<unknown>("GET", `${runPath(id)}/events${limit}`, true);
@@ -167,7 +201,7 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       if (listOptions.limit !== undefined) query.set("limit", String(listOptions.limit));
       if (listOptions.before) query.set("before", listOptions.before);
       const search = query.toString();
-      const body = await call<unknown>("GET", search ? `?${search}` : "", false, resolved.notificationsRoot);
+      const body = await call<unknown>("GET", search ? `?${search}` : "", false, { root: resolved.notificationsRoot });
       return checked<NotificationPage>(
         body,
         (b) =>
@@ -179,7 +213,7 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       );
     },
     async markNotificationRead(id) {
-      const body = await call<unknown>("POST", `${runPath(id)}/read`, true, resolved.notificationsRoot);
+      const body = await call<unknown>("POST", `${runPath(id)}/read`, true, { root: resolved.notificationsRoot });
       if (body === null) return null;
       return checked<{ notification: HeadwayNotification }>(
         body,
@@ -188,7 +222,7 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       ).notification;
     },
     async markAllNotificationsRead() {
-      const body = await call<unknown>("POST", "/read-all", false, resolved.notificationsRoot);
+      const body = await call<unknown>("POST", "/read-all", false, { root: resolved.notificationsRoot });
       return checked<{ marked: number }>(body, (b) => typeof b.marked === "number", "{ marked }").marked;
     },
     subscribeNotifications(handler, subscribeOptions = {}) {

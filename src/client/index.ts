@@ -4,7 +4,15 @@
  * live subscription (SSE with resume, polling while the stream is unavailable).
  * @module
  */
-export type { AgentRun, HeadwayEvent, RunAttention, RunState, RunStatus } from "../core/index.js";
+export type {
+  AgentRun,
+  DiagnosticsReport,
+  HeadwayEvent,
+  RunAttention,
+  RunDiagnostics,
+  RunState,
+  RunStatus,
+} from "../core/index.js";
 export {
   ALMOST_DONE_MS,
   displayedAttention,
@@ -44,4 +52,5 @@ export type {
   NotificationPage,
   NotificationSeverity,
 } from "./notification-types.js";
+export { markReceived, receivedAt } from "./received-at.js";
 export { type ApplyOptions, applyRunUpdate, replaceRun, upsertRun } from "./run-updates.js";

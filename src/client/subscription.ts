@@ -6,6 +6,7 @@ import type { ConnectionStatus, RunUpdate, SubscribeOptions, Subscription } from
 import type { HeadwayClient } from "./headway-client.js";
 import { authHeaders } from "./headway-client.js";
 import type { HeadwayNotification } from "./notification-types.js";
+import { markReceived } from "./received-at.js";
 import { readSseStream } from "./sse-connection.js";
 
 const MAX_BACKOFF_MS = 10_000;
@@ -178,11 +179,15 @@ export function openSubscription(
     }
     if (message.event === "snapshot") {
       const runs = (data as { runs?: AgentRun[] }).runs;
-      if (Array.isArray(runs)) deliver({ kind: "snapshot", runs });
+      if (Array.isArray(runs)) {
+        markReceived(runs);
+        deliver({ kind: "snapshot", runs });
+      }
       return;
     }
     const event = data as HeadwayEvent;
     hear(event?.at);
+    markReceived([event?.run]);
     if (event?.type === "notification.created") {
       const notification: HeadwayNotification | undefined = event.payload;
       if (wantsNotifications && typeof notification?.id === "string") deliverNotification(notification);

@@ -2,6 +2,7 @@
  * The domain core: run types, rules on write, ETA and roll-up. Pure: no I/O, no driver.
  * @module
  */
+export * from "./diagnostics.js";
 export * from "./durations.js";
 export * from "./errors.js";
 export * from "./eta.js";

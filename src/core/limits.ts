@@ -16,4 +16,6 @@ export const LIMITS = {
   notificationSourceChars: 200,
   /** A key that makes a notification happen at most once (an automation's firing). */
   dedupeKeyChars: 400,
+  /** Largest diagnostic a client may report, in ms: 7 days. */
+  diagnosticMsMax: 7 * 24 * 60 * 60 * 1000,
 } as const satisfies Record<string, number>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { LIMITS } from "./limits.js";
-import { boundedString, parseInput, requiredString, runIdSchema, strictObject } from "./validation.js";
+import { boundedString, listLimitSchema, parseInput, requiredString, runIdSchema, strictObject } from "./validation.js";
 
 export const NOTIFICATION_SEVERITIES = ["info", "warning", "critical"] as const;
 export type NotificationSeverity = (typeof NOTIFICATION_SEVERITIES)[number];
@@ -77,12 +77,7 @@ export const notifyInputSchema = strictObject({
 
 export const listNotificationsSchema = strictObject({
   unread: z.boolean({ error: "must be a boolean" }).optional(),
-  limit: z
-    .number({ error: "must be a number" })
-    .int({ error: "must be a whole number" })
-    .min(1, { error: "must be at least 1" })
-    .max(LIMITS.listLimitMax, { error: `must be at most ${LIMITS.listLimitMax}` })
-    .optional(),
+  limit: listLimitSchema.optional(),
   before: runIdSchema.optional(),
 });
 

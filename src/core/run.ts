@@ -1,7 +1,10 @@
+import { diagnosticsOf, REPORT_SLACK_MS } from "./diagnostics.js";
+import { ValidationError } from "./errors.js";
 import { addSample, estimateEtaMs, type ProgressSample } from "./eta.js";
 import type {
   AgentRun,
   CompleteOptions,
+  DiagnosticsReport,
   RunAttention,
   RunMetadata,
   RunPatch,
@@ -15,7 +18,10 @@ import type {
  * bookkeeping behind derived fields (ETA samples, who sets the percent).
  */
 export interface RunRecord
-  extends Omit<AgentRun, "createdAt" | "startedAt" | "updatedAt" | "completedAt" | "heartbeatAt" | "attention"> {
+  extends Omit<
+    AgentRun,
+    "createdAt" | "startedAt" | "updatedAt" | "completedAt" | "heartbeatAt" | "attention" | "diagnostics"
+  > {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
@@ -27,6 +33,11 @@ export interface RunRecord
   historyAt: number;
   /** When the watchdog found it silent past its stale threshold; cleared by the next sign of life. */
   staleSince: number | null;
+  /** Diagnostics, set once each (see RunDiagnostics and `noteActivity`). */
+  submitToStatusMs: number | null;
+  submitToFirstEventMs: number | null;
+  submitToFirstTextMs: number | null;
+  firstTextToPaintMs: number | null;
 }
 
 const TERMINAL_STATE: Record<TerminalStatus, RunState> = {
@@ -59,6 +70,10 @@ export function createRecord(id: string, input: StartRunInput, now: number): Run
     samples,
     historyAt: now,
     staleSince: null,
+    submitToStatusMs: null,
+    submitToFirstEventMs: null,
+    submitToFirstTextMs: null,
+    firstTextToPaintMs: null,
   };
 }
 
@@ -102,6 +117,10 @@ export function copyRecord(run: RunRecord): RunRecord {
     samples: run.samples,
     historyAt: run.historyAt,
     staleSince: run.staleSince,
+    submitToStatusMs: run.submitToStatusMs,
+    submitToFirstEventMs: run.submitToFirstEventMs,
+    submitToFirstTextMs: run.submitToFirstTextMs,
+    firstTextToPaintMs: run.firstTextToPaintMs,
   };
 }
 
@@ -195,6 +214,34 @@ export function attentionOf(run: RunRecord): RunAttention {
   return run.staleSince === null ? null : "stale";
 }
 
+/**
+ * A client's report on the run (its first paint of the text, or when it saw
+ * text start). Only values not yet set are kept: the first report wins, and
+ * a later one changes nothing (the same record comes back). It is no sign of
+ * life and moves neither `updatedAt` nor `heartbeatAt`: clients count ETAs
+ * and stalls from those. Only `version` moves, so the new copy wins over the old.
+ */
+export function applyDiagnosticsReport(run: RunRecord, report: DiagnosticsReport, now: number): RunRecord {
+  const ceiling = Math.max(0, now - run.createdAt) + REPORT_SLACK_MS;
+  for (const field of ["firstTextToPaintMs", "submitToFirstTextMs"] as const) {
+    const value = report[field];
+    if (value !== undefined && value > ceiling) {
+      throw new ValidationError(
+        field,
+        `must be at most the run's age plus ${REPORT_SLACK_MS} ms (${ceiling} ms for this run); got ${value}`,
+      );
+    }
+  }
+  const paint = run.firstTextToPaintMs === null ? report.firstTextToPaintMs : undefined;
+  const text = run.submitToFirstTextMs === null ? report.submitToFirstTextMs : undefined;
+  if (paint === undefined && text === undefined) return run;
+  const next = copyRecord(run);
+  next.version = run.version + 1;
+  if (paint !== undefined) next.firstTextToPaintMs = paint;
+  if (text !== undefined) next.submitToFirstTextMs = text;
+  return next;
+}
+
 export function applyCancelRequest(run: RunRecord, now: number): RunRecord {
   const next = nextVersion(run, now);
   next.cancelRequested = true;
@@ -218,8 +265,13 @@ function iso(ms: number): string {
   return text;
 }
 
-/** The public shape of a stored run. */
-export function toAgentRun(run: RunRecord): AgentRun {
+/**
+ * The public shape of a stored run, as of `now`: the one value that depends
+ * on it is `diagnostics.lastEventAgeMs`. A batch passes its commit time, so a
+ * run in an event says how long it had been silent when that change committed;
+ * reads pass the wall clock. (Default: Date.now())
+ */
+export function toAgentRun(run: RunRecord, now: number = Date.now()): AgentRun {
   return {
     id: run.id,
     owner: run.owner,
@@ -239,5 +291,6 @@ export function toAgentRun(run: RunRecord): AgentRun {
     completedAt: run.completedAt === null ? null : iso(run.completedAt),
     heartbeatAt: iso(run.heartbeatAt),
     version: run.version,
+    diagnostics: diagnosticsOf(run, now),
   };
 }

@@ -5,6 +5,9 @@
  * - terminal: a run whose status is succeeded, failed or cancelled; it never changes again.
  * - version: +1 on every change of a run; orders that run's events.
  * - envelope: what the bus, SSE and webhooks carry: one event plus the run after it.
+ * - submit: when the run was started (`createdAt`); the diagnostics count from it.
+ * - sign of life: any write by the work itself (or a child's), heartbeats included;
+ *   a person's cancel request, the watchdog and a client's diagnostics report are not.
  */
 
 export const RUN_STATUSES = ["running", "succeeded", "failed", "cancelled"] as const;
@@ -36,6 +39,43 @@ export type RunMetadata = Record<string, unknown>;
 export const RUN_ATTENTIONS = ["action_required", "failed", "stale"] as const;
 export type RunAttention = (typeof RUN_ATTENTIONS)[number] | null;
 
+/**
+ * How quickly a run showed signs of life, in milliseconds; null until it
+ * happened (or when nobody reported it). The `submitTo…` and `firstText…`
+ * values are set once, by the first write that qualifies, and never change
+ * after; `lastEventAgeMs` is worked out whenever the run is read. Their
+ * Prometheus names are the snake_case ones (`submit_to_status_ms`, …).
+ */
+export interface RunDiagnostics {
+  /** From start to the first write after it that gave a state, step or percent (a completion counts): the first status a person saw. */
+  submitToStatusMs: number | null;
+  /** From start to the first sign of life after it, of any kind (a heartbeat, a child's write). */
+  submitToFirstEventMs: number | null;
+  /** From start to the first answer text: the first write that set `state: "streaming"`, or what a client reported. */
+  submitToFirstTextMs: number | null;
+  /** Reported by a client: from the moment the first text reached the page to the frame that showed it. */
+  firstTextToPaintMs: number | null;
+  /** For a running run: how long since its last sign of life (`heartbeatAt`) when it was read. Null once it ended. */
+  lastEventAgeMs: number | null;
+}
+
+/** The diagnostics the store sets once and keeps (every one but `lastEventAgeMs`, which is worked out on read). */
+export const STORED_DIAGNOSTICS = [
+  "submitToStatusMs",
+  "submitToFirstEventMs",
+  "submitToFirstTextMs",
+  "firstTextToPaintMs",
+] as const;
+export type StoredDiagnostic = (typeof STORED_DIAGNOSTICS)[number];
+
+/** What a client may report about a run it shows (`reportDiagnostics`, `POST {base}/:id/diagnostics`). */
+export interface DiagnosticsReport {
+  /** From the moment the run's first text reached the page to the frame that showed it. */
+  firstTextToPaintMs?: number;
+  /** From the person's submit to the first answer text, as the client measured it; kept only when the run has none yet. */
+  submitToFirstTextMs?: number;
+}
+
 /** The shape returned everywhere: library, HTTP, tool and SSE. */
 export interface AgentRun {
   id: string;
@@ -62,6 +102,8 @@ export interface AgentRun {
   completedAt: string | null;
   heartbeatAt: string;
   version: number;
+  /** How quickly the run showed signs of life (see RunDiagnostics). */
+  diagnostics: RunDiagnostics;
 }
 
 /** One point of a run's bounded, sampled history, for timelines (library and `GET {base}/:id/events`). */

@@ -5,6 +5,7 @@ import { copyJsonObject, isPlainObject, weightProblem } from "./metadata-check.j
 import { controlCharacterIndex, loneSurrogateIndex, unicodeProblem } from "./text.js";
 import {
   type CompleteOptions,
+  type DiagnosticsReport,
   type ListRunsOptions,
   RUN_STATES,
   RUN_STATUSES,
@@ -135,6 +136,23 @@ export const statusUpdateSchema = strictObject({
   source: z.enum(["model", "offline"], { error: "must be one of model, offline" }),
 });
 
+/** A duration a client measured: finite, not negative, at most 7 days; rounded to whole milliseconds. */
+const DIAGNOSTIC_MS = `must be a finite number of milliseconds from 0 to ${LIMITS.diagnosticMsMax} (7 days)`;
+const diagnosticMsSchema = z
+  .number({ error: DIAGNOSTIC_MS })
+  .min(0, { error: DIAGNOSTIC_MS })
+  .max(LIMITS.diagnosticMsMax, { error: DIAGNOSTIC_MS })
+  .transform((value) => Math.round(value));
+
+export const diagnosticsReportSchema = strictObject({
+  firstTextToPaintMs: diagnosticMsSchema.optional(),
+  submitToFirstTextMs: diagnosticMsSchema.optional(),
+}).superRefine((report, ctx) => {
+  if (report.firstTextToPaintMs === undefined && report.submitToFirstTextMs === undefined) {
+    ctx.addIssue({ code: "custom", message: "must report firstTextToPaintMs or submitToFirstTextMs (or both)" });
+  }
+});
+
 export const terminalStatusSchema = z.enum(TERMINAL_STATUSES, {
   error: `must be one of ${TERMINAL_STATUSES.join(", ")}`,
 });
@@ -144,14 +162,16 @@ export const completeOptionsSchema = strictObject({
   metadata: metadataSchema.optional(),
 });
 
+/** How many items a list call returns at most. */
+export const listLimitSchema = z
+  .number({ error: "must be a number" })
+  .int({ error: "must be a whole number" })
+  .min(1, { error: "must be at least 1" })
+  .max(LIMITS.listLimitMax, { error: `must be at most ${LIMITS.listLimitMax}` });
+
 export const listRunsSchema = strictObject({
   activeOnly: z.boolean({ error: "must be a boolean" }).optional(),
-  limit: z
-    .number({ error: "must be a number" })
-    .int({ error: "must be a whole number" })
-    .min(1, { error: "must be at least 1" })
-    .max(LIMITS.listLimitMax, { error: `must be at most ${LIMITS.listLimitMax}` })
-    .optional(),
+  limit: listLimitSchema.optional(),
   cursor: runIdSchema.optional(),
   parentId: runIdSchema.optional(),
   q: z
@@ -213,6 +233,8 @@ function progressOnlyPatch(patch: unknown): RunPatch | undefined {
   }
   return result;
 }
+export const validateDiagnosticsReport = (report: unknown): DiagnosticsReport =>
+  parseInput(diagnosticsReportSchema, report, "diagnostics");
 export const validateTerminalStatus = (status: unknown): TerminalStatus =>
   parseInput(terminalStatusSchema, status, "status");
 export const validateCompleteOptions = (opts: unknown): CompleteOptions =>

@@ -1,4 +1,4 @@
-import type { RunPatch } from "../core/index.js";
+import type { FirstDiagnostic, RunPatch } from "../core/index.js";
 import type { BatchResult, Commit, OpOutcome, RunOp, RunStore } from "../store/index.js";
 
 interface Waiter {
@@ -20,7 +20,8 @@ export interface GroupCommitOptions {
   clock: () => number;
   /** Each committed batch, once its callers are resolved. */
   onCommit: (commit: Commit) => void;
-  onBatch: (size: number, durationMs: number) => void;
+  /** Each committed batch: its size, time, and the diagnostics it set for the first time. */
+  onBatch: (size: number, durationMs: number, firstDiagnostics: readonly FirstDiagnostic[]) => void;
 }
 
 /**
@@ -140,7 +141,7 @@ export class GroupCommitWriter {
     this.onSettled(settled);
     // Hooks must not strand anyone: callers are resolved already, and failures are reported by the hooks' owner.
     if (result.commit) this.options.onCommit(result.commit);
-    this.options.onBatch(batch.length, performance.now() - started);
+    this.options.onBatch(batch.length, performance.now() - started, result.firstDiagnostics);
   }
 
   private onSettled(count: number): void {

@@ -7,10 +7,13 @@
 export type {
   AgentRun,
   CompleteOptions,
+  DiagnosticsReport,
   EventEnvelope,
   EventType,
+  FirstDiagnostic,
   HeadwayEvent,
   ListRunsOptions,
+  RunDiagnostics,
   RunMetadata,
   RunPatch,
   RunState,

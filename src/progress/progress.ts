@@ -5,6 +5,8 @@ import {
   type AgentRun,
   type CompleteOptions,
   createNotificationRecord,
+  type DiagnosticsReport,
+  type FirstDiagnostic,
   HeadwayError,
   type ListNotificationsOptions,
   type ListRunsOptions,
@@ -16,6 +18,7 @@ import {
   type StatusUpdateInput,
   type TerminalStatus,
   validateCompleteOptions,
+  validateDiagnosticsReport,
   validateListNotifications,
   validateListOptions,
   validateNotifyInput,
@@ -107,8 +110,12 @@ export class RunConflictError extends HeadwayError {
  * unhandled rejections; with no listener they are written to stderr.
  */
 export interface ProgressEventMap {
-  /** A write batch committed (or failed): its size and how long it took. */
-  batch: [info: { size: number; durationMs: number }];
+  /**
+   * A write batch committed: its size, how long it took, and the diagnostics
+   * it set for the first time (each value is in exactly one batch, of the
+   * process that committed it: what the server's histograms observe).
+   */
+  batch: [info: { size: number; durationMs: number; firstDiagnostics: readonly FirstDiagnostic[] }];
   /** The store failed outside any caller's write (the writer thread died, say). */
   "store:error": [error: unknown];
   /** Reading the change feed failed; the next wake-up reads again. */
@@ -174,7 +181,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       coalesceUpdates: options.coalesceUpdates ?? true,
       clock: this.clock,
       onCommit: (commit) => this.follower.local(commit),
-      onBatch: (size, durationMs) => this.emit("batch", { size, durationMs }),
+      onBatch: (size, durationMs, firstDiagnostics) => this.emit("batch", { size, durationMs, firstDiagnostics }),
     });
     this.ready = this.follower
       .start()
@@ -292,6 +299,24 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     return runOrNull(
       await this.submit({ kind: "status", ...this.target(id, owner), update: validateStatusUpdate(update) }),
     );
+  }
+
+  /**
+   * Records what a client measured about a run it shows: `firstTextToPaintMs`
+   * (from the first text reaching the page to the frame that showed it) and
+   * `submitToFirstTextMs` (when the run has none of its own). The first value
+   * of each wins; a later one is kept out, and the run comes back as stored.
+   * Not a sign of life: `updatedAt` and `heartbeatAt` stay. Null when the run
+   * is missing or another owner's, and for a finished run, which is not
+   * changed (`tryReportDiagnostics` says which).
+   */
+  async reportDiagnostics(id: string, owner: string, report: DiagnosticsReport): Promise<AgentRun | null> {
+    return runOrNull(await this.tryReportDiagnostics(id, owner, report));
+  }
+
+  /** Like reportDiagnostics, but says why nothing changed. */
+  tryReportDiagnostics(id: string, owner: string, report: DiagnosticsReport): Promise<WriteOutcome> {
+    return this.submit({ kind: "diagnostics", ...this.target(id, owner), report: validateDiagnosticsReport(report) });
   }
 
   /** Like requestCancel, but says why nothing changed. */

@@ -28,6 +28,15 @@ export function HeadwayProvider({ client, baseUrl, token, basePath, children }: 
   return <HeadwayContext.Provider value={value}>{children}</HeadwayContext.Provider>;
 }
 
+/**
+ * The client from props, else from the nearest provider, else null: for
+ * parts that may talk to a server but must not guess one (StatusRow's report).
+ */
+export function useProvidedClient(client?: HeadwayClient): HeadwayClient | null {
+  const fromContext = useContext(HeadwayContext);
+  return client ?? fromContext;
+}
+
 /** The client from props, else from the nearest provider, else one for the page's own origin. */
 export function useHeadwayClient(source: ClientSource = {}): HeadwayClient {
   const fromContext = useContext(HeadwayContext);

@@ -14,6 +14,7 @@ export type {
   NotificationSeverity,
   ProgressMark,
   RunAttention,
+  RunDiagnostics,
 } from "../client/index.js";
 export { displayedAttention, trackProgress, trackRuns } from "../core/run-display.js";
 export {
@@ -36,7 +37,13 @@ export {
   formatEta,
   formatSince,
 } from "./format.js";
-export { type ClientSource, HeadwayProvider, type HeadwayProviderProps, useHeadwayClient } from "./headway-context.js";
+export {
+  type ClientSource,
+  HeadwayProvider,
+  type HeadwayProviderProps,
+  useHeadwayClient,
+  useProvidedClient,
+} from "./headway-context.js";
 export {
   type AlertKind,
   type HeadwayAlert,
@@ -53,6 +60,7 @@ export { type Attention, attentionOf, stateLabel, summaryOf } from "./status-lab
 export { StatusRow, type StatusRowProps } from "./status-row.js";
 export { HEADWAY_CSS, useHeadwayStyles } from "./styles.js";
 export { Toaster, type ToasterProps } from "./toaster.js";
+export { hasAnswerText, useFirstPaintReport } from "./use-first-paint.js";
 export {
   type NotificationsView,
   useHeadwayAlerts,

@@ -104,6 +104,10 @@ export class NotificationCenter {
   private readonly alerted = new Set<string>();
   /** Alerts worked out from runs before the server said whether it sends notifications. */
   private held: HeadwayAlert[] = [];
+  /** Marks sent (counted when sent and when answered): a list read meanwhile is read again. */
+  private marks = 0;
+  /** Notifications marked read from this page, with when (the latest few). */
+  private readonly readHere = new Map<string, string>();
   /** Ids of notifications the stream brought (the latest few): a page read before one came does not drop it. */
   private readonly live = new Set<string>();
   /** The list could not be read (not refused as missing): whether notifications exist is not known. */
@@ -178,7 +182,13 @@ export class NotificationCenter {
   /** Reads the newest page again, keeping older pages already loaded. */
   async refresh(): Promise<void> {
     try {
+      const marks = this.marks;
       const page = await this.client.listNotifications({ limit: PAGE });
+      // A mark went out while this page was on its way: its read states and count may predate it; read again.
+      if (marks !== this.marks) {
+        await this.refresh();
+        return;
+      }
       this.onPage(page);
     } catch (error) {
       // No such route (or a page that is not the API, as a dashboard's fallback): a server without notifications.
@@ -211,8 +221,19 @@ export class NotificationCenter {
     }
   }
 
-  private onPage(page: NotificationPage): void {
+  private onPage(received: NotificationPage): void {
     this.unanswered = false;
+    // What was marked read here stays read, whatever a page read before the mark says (a poll, say).
+    let corrected = 0;
+    const page = {
+      ...received,
+      notifications: received.notifications.map((n) => {
+        if (n.readAt || !this.readHere.has(n.id)) return n;
+        corrected++;
+        return { ...n, readAt: this.readHere.get(n.id) ?? null };
+      }),
+    };
+    page.unreadCount = Math.max(0, received.unreadCount - corrected);
     const held = this.state.notifications;
     const fresh = new Set(page.notifications.map((n) => n.id));
     const newest = page.notifications[0]?.createdAt;
@@ -347,12 +368,15 @@ export class NotificationCenter {
     const target = this.state.notifications.find((n) => n.id === id);
     if (!target || target.readAt) return;
     const readAt = new Date().toISOString();
+    this.marks++;
+    this.noteRead([id], readAt);
     this.set({
       notifications: this.state.notifications.map((n) => (n.id === id ? { ...n, readAt } : n)),
       unreadCount: Math.max(0, this.state.unreadCount - 1),
     });
     try {
       const marked = await this.client.markNotificationRead(id);
+      this.marks++;
       this.set({
         notifications: marked
           ? this.state.notifications.map((n) => (n.id === id ? marked : n))
@@ -360,6 +384,8 @@ export class NotificationCenter {
         error: null,
       });
     } catch (error) {
+      this.marks++;
+      this.readHere.delete(id);
       this.set({
         notifications: this.state.notifications.map((n) => (n.id === id ? { ...n, readAt: null } : n)),
         unreadCount: this.state.unreadCount + 1,
@@ -371,16 +397,33 @@ export class NotificationCenter {
   /** Marks every notification read, here and on the server. */
   async markAllRead(): Promise<void> {
     const readAt = new Date().toISOString();
+    this.marks++;
+    this.noteRead(
+      this.state.notifications.filter((n) => !n.readAt).map((n) => n.id),
+      readAt,
+    );
     this.set({
       notifications: this.state.notifications.map((n) => (n.readAt ? n : { ...n, readAt })),
       unreadCount: 0,
     });
     try {
       await this.client.markAllNotificationsRead();
+      this.marks++;
       this.set({ error: null });
     } catch (error) {
+      this.marks++;
+      this.readHere.clear();
       this.set({ error: error instanceof Error ? error : new Error(String(error)) });
       await this.refresh();
+    }
+  }
+
+  private noteRead(ids: readonly string[], readAt: string): void {
+    for (const id of ids) this.readHere.set(id, readAt);
+    while (this.readHere.size > PAGE * 10) {
+      const oldest = this.readHere.keys().next().value;
+      if (oldest === undefined) break;
+      this.readHere.delete(oldest);
     }
   }
 }

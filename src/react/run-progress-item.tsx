@@ -1,10 +1,11 @@
 import { type MouseEvent, useEffect, useRef, useState } from "react";
-import type { AgentRun } from "../client/index.js";
+import type { AgentRun, HeadwayClient } from "../client/index.js";
 import type { ProgressMark } from "../core/run-display.js";
 import { elapsedMs, etaText, etaView, formatDuration } from "./format.js";
 import { CloseIcon } from "./icons.js";
 import { ProgressBar } from "./progress-bar.js";
 import { attentionOf, stateLabel } from "./status-labels.js";
+import { useFirstPaintReport } from "./use-first-paint.js";
 import { useProgressMark } from "./use-progress.js";
 
 export interface RunProgressItemProps {
@@ -19,6 +20,8 @@ export interface RunProgressItemProps {
   onOpen?: (run: AgentRun, event: MouseEvent<HTMLAnchorElement>) => void;
   /** For a run that ended: takes it out of the list before its time (a button with a cross). */
   onDismiss?: (id: string) => void;
+  /** Where to report the first paint of the run's answer text (see `useFirstPaintReport`). (Default: nowhere) */
+  client?: HeadwayClient;
 }
 
 const OUTCOME = { succeeded: "Done", failed: "Failed", cancelled: "Cancelled" } as const;
@@ -89,7 +92,7 @@ function EndedItem({ run, href, onOpen, onDismiss }: RunProgressItemProps) {
   );
 }
 
-function RunningItem({ run, now, onCancel, mark: givenMark, href, onOpen }: RunProgressItemProps) {
+function RunningItem({ run, now, onCancel, mark: givenMark, href, onOpen, client }: RunProgressItemProps) {
   const [pending, setPending] = useState(false);
   const [asking, setAsking] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
@@ -97,6 +100,7 @@ function RunningItem({ run, now, onCancel, mark: givenMark, href, onOpen }: RunP
   const confirmButton = useRef<HTMLButtonElement>(null);
   const focusAfter = useRef<"confirm" | "cancel" | null>(null);
   const ownMark = useProgressMark(run);
+  useFirstPaintReport(run, client);
   const attention = attentionOf(run, now);
   const eta = etaView(run, now, { mark: givenMark ?? ownMark });
   // No time left for a silent run; with a percent in the first slot, the last one says why.

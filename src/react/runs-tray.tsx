@@ -1,6 +1,7 @@
 import { type MouseEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import type { AgentRun } from "../client/index.js";
 import { focusNear, type Place, placeOf } from "./focus-fallback.js";
+import { useHeadwayClient } from "./headway-context.js";
 import { AlertIcon, CheckIcon, FailedIcon, SpinnerIcon, StoppedIcon } from "./icons.js";
 import { RunProgressItem } from "./run-progress-item.js";
 import { type Attention, attentionOf } from "./status-labels.js";
@@ -41,6 +42,8 @@ export interface RunsTrayProps extends Omit<UseRunsOptions, "holdEnded"> {
    * beside it, else the one before)
    */
   onEmptyFocus?: () => HTMLElement | null | undefined;
+  /** Report first_text_to_paint when a row first shows a run's answer text (see `useFirstPaintReport`). (Default: true) */
+  reportPaint?: boolean;
   className?: string;
 }
 
@@ -90,10 +93,12 @@ export function RunsTray({
   onOpenRun,
   keepFinishedMs = DEFAULT_KEEP_FINISHED_MS,
   onEmptyFocus,
+  reportPaint = true,
   className,
   ...options
 }: RunsTrayProps) {
   useHeadwayStyles();
+  const client = useHeadwayClient(options);
   const [open, setOpen] = useState(false);
   const {
     runs: all,
@@ -307,6 +312,7 @@ export function RunsTray({
                   mark={marks.get(run.id)}
                   onCancel={allowCancel ? cancel : undefined}
                   href={runHref?.(run)}
+                  client={reportPaint ? client : undefined}
                   onOpen={(opened, event) => {
                     setOpen(false);
                     trigger.current?.focus();

@@ -35,7 +35,18 @@ export function stateLabel(run: AgentRun, attention: Attention | null): string {
   if (run.status === "cancelled") return "Cancelled";
   if (attention === "stale") return "Not responding";
   if (run.cancelRequested) return "Stopping";
-  return run.state ? STATE_LABELS[run.state] : "Running";
+  if (run.state) return STATE_LABELS[run.state];
+  return heardFrom(run) ? "Running" : "Submitted";
+}
+
+/**
+ * Whether the work behind a run without a state has shown any sign of life
+ * since it started. Until then "Submitted" is what is known, where "Running"
+ * would claim more. From an older server without diagnostics: any write since the start.
+ */
+function heardFrom(run: AgentRun): boolean {
+  const first = run.diagnostics?.submitToFirstEventMs;
+  return first === undefined ? run.version > 1 : first !== null;
 }
 
 function text(value: unknown): string | null {

@@ -1,7 +1,9 @@
-import type { AgentRun } from "../client/index.js";
+import type { AgentRun, HeadwayClient } from "../client/index.js";
 import { elapsedMs, etaView, formatDuration } from "./format.js";
+import { useProvidedClient } from "./headway-context.js";
 import { attentionOf, stateLabel, summaryOf } from "./status-labels.js";
 import { useHeadwayStyles } from "./styles.js";
+import { useFirstPaintReport } from "./use-first-paint.js";
 import { useNow } from "./use-now.js";
 import { useProgressMark } from "./use-progress.js";
 
@@ -21,6 +23,10 @@ export interface StatusRowProps {
   cancelHint?: string;
   /** The current time, for tests and shared clocks. (Default: a clock ticking every second) */
   now?: number;
+  /** Where to report the first paint of the run's answer text. (Default: the provider's client; none without one) */
+  client?: HeadwayClient;
+  /** Report first_text_to_paint to the server (see `useFirstPaintReport`). (Default: true) */
+  reportPaint?: boolean;
   className?: string;
 }
 
@@ -38,9 +44,12 @@ export function StatusRow({
   onCancel,
   cancelHint,
   now: fixedNow,
+  client,
+  reportPaint = true,
   className,
 }: StatusRowProps) {
   useHeadwayStyles();
+  useFirstPaintReport(run, useProvidedClient(client), reportPaint);
   const ticking = useNow(1000, fixedNow === undefined && run.status === "running");
   const now = fixedNow ?? ticking;
   const mark = useProgressMark(run);

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { FirstDiagnostic, StoredDiagnostic } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
 import type { SseHub } from "./sse/sse-hub.js";
 
@@ -12,6 +13,39 @@ export interface ServerMetrics {
 }
 
 const BATCH_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
+
+/** Waits a person sits through before a run shows something: 50 ms to 30 minutes. */
+const WAIT_BUCKETS_MS = [
+  50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000,
+];
+/** From text in the page to the frame that shows it: about one frame (16.7 ms at 60 Hz) up to 5 s of a jammed page. */
+const PAINT_BUCKETS_MS = [8, 16, 33, 50, 100, 250, 500, 1000, 2500, 5000];
+/** Silence of a running run: a second up to the watchdog's defaults (stale at 2 minutes, abandoned at 30) and past them. */
+const AGE_BUCKETS_MS = [1000, 5000, 10_000, 30_000, 60_000, 120_000, 300_000, 600_000, 1_800_000, 3_600_000];
+
+/** The Prometheus name of each stored diagnostic (the issue's snake_case names). */
+const DIAGNOSTIC_METRICS: Record<StoredDiagnostic, { name: string; help: string; buckets: number[] }> = {
+  submitToStatusMs: {
+    name: "headway_submit_to_status_ms",
+    help: "Per run, ms from start to the first write after it that gave a state, step or percent (or ended the run)",
+    buckets: WAIT_BUCKETS_MS,
+  },
+  submitToFirstEventMs: {
+    name: "headway_submit_to_first_event_ms",
+    help: "Per run, ms from start to its first sign of life of any kind (a write, a heartbeat, a child's write)",
+    buckets: WAIT_BUCKETS_MS,
+  },
+  submitToFirstTextMs: {
+    name: "headway_submit_to_first_text_ms",
+    help: "Per run, ms from start to the first answer text (state streaming, or as a client reported it)",
+    buckets: WAIT_BUCKETS_MS,
+  },
+  firstTextToPaintMs: {
+    name: "headway_first_text_to_paint_ms",
+    help: "Per run, as a client reported it: ms from the first text reaching the page to the frame that showed it",
+    buckets: PAINT_BUCKETS_MS,
+  },
+};
 
 /** The route pattern that answered, so labels stay few (`/runs/:id`, not one per id). */
 function routeLabel(c: Parameters<MiddlewareHandler>[0]): string {
@@ -99,8 +133,35 @@ export function createMetrics(progress: Progress, hub: SseHub, registry = new Re
     registers: [registry],
   });
 
+  // Each diagnostic is observed once, when a batch of this process sets it (it never changes after). Batches,
+  // not the change feed: with several servers on one database every one reads every commit, but only the one
+  // that committed a value observes it, so the servers' histograms add up to each run counted once.
+  const diagnostics = new Map<StoredDiagnostic, Histogram>();
+  for (const [key, spec] of Object.entries(DIAGNOSTIC_METRICS)) {
+    diagnostics.set(key as StoredDiagnostic, new Histogram({ ...spec, registers: [registry] }));
+  }
+  // The age of the last sign of life changes every moment and is never "set", so it is sampled: at each
+  // scrape, one observation per running run (any owner's). Sampling at scrape time costs nothing while
+  // nobody scrapes and is exactly as fresh as what Prometheus stores; the count grows by the number of
+  // running runs per scrape, so read it with rate() and histogram_quantile(). Every server on one database
+  // sees the same runs: quantiles agree across them, counts add up once per server.
+  new Histogram({
+    name: "headway_last_event_age_ms",
+    help: "Running runs' ms since their last sign of life, one observation per running run at each scrape",
+    buckets: AGE_BUCKETS_MS,
+    registers: [registry],
+    async collect() {
+      const now = Date.now();
+      for (const heartbeatAt of await progress.store.listActiveHeartbeats())
+        this.observe(Math.max(0, now - heartbeatAt));
+    },
+  });
+
   const unsubscribe = progress.subscribe((event) => published.inc({ type: event.type }));
-  const onBatch = ({ size }: { size: number }) => batches.observe(size);
+  const onBatch = ({ size, firstDiagnostics }: { size: number; firstDiagnostics: readonly FirstDiagnostic[] }) => {
+    batches.observe(size);
+    for (const { name, ms } of firstDiagnostics) diagnostics.get(name)?.observe(ms);
+  };
   progress.on("batch", onBatch);
 
   const middleware: MiddlewareHandler = async (c, next) => {

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import type { AgentRun } from "../core/index.js";
+import { type AgentRun, type DiagnosticsReport, ValidationError } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
 import type { AppEnv } from "./app-env.js";
 import { HttpError, runNotFound } from "./http-error.js";
@@ -11,10 +11,20 @@ export interface RunPage {
   nextCursor: string | null;
 }
 
+/** The request's body as JSON, or a 400 saying it is not. */
+async function jsonBody(request: Request): Promise<unknown> {
+  const text = await request.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ValidationError("body", "must be a JSON object");
+  }
+}
+
 /**
- * The owner-scoped runs API. Read-only but for cancel and delete: writes go
- * through the agent tool. Every query names the owner, so another owner's run
- * is a 404 like a missing one.
+ * The owner-scoped runs API. Read-only but for cancel, delete and the
+ * diagnostics a client reports: writes go through the agent tool. Every query
+ * names the owner, so another owner's run is a 404 like a missing one.
  */
 export function runsRoutes(progress: Progress): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
@@ -63,6 +73,24 @@ export function runsRoutes(progress: Progress): Hono<AppEnv> {
     if (outcome.ok && outcome.run) return c.json({ run: outcome.run });
     if (!outcome.ok && outcome.reason === "terminal") {
       throw new HttpError(409, "run_terminal", `run ${id} already ${outcome.run.status}; there is nothing to cancel`);
+    }
+    if (!outcome.ok && outcome.reason === "invalid") throw outcome.error;
+    throw runNotFound(id);
+  });
+
+  // What the page measured (first paint of a run's text): read tokens may report, as the dashboard and tray hold them.
+  routes.post("/:id/diagnostics", async (c) => {
+    const id = parseRunId(c.req.param("id"));
+    // Checked by tryReportDiagnostics (unknown fields, negative or non-finite values are a 400 naming the field).
+    const report = (await jsonBody(c.req.raw)) as DiagnosticsReport;
+    const outcome = await progress.tryReportDiagnostics(id, c.var.owner, report);
+    if (outcome.ok && outcome.run) return c.json({ run: outcome.run });
+    if (!outcome.ok && outcome.reason === "terminal") {
+      throw new HttpError(
+        409,
+        "run_terminal",
+        `run ${id} already ${outcome.run.status}; diagnostics are recorded only while a run is running`,
+      );
     }
     if (!outcome.ok && outcome.reason === "invalid") throw outcome.error;
     throw runNotFound(id);

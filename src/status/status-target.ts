@@ -17,4 +17,9 @@ export interface StatusTargetUpdate {
 export interface StatusTarget {
   /** Sets the run's step (and percent when given) and emits `run.status.update` on the change feed. */
   postStatusUpdate(runId: string, owner: string, update: StatusTargetUpdate): Promise<unknown>;
+  /**
+   * When present, the run's state becomes `streaming` as answer text starts (so the page says so, and the
+   * run's `submit_to_first_text_ms` is recorded). `Progress` has it.
+   */
+  updateRunProgress?(runId: string, owner: string, patch: { state: "streaming" }): Promise<unknown>;
 }

@@ -137,6 +137,8 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
   let notBefore = startedAt + initialDelayMs;
   let pending: StatusEvent[] = [];
   let streaming = false;
+  /** Whether answer text ever started: the run is marked streaming once, at the first. */
+  let streamedBefore = false;
   let inFlight: Promise<StatusUpdate | null> | null = null;
   let forced = false;
   let closed = false;
@@ -331,6 +333,14 @@ export function createStatusUpdater(options: StatusUpdaterOptions): StatusUpdate
       }
     },
     textStreamStarted() {
+      if (!streaming && !streamedBefore && !closed && target.updateRunProgress) {
+        // The first answer text of the run: the page shows "writing the answer" and the run's
+        // submit_to_first_text_ms is set. A failure is an event, never the agent's problem.
+        target.updateRunProgress(runId, owner, { state: "streaming" }).catch((error: unknown) => {
+          emit({ type: "status:post_failed", error });
+        });
+      }
+      streamedBefore = true;
       streaming = true;
       clearTimer();
     },

@@ -3,6 +3,7 @@ import {
   abandonedStep,
   applyCancelRequest,
   applyComplete,
+  applyDiagnosticsReport,
   applyHeartbeat,
   applyPatch,
   applyRollup,
@@ -10,8 +11,11 @@ import {
   assertMetadataSize,
   type CompleteOptions,
   createRecord,
+  type FirstDiagnostic,
+  firstDiagnostics,
   isTerminal,
   type NotificationRecord,
+  noteActivity,
   type RunRecord,
   rollupPercent,
   toAgentRun,
@@ -52,6 +56,8 @@ export class BatchPlan {
   private readonly failedChildren = new Map<string, RunRecord>();
   /** Parents one of whose children showed a sign of life in this batch (the watchdog's own writes are none). */
   private readonly childActivity = new Set<string>();
+  /** Of those, parents one of whose children wrote as work (a person's cancel or delete is no diagnostic event). */
+  private readonly childWork = new Set<string>();
   readonly history: HistoryWrite[] = [];
   private readonly snapshots = new Map<RunRecord, AgentRun>();
   /** Notifications the batch creates, in op order. */
@@ -120,16 +126,26 @@ export class BatchPlan {
         ? `Sub-task "${failed.title}" ${failed.status}${failed.step ? `: ${failed.step}` : ""}`
         : null;
       const percent = parent.percentSetByRun ? parent.percent : rollupPercent(children);
-      // A child's activity is the parent's sign of life too (written at most every few seconds, or at once when stale).
+      // A child's activity is the parent's sign of life too (written at most every few seconds, at once when
+      // stale, and at once the first time, when it is the parent's first event since it started).
+      const worked = this.childWork.has(parentId);
       const alive =
         this.childActivity.has(parentId) &&
-        (parent.staleSince !== null || this.now - parent.heartbeatAt >= CHILD_ACTIVITY_BEAT_MS);
-      if (percent === parent.percent && step === null && !alive) continue;
-      let next = percent !== parent.percent || step !== null ? applyRollup(parent, percent, step, this.now) : parent;
+        (parent.staleSince !== null ||
+          (worked && parent.submitToFirstEventMs === null) ||
+          this.now - parent.heartbeatAt >= CHILD_ACTIVITY_BEAT_MS);
+      const shows = percent !== parent.percent || step !== null;
+      if (!shows && !alive) continue;
+      let next = shows ? applyRollup(parent, percent, step, this.now) : parent;
       if (alive) {
         next =
           next === parent ? applyHeartbeat(parent, this.now) : { ...next, heartbeatAt: this.now, staleSince: null };
         if (next.parentId) this.childActivity.add(next.parentId);
+      }
+      if (worked) {
+        // The children's work is the parent's: its first sign of life, and the first status its roll-up shows.
+        noteActivity(next, this.now, { status: shows });
+        if (next.parentId) this.childWork.add(next.parentId);
       }
       this.record({ type: "updated", run: next });
     }
@@ -164,6 +180,16 @@ export class BatchPlan {
     return this.changeList.length > 0;
   }
 
+  /** Diagnostics this batch set for the first time, once each (after `rollUp`). */
+  firstDiagnostics(): FirstDiagnostic[] {
+    const found: FirstDiagnostic[] = [];
+    for (const [id, run] of this.current) {
+      const before = this.inserted.has(id) ? undefined : this.original.get(id);
+      if (run && run !== before) firstDiagnostics(before, run, found);
+    }
+    return found;
+  }
+
   /** The batch's changes as the change feed carries them, in the order they were made. */
   changes(): RunChange[] {
     return this.changeList.map((change): RunChange => {
@@ -179,7 +205,7 @@ export class BatchPlan {
   private snapshot(run: RunRecord): AgentRun {
     let agentRun = this.snapshots.get(run);
     if (!agentRun) {
-      agentRun = toAgentRun(run);
+      agentRun = toAgentRun(run, this.now);
       // The record may stay cached for the next batch: what callers and listeners get is theirs to change.
       if (Object.keys(run.metadata).length > 0) agentRun.metadata = structuredClone(run.metadata);
       this.snapshots.set(run, agentRun);
@@ -193,7 +219,10 @@ export class BatchPlan {
     if (op.kind === "notify") return this.notify(op.notification);
     const run = this.current.get(op.id);
     if (!run || (op.kind !== "watch" && run.owner !== op.owner)) return { ok: false, reason: "not_found" };
-    if (op.kind !== "watch" && run.parentId) this.childActivity.add(run.parentId);
+    if (op.kind !== "watch" && op.kind !== "diagnostics" && run.parentId) {
+      this.childActivity.add(run.parentId);
+      if (op.kind !== "cancel" && op.kind !== "delete") this.childWork.add(run.parentId);
+    }
     if (op.kind === "delete") {
       this.current.set(op.id, null);
       this.inserted.delete(op.id);
@@ -240,28 +269,31 @@ export class BatchPlan {
     switch (op.kind) {
       case "update": {
         const { status, ...patch } = op.patch;
+        const text = patch.state === "streaming";
         if (status !== undefined && isTerminal(status)) {
           // agent-native completes a run through a patch: the patch's fields, then the completion, in one version.
           const { step, metadata, ...rest } = patch;
           const patched = hasFields(rest) ? applyPatch(run, rest, now) : run;
           const next = { ...applyComplete(patched, status, { step, metadata }, now), version: run.version + 1 };
+          noteActivity(next, now, { status: true, text });
           if (metadata) assertMetadataSize(next.metadata);
           if (next.parentId && status !== "succeeded") this.failedChildren.set(next.parentId, next);
           return this.record({ type: "updated", run: next }, "completed");
         }
         if (!hasFields(patch)) return run; // `status: "running"` alone changes nothing
-        const next = applyPatch(run, patch, now);
+        const shows = patch.percent !== undefined || patch.step !== undefined || patch.state !== undefined;
+        const next = noteActivity(applyPatch(run, patch, now), now, { status: shows, text });
         if (patch.metadata) assertMetadataSize(next.metadata);
         return this.record({ type: "updated", run: next }, next.state !== run.state ? "progress" : "sampled");
       }
       case "complete": {
-        const next = applyComplete(run, op.status, op.options, now);
+        const next = noteActivity(applyComplete(run, op.status, op.options, now), now, { status: true });
         if (op.options.metadata) assertMetadataSize(next.metadata);
         if (next.parentId && op.status !== "succeeded") this.failedChildren.set(next.parentId, next);
         return this.record({ type: "updated", run: next }, "completed");
       }
       case "heartbeat":
-        return this.record({ type: "updated", run: applyHeartbeat(run, now) });
+        return this.record({ type: "updated", run: noteActivity(applyHeartbeat(run, now), now, {}) });
       case "watch": {
         const silentMs = now - run.heartbeatAt;
         const { staleAfterMs, abandonAfterMs } = thresholdsOf(run, op);
@@ -279,10 +311,19 @@ export class BatchPlan {
       case "status": {
         // A status update is the run's new step (and percent), plus an event of its own right after.
         const { summary, percent, components, source } = op.update;
-        const patched = applyPatch(run, percent === undefined ? { step: summary } : { step: summary, percent }, now);
+        const patched = noteActivity(
+          applyPatch(run, percent === undefined ? { step: summary } : { step: summary, percent }, now),
+          now,
+          { status: true },
+        );
         const next = this.record({ type: "updated", run: patched }, "progress");
         this.changeList.push({ type: "status", run: next, summary, source, ...(components ? { components } : {}) });
         return next;
+      }
+      case "diagnostics": {
+        // A client's report: first value wins, so a repeat changes nothing and writes nothing.
+        const next = applyDiagnosticsReport(run, op.report, now);
+        return next === run ? run : this.record({ type: "updated", run: next });
       }
       case "cancel":
         if (run.cancelRequested) return run;

@@ -207,3 +207,17 @@ export function commitsOf(entries: readonly DecodedEntry[], loadRun: (id: string
     return { seq: entry.seq, at: entry.at, changes };
   });
 }
+
+/** The notifications of log entries (oldest first), each with its commit; only `owner`'s when given. */
+export function notificationsOf(
+  entries: readonly DecodedEntry[],
+  owner?: string,
+): Array<{ seq: number; notification: Notification }> {
+  const found: Array<{ seq: number; notification: Notification }> = [];
+  for (const entry of entries) {
+    for (const notification of entry.notifications) {
+      if (owner === undefined || notification.owner === owner) found.push({ seq: entry.seq, notification });
+    }
+  }
+  return found;
+}

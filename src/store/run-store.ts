@@ -1,6 +1,8 @@
 import type {
   AgentRun,
   CompleteOptions,
+  DiagnosticsReport,
+  FirstDiagnostic,
   HistoryPoint,
   ListRunsOptions,
   Notification,
@@ -22,6 +24,8 @@ export type RunOp =
   | { kind: "heartbeat"; id: string; owner: string }
   | { kind: "cancel"; id: string; owner: string }
   | { kind: "status"; id: string; owner: string; update: StatusUpdateInput }
+  /** A client's report on the run it shows (its first paint of the text); no sign of life. */
+  | { kind: "diagnostics"; id: string; owner: string; report: DiagnosticsReport }
   /** The watchdog's look at a silent run (any owner's): stale past one threshold, failed as abandoned past the other. */
   | { kind: "watch"; id: string; staleAfterMs: number; abandonAfterMs: number }
   | { kind: "delete"; id: string; owner: string }
@@ -45,6 +49,8 @@ export interface BatchResult {
   outcomes: OpOutcome[];
   /** What the batch committed to the change feed; null when it changed nothing. */
   commit: Commit | null;
+  /** Diagnostics the batch set for the first time, each once (what the metrics observe). */
+  firstDiagnostics: FirstDiagnostic[];
 }
 
 /** What changed after a commit sequence: current state of changed runs, and deletions. */
@@ -53,6 +59,8 @@ export interface ChangeSet {
   commitSeq: number;
   runs: AgentRun[];
   deleted: Array<{ id: string; owner: string }>;
+  /** Notifications created after `commitSeq` (the owner's, when one was given), oldest first, with their commit. */
+  notifications: Array<{ seq: number; notification: Notification }>;
 }
 
 export interface RunStoreStats {
@@ -75,6 +83,8 @@ export interface RunStore {
   countActive(): Promise<number>;
   /** Running runs (any owner's) that need a person: waiting for one, or stale. */
   countAttention(): Promise<{ action_required: number; stale: number }>;
+  /** The last sign of life (`heartbeatAt`, epoch ms) of every running run, any owner's (for metrics). */
+  listActiveHeartbeats(): Promise<number[]>;
   /** Ids of running runs (any owner's) with no sign of life since `before`, longest silent first. */
   listSilentRuns(before: number, limit: number): Promise<string[]>;
   /** Newest commit sequence, for resume tokens. */

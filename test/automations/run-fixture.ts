@@ -23,6 +23,13 @@ export function makeRun(overrides: Partial<AgentRun> = {}): AgentRun {
     updatedAt: at,
     completedAt: null,
     heartbeatAt: at,
+    diagnostics: {
+      submitToStatusMs: null,
+      submitToFirstEventMs: null,
+      submitToFirstTextMs: null,
+      firstTextToPaintMs: null,
+      lastEventAgeMs: null,
+    },
     version: 3,
     ...overrides,
   } as AgentRun;

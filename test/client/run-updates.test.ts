@@ -20,6 +20,13 @@ function run(id: string, version: number, patch: Partial<AgentRun> = {}): AgentR
     updatedAt: "2025-01-01T00:01:00.000Z",
     completedAt: null,
     heartbeatAt: "2025-01-01T00:01:00.000Z",
+    diagnostics: {
+      submitToStatusMs: null,
+      submitToFirstEventMs: null,
+      submitToFirstTextMs: null,
+      firstTextToPaintMs: null,
+      lastEventAgeMs: null,
+    },
     version,
     ...patch,
   };

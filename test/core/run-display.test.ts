@@ -31,6 +31,13 @@ function run(patch: Partial<AgentRun> = {}): AgentRun {
     updatedAt: at(0),
     completedAt: null,
     heartbeatAt: at(0),
+    diagnostics: {
+      submitToStatusMs: null,
+      submitToFirstEventMs: null,
+      submitToFirstTextMs: null,
+      firstTextToPaintMs: null,
+      lastEventAgeMs: null,
+    },
     version: 2,
     ...patch,
   };

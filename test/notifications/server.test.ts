@@ -71,6 +71,34 @@ describe("notifications over HTTP and SSE", () => {
   });
 });
 
+describe("notifications on a resumed stream", () => {
+  it("replays the notifications a client missed, once each, after Last-Event-ID", async () => {
+    const f = fixture();
+    const server = await serve(f);
+    const url = `${server.url}/_agent-native/runs/stream`;
+    const token = await f.tokenFor("ann");
+    const first = listen(url, token);
+    await first.until((events) => events.some((e) => e.type === "snapshot"));
+    await f.progress.notify("ann", { title: "seen live" });
+    const live = await first.until((events) => events.some((e) => e.type === "notification.created"));
+    const lastSeen = live.at(-1)?.id as string;
+    first.source.close();
+
+    const run = await f.progress.startRun({ owner: "ann", title: "while away" });
+    await f.progress.notify("ann", { title: "missed 1", runId: run.id });
+    await f.progress.notify("bob", { title: "not ann's" });
+    await f.progress.notify("ann", { title: "missed 2" });
+    const resumed = listen(url, token, { "Last-Event-ID": lastSeen });
+    await resumed.until((events) => events.filter((e) => e.type === "notification.created").length >= 2);
+    await resumed.until((events) => events.some((e) => e.type === "run.progress.updated"));
+    const titles = resumed.received
+      .filter((e) => e.type === "notification.created")
+      .map((e) => (e.data as { payload: { title: string } }).payload.title);
+    expect(titles).toEqual(["missed 1", "missed 2"]);
+    expect(resumed.received.some((e) => e.type === "snapshot")).toBe(false);
+  });
+});
+
 describe("built-in rules", () => {
   it("tell the owner once when a run fails, waits for them, or is abandoned; never for a success", async () => {
     const f = fixture({ watchdog: { staleAfterMs: 50, abandonAfterMs: 150, intervalMs: 20 } });

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { expect } from "vitest";
 import { type AgentRun, ValidationError } from "../../src/core/index.js";
 import { createProgress, type Progress } from "../../src/progress/index.js";
+import { withoutReadTime } from "../helpers/read-time.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
 export const OWNER = "ann@example.com";
@@ -14,7 +15,7 @@ export interface Seeded {
   parentId: string;
   childId: string;
   doneId: string;
-  /** Everything the owners can see: list and getRun, for before/after comparison. */
+  /** Everything the owners can see: list and getRun, for before/after comparison (read-time ages left out). */
   snapshot(): Promise<unknown>;
 }
 
@@ -41,7 +42,7 @@ export async function seeded(): Promise<Seeded> {
     const runs = [];
     for (const id of ids) runs.push(await progress.getRun(id, OWNER));
     const children = await progress.listRuns(OWNER, { parentId: parent.id, limit: 500 });
-    return { lists, runs, children };
+    return withoutReadTime({ lists, runs, children });
   };
   return { progress, parentId: parent.id, childId: child.id, doneId: done.id, snapshot };
 }

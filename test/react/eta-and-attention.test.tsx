@@ -32,6 +32,13 @@ function run(patch: Partial<AgentRun> = {}): AgentRun {
     updatedAt: at(0),
     completedAt: null,
     heartbeatAt: at(0),
+    diagnostics: {
+      submitToStatusMs: 0,
+      submitToFirstEventMs: 0,
+      submitToFirstTextMs: null,
+      firstTextToPaintMs: null,
+      lastEventAgeMs: null,
+    },
     version: 2,
     ...patch,
   };

@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import { createHeadwayClient } from "../../src/client/index.js";
-import { HeadwayProvider, NotificationsBell, RunsTray } from "../../src/react/index.js";
+import { HeadwayProvider, NotificationsBell, notificationCenter, RunsTray } from "../../src/react/index.js";
 import { serveNotificationsContract, serveWithoutNotifications, serveWithRules } from "../client/notifications-fake.js";
 
 afterEach(() => cleanup());
@@ -121,6 +121,41 @@ describe("<NotificationsBell /> against the notifications contract", () => {
     await waitFor(() => expect(fake.notifications.every((n) => n.readAt)).toBe(true));
     expect(screen.queryByRole("button", { name: /Mark read/ })).toBeNull();
     expect(screen.getByRole("dialog").textContent).toContain("All read");
+  });
+
+  it("keeps a mark when a list read before it arrives after it", async () => {
+    const fake = await serveNotificationsContract();
+    fake.notify({ title: "One" });
+    let hold: Promise<void> | null = null;
+    let release = () => {};
+    const client = createHeadwayClient({
+      baseUrl: fake.url,
+      token: fake.token,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        const held = hold;
+        if (held && (init?.method ?? "GET") === "GET" && String(input).includes("/notifications")) {
+          hold = null;
+          await held; // read before the mark, answered after it
+        }
+        return response;
+      },
+    });
+    render(<NotificationsBell client={client} />);
+    await waitFor(() => expect(bell()?.getAttribute("aria-label")).toBe("Notifications, 1 unread"));
+    hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const stale = notificationCenter(client).refresh();
+    await waitFor(() => expect(hold).toBeNull());
+    fireEvent.click(bell()!);
+    fireEvent.click(screen.getByRole("button", { name: "Mark read: One" }));
+    await waitFor(() => expect(fake.notifications[0]?.readAt).not.toBeNull());
+    await act(async () => {
+      release();
+      await stale;
+    });
+    expect(bell()?.getAttribute("aria-label")).toBe("Notifications, none unread");
   });
 
   it("loads older notifications a page at a time", async () => {

@@ -28,6 +28,13 @@ function run(patch: Partial<AgentRun> = {}): AgentRun {
     updatedAt: at(1000),
     completedAt: null,
     heartbeatAt: at(1000),
+    diagnostics: {
+      submitToStatusMs: 1000,
+      submitToFirstEventMs: 1000,
+      submitToFirstTextMs: null,
+      firstTextToPaintMs: null,
+      lastEventAgeMs: null,
+    },
     version: 3,
     ...patch,
   };

@@ -23,6 +23,13 @@ function run(id: string, version: number, status: AgentRun["status"] = "running"
     updatedAt: at,
     completedAt: status === "running" ? null : at,
     heartbeatAt: at,
+    diagnostics: {
+      submitToStatusMs: null,
+      submitToFirstEventMs: null,
+      submitToFirstTextMs: null,
+      firstTextToPaintMs: null,
+      lastEventAgeMs: null,
+    },
     version,
   };
 }

@@ -22,6 +22,13 @@ function updated(id: string, version: number, padding = 0): HeadwayEvent {
     updatedAt: at,
     completedAt: null,
     heartbeatAt: at,
+    diagnostics: {
+      submitToStatusMs: null,
+      submitToFirstEventMs: null,
+      submitToFirstTextMs: null,
+      firstTextToPaintMs: null,
+      lastEventAgeMs: null,
+    },
     version,
     attention: null,
   } as AgentRun;

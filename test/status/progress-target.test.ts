@@ -97,4 +97,20 @@ describe("status updates on a real run", () => {
     expect(status?.run?.step).toBe(update?.summary);
     await updater.close();
   });
+
+  it("marks the run streaming when answer text starts, once, so its first-text time is recorded", async () => {
+    const run = await progress.startRun({ owner, title: "Answer the question" });
+    const updater = createStatusUpdater({ target: progress, runId: run.id, owner, numEvents: 100 });
+    updater.textStreamStarted();
+    await progress.flush();
+    const streaming = await progress.getRun(run.id, owner);
+    expect(streaming).toMatchObject({ state: "streaming" });
+    expect(streaming?.diagnostics.submitToFirstTextMs).toEqual(expect.any(Number));
+    updater.textStreamEnded();
+    await progress.updateRunProgress(run.id, owner, { state: "tool_running" });
+    updater.textStreamStarted(); // a second stretch of text is no new first text, and no second write
+    await progress.flush();
+    expect(await progress.getRun(run.id, owner)).toMatchObject({ state: "tool_running", version: 3 });
+    await updater.close();
+  });
 });

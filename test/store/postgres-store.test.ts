@@ -65,8 +65,10 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
       "api_sessions",
       "api_tokens",
       "change_log",
+      "feed_cursors",
       "headway_feed_counter",
       "headway_schema_version",
+      "notifications",
       "progress_runs",
       "run_history",
     ]);
@@ -103,7 +105,7 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
     expect(seqs).toEqual([1, 2, 3, 4, 5]);
     // Nothing to write: rolled back, so the counter is not used up.
     const none = await a.runs.applyBatch([{ kind: "heartbeat", id: "nope", owner: "ann" }], 2000);
-    expect(none).toEqual({ outcomes: [{ ok: false, reason: "not_found" }], commit: null });
+    expect(none).toEqual({ outcomes: [{ ok: false, reason: "not_found" }], commit: null, firstDiagnostics: [] });
     expect((await a.runs.applyBatch([start("r5")], 2001)).commit?.seq).toBe(6);
     const page = await a.runs.readFeed(2, 2);
     expect(page.commits.map((commit) => commit.seq)).toEqual([3, 4]);

@@ -47,6 +47,16 @@ describe("SQLite store", () => {
     const store = openStore(path);
     expect(await store.runs.getRun("r1", "ann")).toMatchObject({ title: "from v1", status: "running" });
     expect(await store.runs.countActive()).toBe(1);
+    // The diagnostics columns came with the newest migration: unknown (null) for the old row, then set by writes.
+    expect((await store.runs.getRun("r1", "ann"))?.diagnostics).toMatchObject({
+      submitToStatusMs: null,
+      submitToFirstEventMs: null,
+    });
+    await store.runs.applyBatch([{ kind: "update", id: "r1", owner: "ann", patch: { percent: 10 } }], 1001);
+    expect((await store.runs.getRun("r1", "ann"))?.diagnostics).toMatchObject({
+      submitToStatusMs: 1000,
+      submitToFirstEventMs: 1000,
+    });
     await store.close();
     const db = new Database(path);
     expect(db.pragma("user_version", { simple: true })).toBe(SQLITE_MIGRATIONS.length);

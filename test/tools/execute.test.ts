@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createProgress, type Progress } from "../../src/progress/index.js";
 import { executeManageProgress, manageProgressInput } from "../../src/tools/index.js";
+import { withoutReadTime } from "../helpers/read-time.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
 let progress: Progress;
@@ -76,7 +77,7 @@ describe("manage-progress arguments", () => {
       );
       expect(reply.structured.action).toBe(args.action);
     }
-    expect(await progress.getRun(runId, "ann")).toEqual(before);
+    expect(withoutReadTime(await progress.getRun(runId, "ann"))).toEqual(withoutReadTime(before));
     expect(await progress.listRuns("ann")).toHaveLength(1);
   });
 
@@ -99,7 +100,7 @@ describe("manage-progress arguments", () => {
       expect(reply.isError).toBe(true);
       expect(reply.text.startsWith(message), reply.text).toBe(true);
     }
-    expect(await progress.getRun(runId, "ann")).toEqual(before);
+    expect(withoutReadTime(await progress.getRun(runId, "ann"))).toEqual(withoutReadTime(before));
     expect(await progress.listRuns("ann")).toHaveLength(1);
   });
 

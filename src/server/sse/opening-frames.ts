@@ -146,6 +146,15 @@ export async function replayOpening(
     const event = envelopeOf(change, feed.commitSeq, index, at);
     return { event: event.type, id: event.id, data: JSON.stringify(event) };
   });
+  // Notifications never change, so each is replayed as made, with its own id — but not the last commit's
+  // again (unlike run states, a repeated notification would show twice), and not on a stream of one run.
+  const notified: SseMessage[] = [];
+  for (const { seq, notification } of scope.runId ? [] : feed.notifications) {
+    if (seq <= sinceSeq) continue;
+    const event = envelopeOf({ type: "notification", notification }, seq, 0, notification.createdAt);
+    notified.push({ event: event.type, id: event.id, data: JSON.stringify(event) });
+  }
+  frames.unshift(...notified);
   return { frames, seq: feed.commitSeq, versions: versionsOf(runs) };
 }
 

@@ -17,6 +17,8 @@ class NothingToCommit {
   constructor(readonly outcomes: OpOutcome[]) {}
 }
 
+const NOTHING: BatchResult = { outcomes: [], commit: null, firstDiagnostics: [] };
+
 /**
  * Runs whole batches: counter, read, plan and write in one transaction.
  *
@@ -42,11 +44,11 @@ export class PgBatchWriter {
     // PostgreSQL text cannot hold U+0000: such an op fails alone instead of failing the whole batch.
     const refused = ops.map(nulProblem);
     const accepted = ops.filter((_, i) => refused[i] === undefined);
-    const result = accepted.length > 0 ? await this.transact(accepted, now) : { outcomes: [], commit: null };
+    const result = accepted.length > 0 ? await this.transact(accepted, now) : NOTHING;
     if (accepted.length === ops.length) return result;
     let next = 0;
     const outcomes = refused.map((problem): OpOutcome => problem ?? (result.outcomes[next++] as OpOutcome));
-    return { outcomes, commit: result.commit };
+    return { outcomes, commit: result.commit, firstDiagnostics: result.firstDiagnostics };
   }
 
   private async transact(ops: readonly RunOp[], now: number): Promise<BatchResult> {
@@ -62,10 +64,14 @@ export class PgBatchWriter {
         if (!plan.hasChanges()) throw new NothingToCommit(plan.outcomes);
         const changes = plan.changes();
         this.stats.rowWrites += await runWriteProgram(sql, plan, changes, seq, now, options);
-        return { outcomes: plan.outcomes, commit: { seq, at: now, changes } };
+        return {
+          outcomes: plan.outcomes,
+          commit: { seq, at: now, changes },
+          firstDiagnostics: plan.firstDiagnostics(),
+        };
       });
     } catch (error) {
-      if (error instanceof NothingToCommit) return { outcomes: error.outcomes, commit: null };
+      if (error instanceof NothingToCommit) return { outcomes: error.outcomes, commit: null, firstDiagnostics: [] };
       throw error;
     }
   }

@@ -25,6 +25,10 @@ export interface RunRow {
   samples: ProgressSample[];
   history_at: number;
   stale_since: number | null;
+  submit_to_status_ms: number | null;
+  submit_to_first_event_ms: number | null;
+  submit_to_first_text_ms: number | null;
+  first_text_to_paint_ms: number | null;
 }
 
 export interface HistoryRow {
@@ -39,7 +43,7 @@ export interface HistoryRow {
 }
 
 export const RUN_COLUMNS =
-  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since";
+  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, submit_to_status_ms, submit_to_first_event_ms, submit_to_first_text_ms, first_text_to_paint_ms";
 
 /**
  * The column list `jsonb_to_recordset` needs to turn a JSON array of rows
@@ -49,7 +53,8 @@ export const RUN_COLUMNS =
 export const RUN_RECORDSET = `x(id text, owner text, title text, step text, percent integer, status text, state text,
   metadata text, parent_id text, cancel_requested boolean, eta_ms bigint, created_at bigint, updated_at bigint,
   completed_at bigint, heartbeat_at bigint, version integer, percent_set_by_run boolean, samples jsonb,
-  history_at bigint, stale_since bigint)`;
+  history_at bigint, stale_since bigint, submit_to_status_ms bigint, submit_to_first_event_ms bigint,
+  submit_to_first_text_ms bigint, first_text_to_paint_ms bigint)`;
 
 export function rowToRecord(row: RunRow): RunRecord {
   // Metadata is stored as text, not jsonb: jsonb would reorder keys and drop duplicates.
@@ -75,6 +80,10 @@ export function rowToRecord(row: RunRow): RunRecord {
     samples: Array.isArray(row.samples) ? row.samples : [],
     historyAt: row.history_at,
     staleSince: row.stale_since,
+    submitToStatusMs: row.submit_to_status_ms,
+    submitToFirstEventMs: row.submit_to_first_event_ms,
+    submitToFirstTextMs: row.submit_to_first_text_ms,
+    firstTextToPaintMs: row.first_text_to_paint_ms,
   };
 }
 
@@ -101,6 +110,10 @@ export function recordToRow(run: RunRecord): RunRow {
     samples: run.samples as ProgressSample[],
     history_at: run.historyAt,
     stale_since: run.staleSince,
+    submit_to_status_ms: run.submitToStatusMs,
+    submit_to_first_event_ms: run.submitToFirstEventMs,
+    submit_to_first_text_ms: run.submitToFirstTextMs,
+    first_text_to_paint_ms: run.firstTextToPaintMs,
   };
 }
 

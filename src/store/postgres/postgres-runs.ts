@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type AgentRun, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
-import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, pageOf } from "../change-feed.js";
+import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, notificationsOf, pageOf } from "../change-feed.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { PgBatchWriter, type PgBatchWriterOptions } from "./postgres-batch.js";
 import type { PgClientLike } from "./postgres-driver.js";
@@ -148,6 +148,13 @@ export class PostgresRunStore implements RunStore {
     return { action_required: row?.action_required ?? 0, stale: row?.stale ?? 0 };
   }
 
+  async listActiveHeartbeats(): Promise<number[]> {
+    const rows = await this.query<{ heartbeat_at: number }>(
+      "SELECT heartbeat_at FROM progress_runs WHERE status = 'running'",
+    );
+    return rows.map((row) => row.heartbeat_at);
+  }
+
   async listSilentRuns(before: number, limit: number): Promise<string[]> {
     const rows = await this.query<{ id: string }>(
       "SELECT id FROM progress_runs WHERE status = 'running' AND heartbeat_at < $1 ORDER BY heartbeat_at LIMIT $2",
@@ -172,7 +179,9 @@ export class PostgresRunStore implements RunStore {
   async changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null> {
     // The range first, cheaply: a cursor older than the log gets null without reading the whole log.
     const [range] = await this.query<{ oldest: number; newest: number }>(SEQ_RANGE);
-    if (commitSeq >= (range?.newest ?? 0)) return { commitSeq: range?.newest ?? 0, runs: [], deleted: [] };
+    if (commitSeq >= (range?.newest ?? 0)) {
+      return { commitSeq: range?.newest ?? 0, runs: [], deleted: [], notifications: [] };
+    }
     if (!range?.oldest || commitSeq < range.oldest - 1) return null;
     const feed = await this.feed(commitSeq, null);
     if (!feed.oldest || commitSeq < feed.oldest - 1) return null;
@@ -192,7 +201,7 @@ export class PostgresRunStore implements RunStore {
     const gone = [...deleted]
       .filter(([, runOwner]) => owner === undefined || runOwner === owner)
       .map(([id, runOwner]) => ({ id, owner: runOwner }));
-    return { commitSeq: feed.newest, runs, deleted: gone };
+    return { commitSeq: feed.newest, runs, deleted: gone, notifications: notificationsOf(entries, owner) };
   }
 
   watchCommits(wake: () => void, intervalMs: number): () => void {

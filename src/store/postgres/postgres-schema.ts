@@ -125,6 +125,14 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     updated_at bigint NOT NULL
   );
   `,
+  // Per-run diagnostics, in ms since the run started, each set once (NULL: not yet, or unknown for older runs).
+  `
+  ALTER TABLE progress_runs
+    ADD COLUMN submit_to_status_ms bigint,
+    ADD COLUMN submit_to_first_event_ms bigint,
+    ADD COLUMN submit_to_first_text_ms bigint,
+    ADD COLUMN first_text_to_paint_ms bigint;
+  `,
 ];
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS headway_schema_version (

@@ -16,7 +16,9 @@ const UPDATE_RUNS = `UPDATE progress_runs r SET title = x.title, step = x.step, 
   status = x.status, state = x.state, metadata = x.metadata, cancel_requested = x.cancel_requested,
   eta_ms = x.eta_ms, updated_at = x.updated_at, completed_at = x.completed_at, heartbeat_at = x.heartbeat_at,
   version = x.version, percent_set_by_run = x.percent_set_by_run, samples = x.samples, history_at = x.history_at,
-  stale_since = x.stale_since
+  stale_since = x.stale_since, submit_to_status_ms = x.submit_to_status_ms,
+  submit_to_first_event_ms = x.submit_to_first_event_ms, submit_to_first_text_ms = x.submit_to_first_text_ms,
+  first_text_to_paint_ms = x.first_text_to_paint_ms
   FROM jsonb_to_recordset($1::text::jsonb) AS ${RUN_RECORDSET} WHERE r.id = x.id`;
 const DELETE_HISTORY = "DELETE FROM run_history WHERE run_id = ANY($1::text[])";
 const DELETE_RUNS = "DELETE FROM progress_runs WHERE id = ANY($1::text[])";

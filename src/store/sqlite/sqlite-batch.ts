@@ -62,12 +62,16 @@ export class SqliteBatchWriter {
           (id) => this.loadOne(id),
           (parentId) => this.children.all(parentId).map(rowToRecord),
         );
-        if (!plan.hasChanges()) return { outcomes: plan.outcomes, commit: null };
+        if (!plan.hasChanges()) return { outcomes: plan.outcomes, commit: null, firstDiagnostics: [] };
         const changes = plan.changes();
         const program = buildWriteProgram(plan, changes, now, this.options);
         const seq = runWriteProgram(this.db, this.statements, program);
         this.stats.rowWrites += program.rowWrites;
-        return { outcomes: plan.outcomes, commit: { seq, at: now, changes } };
+        return {
+          outcomes: plan.outcomes,
+          commit: { seq, at: now, changes },
+          firstDiagnostics: plan.firstDiagnostics(),
+        };
       })
       .immediate();
     this.stats.batches++;

@@ -24,6 +24,10 @@ export interface RunRow {
   samples: Buffer | null;
   history_at: number;
   stale_since: number | null;
+  submit_to_status_ms: number | null;
+  submit_to_first_event_ms: number | null;
+  submit_to_first_text_ms: number | null;
+  first_text_to_paint_ms: number | null;
 }
 
 export interface HistoryRow {
@@ -37,7 +41,7 @@ export interface HistoryRow {
 }
 
 export const RUN_COLUMNS =
-  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since";
+  "id, owner, title, step, percent, status, state, metadata, parent_id, cancel_requested, eta_ms, created_at, updated_at, completed_at, heartbeat_at, version, percent_set_by_run, samples, history_at, stale_since, submit_to_status_ms, submit_to_first_event_ms, submit_to_first_text_ms, first_text_to_paint_ms";
 
 export function rowToRecord(row: RunRow): RunRecord {
   const metadata = parseMetadata(row.metadata);
@@ -62,6 +66,10 @@ export function rowToRecord(row: RunRow): RunRecord {
     samples: parseSamples(row.samples),
     historyAt: row.history_at,
     staleSince: row.stale_since,
+    submitToStatusMs: row.submit_to_status_ms,
+    submitToFirstEventMs: row.submit_to_first_event_ms,
+    submitToFirstTextMs: row.submit_to_first_text_ms,
+    firstTextToPaintMs: row.first_text_to_paint_ms,
   };
 }
 
@@ -88,6 +96,10 @@ export function recordToParams(run: RunRecord): unknown[] {
     formatSamples(run.samples),
     run.historyAt,
     run.staleSince,
+    run.submitToStatusMs,
+    run.submitToFirstEventMs,
+    run.submitToFirstTextMs,
+    run.firstTextToPaintMs,
   ];
 }
 
@@ -109,6 +121,10 @@ export const UPDATABLE_COLUMNS = [
   "samples",
   "history_at",
   "stale_since",
+  "submit_to_status_ms",
+  "submit_to_first_event_ms",
+  "submit_to_first_text_ms",
+  "first_text_to_paint_ms",
 ] as const;
 
 /**
@@ -135,6 +151,10 @@ export function changedColumns(a: RunRecord, b: RunRecord): number {
   if (a.samples !== b.samples) mask |= 1 << 13;
   if (a.historyAt !== b.historyAt) mask |= 1 << 14;
   if (a.staleSince !== b.staleSince) mask |= 1 << 15;
+  if (a.submitToStatusMs !== b.submitToStatusMs) mask |= 1 << 16;
+  if (a.submitToFirstEventMs !== b.submitToFirstEventMs) mask |= 1 << 17;
+  if (a.submitToFirstTextMs !== b.submitToFirstTextMs) mask |= 1 << 18;
+  if (a.firstTextToPaintMs !== b.firstTextToPaintMs) mask |= 1 << 19;
   return mask;
 }
 
@@ -169,6 +189,10 @@ export function updateParams(mask: number, run: RunRecord): unknown[] {
   if (mask & (1 << 13)) params.push(formatSamples(run.samples));
   if (mask & (1 << 14)) params.push(run.historyAt);
   if (mask & (1 << 15)) params.push(run.staleSince);
+  if (mask & (1 << 16)) params.push(run.submitToStatusMs);
+  if (mask & (1 << 17)) params.push(run.submitToFirstEventMs);
+  if (mask & (1 << 18)) params.push(run.submitToFirstTextMs);
+  if (mask & (1 << 19)) params.push(run.firstTextToPaintMs);
   params.push(run.id);
   return params;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type AgentRun, LIMITS, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
-import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, pageOf } from "../change-feed.js";
+import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, notificationsOf, pageOf } from "../change-feed.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { type BatchWriterOptions, SqliteBatchWriter } from "./sqlite-batch.js";
 import type { OpenSqliteOptions, SqliteDatabaseLike } from "./sqlite-driver.js";
@@ -112,6 +112,10 @@ export class SqliteRunStore implements RunStore {
     return { action_required: row?.action_required ?? 0, stale: row?.stale ?? 0 };
   }
 
+  async listActiveHeartbeats(): Promise<number[]> {
+    return this.sql.activeHeartbeats.all().map((row) => row.heartbeat_at);
+  }
+
   async listSilentRuns(before: number, limit: number): Promise<string[]> {
     return this.sql.silent.all(before, limit).map((row) => row.id);
   }
@@ -136,11 +140,12 @@ export class SqliteRunStore implements RunStore {
   async changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null> {
     const oldest = this.sql.minSeq.get()?.seq;
     const newest = this.sql.maxSeq.get()?.seq ?? 0;
-    if (commitSeq >= newest) return { commitSeq: newest, runs: [], deleted: [] };
+    if (commitSeq >= newest) return { commitSeq: newest, runs: [], deleted: [], notifications: [] };
     if (oldest === null || oldest === undefined || commitSeq < oldest - 1) return null;
     const changed = new Set<string>();
     const deleted = new Map<string, string>();
-    for (const entry of this.sql.feedAfter.all(commitSeq, -1).map(decodeEntry)) {
+    const entries = this.sql.feedAfter.all(commitSeq, -1).map(decodeEntry);
+    for (const entry of entries) {
       for (const id of [...entry.started, ...entry.updated]) changed.add(id);
       for (const [id, runOwner] of entry.deleted) deleted.set(id, runOwner);
     }
@@ -153,7 +158,7 @@ export class SqliteRunStore implements RunStore {
     const gone = [...deleted]
       .filter(([, runOwner]) => owner === undefined || runOwner === owner)
       .map(([id, runOwner]) => ({ id, owner: runOwner }));
-    return { commitSeq: newest, runs, deleted: gone };
+    return { commitSeq: newest, runs, deleted: gone, notifications: notificationsOf(entries, owner) };
   }
 
   watchCommits(wake: () => void, intervalMs: number): () => void {
@@ -214,6 +219,10 @@ function prepareStatements(db: SqliteDatabaseLike) {
     countAttention: db.prepare<{ action_required: number | null; stale: number | null }>(
       `SELECT sum(state = 'action_required') AS action_required, sum(stale_since IS NOT NULL) AS stale
        FROM progress_runs INDEXED BY progress_runs_running WHERE status = 'running'`,
+    ),
+    // An index-only scan: the silent-runs index holds heartbeat_at of running rows alone.
+    activeHeartbeats: db.prepare<{ heartbeat_at: number }>(
+      "SELECT heartbeat_at FROM progress_runs INDEXED BY progress_runs_silent WHERE status = 'running'",
     ),
     silent: db.prepare<{ id: string }>(
       `SELECT id FROM progress_runs INDEXED BY progress_runs_silent

@@ -122,6 +122,13 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // Per-run diagnostics, in ms since the run started, each set once (NULL: not yet, or unknown for older runs).
+  `
+  ALTER TABLE progress_runs ADD COLUMN submit_to_status_ms INTEGER;
+  ALTER TABLE progress_runs ADD COLUMN submit_to_first_event_ms INTEGER;
+  ALTER TABLE progress_runs ADD COLUMN submit_to_first_text_ms INTEGER;
+  ALTER TABLE progress_runs ADD COLUMN first_text_to_paint_ms INTEGER;
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {

@@ -105,7 +105,11 @@ export class SqliteWriterThread {
       return;
     }
     this.stats.rowWrites += reply.rowWrites;
-    waiting.resolve({ outcomes: reply.outcomes.map(fromWire), commit: reply.commit });
+    waiting.resolve({
+      outcomes: reply.outcomes.map(fromWire),
+      commit: reply.commit,
+      firstDiagnostics: reply.firstDiagnostics,
+    });
   }
 
   private die(message: string): void {

@@ -18,7 +18,14 @@ export type WireOutcome =
   | { ok: false; reason: "invalid"; field: string; message: string };
 
 export type FromWriter =
-  | { type: "done"; id: number; outcomes: WireOutcome[]; commit: BatchResult["commit"]; rowWrites: number }
+  | {
+      type: "done";
+      id: number;
+      outcomes: WireOutcome[];
+      commit: BatchResult["commit"];
+      firstDiagnostics: BatchResult["firstDiagnostics"];
+      rowWrites: number;
+    }
   | { type: "failed"; id: number; message: string; code?: string };
 
 export interface WriterData {
@@ -53,6 +60,7 @@ if (port) {
         id: message.id,
         outcomes: result.outcomes.map(toWire),
         commit: result.commit,
+        firstDiagnostics: result.firstDiagnostics,
         rowWrites: writer.stats.rowWrites - before,
       };
       port.postMessage(reply);
