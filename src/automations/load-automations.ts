@@ -6,8 +6,17 @@ import { type Automation, AutomationFileError, parseAutomationFile } from "./aut
 /** One problem in one file of the folder; the other files still load. */
 export interface AutomationLoadError {
   file: string;
+  /** 1-based line of the file; 0 when the file (or folder) could not be read at all. */
   line: number;
+  /** 1-based column, when the problem has a place within the line (a condition's error). */
+  column?: number;
   message: string;
+}
+
+/** `file:line:column: message`, as compilers print it (editors open the place). */
+export function formatLoadError(error: AutomationLoadError): string {
+  const where = error.line > 0 ? `:${error.line}${error.column ? `:${error.column}` : ""}` : "";
+  return `${error.file}${where}: ${error.message}`;
 }
 
 export interface LoadedAutomations {
@@ -49,8 +58,8 @@ export async function loadAutomations(dir: string): Promise<LoadedAutomations> {
     } catch (error) {
       if (error instanceof AutomationFileError) {
         for (const problem of error.problems) {
-          const where = problem.column ? `column ${problem.column}: ` : "";
-          errors.push({ file, line: problem.line, message: `${where}${problem.message}` });
+          const { line, column, message } = problem;
+          errors.push(column ? { file, line, column, message } : { file, line, message });
         }
       } else {
         errors.push({ file, line: 0, message: String(error) });

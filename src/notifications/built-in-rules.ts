@@ -75,8 +75,11 @@ export const RULES: Record<BuiltInRuleName, BuiltInRule> = {
 };
 
 export interface NotifyOnOutcomesOptions {
-  /** Which rules run. (Default: all of BUILT_IN_RULES) */
-  rules?: readonly BuiltInRuleName[];
+  /**
+   * Which rules run; a function is asked again for every event, so a rule can be switched off
+   * while running (an automation file named like it overrides it). (Default: all of BUILT_IN_RULES)
+   */
+  rules?: readonly BuiltInRuleName[] | (() => readonly BuiltInRuleName[]);
   /** How often to look for commits besides the wake-ups, in ms. (Default: 500) */
   intervalMs?: number;
 }
@@ -94,14 +97,16 @@ export interface OutcomeNotifier {
  * crash) announce each outcome once.
  */
 export function notifyOnOutcomes(progress: Progress, options: NotifyOnOutcomesOptions = {}): OutcomeNotifier {
-  const rules = (options.rules ?? BUILT_IN_RULES).map((name) => RULES[name]);
+  const chosen = options.rules ?? BUILT_IN_RULES;
+  const fixed = typeof chosen === "function" ? [] : chosen.map((name) => RULES[name]);
+  const rules = typeof chosen === "function" ? () => chosen().map((name) => RULES[name]) : () => fixed;
   const stopWaking = progress.subscribe(() => reader.wake());
   const reader = new FeedReader(progress.store, progress.backend.cursors, {
     name: "built-in-rules",
     intervalMs: options.intervalMs,
     onError: (error) => progress.report("rules:error", error),
     handle: async (events) => {
-      for (const event of events) await applyRules(progress, rules, event);
+      for (const event of events) await applyRules(progress, rules(), event);
     },
   });
   return {

@@ -386,10 +386,17 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     }
   }
 
-  /** Deletes completed runs, and notifications, older than the retention period; returns how many runs. */
+  /**
+   * Deletes completed runs, notifications, and the automation episodes of runs no longer running,
+   * older than the retention period; returns how many runs.
+   */
   async sweep(): Promise<number> {
     const before = this.clock() - this.retentionMs;
-    const [runs] = await Promise.all([this.store.sweepCompleted(before), this.backend.notifications.sweep(before)]);
+    const [runs] = await Promise.all([
+      this.store.sweepCompleted(before),
+      this.backend.notifications.sweep(before),
+      this.backend.automationState.sweep(before),
+    ]);
     return runs;
   }
 

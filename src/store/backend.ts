@@ -1,4 +1,5 @@
 import { HeadwayError } from "../core/index.js";
+import type { AutomationStateStore } from "./automation-state-store.js";
 import type { FeedCursorStore } from "./feed-cursor-store.js";
 import type { NotificationStore } from "./notification-store.js";
 import { type OpenPostgresBackendOptions, openPostgresBackend } from "./postgres/postgres-backend.js";
@@ -22,6 +23,8 @@ export interface Backend {
   readonly notifications: NotificationStore;
   /** Where durable feed readers (built-in rules, automations) have got to. */
   readonly cursors: FeedCursorStore;
+  /** Which matching episode each `repeat: true` automation is in, per run. */
+  readonly automationState: AutomationStateStore;
   /**
    * Resolves once the backend is usable (migrations ran); rejects with why not,
    * e.g. a SchemaVersionError. Backends that open synchronously have none (SQLite throws at open).

@@ -2,6 +2,8 @@
  * Persistence: `openBackend(url)` and the structural interfaces its parts implement.
  * @module
  */
+
+export type { AutomationStateStore, RuleCheck, RuleEpisode } from "./automation-state-store.js";
 export { type Backend, DEFAULT_DATABASE_PATH, type OpenBackendOptions, openBackend, sqlitePathOf } from "./backend.js";
 export { BatchPlan, type PlanOptions } from "./batch-plan.js";
 export { type Commit, envelopeOf, envelopesOf, type FeedPage, type RunChange } from "./change-feed.js";

@@ -14,6 +14,8 @@ export interface NotificationStore {
   /** Marks every unread one of the owner's read; returns how many. */
   markAllRead(owner: string, now: number): Promise<number>;
   unreadCount(owner: string): Promise<number>;
+  /** Whether the owner has a notification made with this dedupe key (a rule checks before asking a model). */
+  hasDedupeKey(owner: string, dedupeKey: string): Promise<boolean>;
   /** Deletes notifications created before `before`; returns how many. */
   sweep(before: number): Promise<number>;
 }

@@ -85,6 +85,11 @@ export interface RunStore {
   countAttention(): Promise<{ action_required: number; stale: number }>;
   /** The last sign of life (`heartbeatAt`, epoch ms) of every running run, any owner's (for metrics). */
   listActiveHeartbeats(): Promise<number[]>;
+  /**
+   * Running runs of every owner, by id, after `afterId` ("" for the first page), at most `limit`:
+   * automations re-check time conditions over them on a timer.
+   */
+  listRunning(afterId: string, limit: number): Promise<AgentRun[]>;
   /** Ids of running runs (any owner's) with no sign of life since `before`, longest silent first. */
   listSilentRuns(before: number, limit: number): Promise<string[]>;
   /** Newest commit sequence, for resume tokens. */

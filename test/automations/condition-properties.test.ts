@@ -166,6 +166,31 @@ describe("condition properties", () => {
     );
   });
 
+  it("an error after any valid condition points at its own line and column", () => {
+    const bad = fc.constantFrom(
+      { text: "status is runing", at: 11 }, // an unknown value: at the value
+      { text: "percent > 5 minutes", at: 9 }, // a number compared with a duration: at the operator
+      { text: "(now - started) > 5", at: 19 }, // a duration compared with a bare number: after the 5
+      { text: "percent >", at: 10 }, // nothing after the operator: at the end
+    );
+    fc.assert(
+      fc.property(condition, bad, fc.nat({ max: 6 }), (text, wrong, indent) => {
+        // The valid condition on its own lines, then the bad part indented on a line of its own.
+        const source = `${text}\nand\n${" ".repeat(indent)}${wrong.text}`;
+        const lines = source.split("\n").length;
+        try {
+          parseCondition(source);
+          expect.unreachable(`parsed: ${source}`);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConditionSyntaxError);
+          const e = error as ConditionSyntaxError;
+          expect([e.line, e.column], `${source}\n${e.message}`).toEqual([lines, indent + wrong.at]);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("evaluation never reaches eval or the Function constructor", () => {
     const evalSpy = vi.spyOn(globalThis, "eval");
     const functionSpy = vi.spyOn(globalThis, "Function");

@@ -26,7 +26,8 @@ describe("loadAutomations", () => {
       {
         file: join(dir, "broken.md"),
         line: 4,
-        message: "column 53: condition: expected a duration unit after 5, as in 5 minutes",
+        column: 53,
+        message: "condition: expected a duration unit after 5, as in 5 minutes",
       },
       { file: join(dir, "typo.md"), line: 6, message: "unknown key 'repaet' for an event automation" },
     ]);

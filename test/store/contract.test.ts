@@ -42,6 +42,25 @@ for (const backend of BACKENDS) {
       }
     });
 
+    it("lets one of two connections begin each automation episode", async () => {
+      const [a, b] = pair();
+      for (let episode = 1; episode <= 20; episode++) {
+        const check = { version: episode * 2, checkedAt: episode };
+        const won = await Promise.all([
+          a.backend.automationState.begin("slow", "r1", episode, check, 0),
+          b.backend.automationState.begin("slow", "r1", episode, check, 0),
+        ]);
+        expect(won.filter(Boolean), `episode ${episode}`).toHaveLength(1);
+        await b.backend.automationState.end("slow", "r1", { version: episode * 2 + 1, checkedAt: episode }, 0);
+      }
+      expect(await a.backend.automationState.get("slow", "r1")).toEqual({
+        episode: 20,
+        matching: false,
+        version: 41,
+        checkedAt: 20,
+      });
+    });
+
     it("never lets both complete a run with different statuses", async () => {
       const [a, b] = pair();
       const runs = await Promise.all(

@@ -64,6 +64,7 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
     expect(tables.map((row) => row.table_name)).toEqual([
       "api_sessions",
       "api_tokens",
+      "automation_episodes",
       "change_log",
       "feed_cursors",
       "headway_feed_counter",

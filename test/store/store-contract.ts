@@ -166,6 +166,66 @@ export function runStoreContract(dialect: string, target: ContractTarget): void 
       expect(await store.countActive()).toBe(2);
     });
 
+    it("lists running runs of every owner by id, a page at a time", async () => {
+      const started = [];
+      for (const owner of ["ann", "bob", "ann", "cy", "bob"]) {
+        started.push(await progress.startRun({ owner, title: `${owner}'s` }));
+      }
+      await progress.completeRun(started[1]!.id, "bob", "succeeded");
+      await progress.completeRun(started[3]!.id, "cy", "failed");
+      const first = await store.listRunning("", 2);
+      const second = await store.listRunning(first.at(-1)!.id, 2);
+      expect([...first, ...second].map((run) => run.id)).toEqual([started[0]!.id, started[2]!.id, started[4]!.id]);
+      expect(second).toHaveLength(1);
+      expect(asRead(second[0] ?? null)).toEqual(asRead(await progress.getRun(started[4]!.id, "bob")));
+      expect(await store.listRunning(started[4]!.id, 10)).toEqual([]);
+    });
+
+    it("says whether an owner has a notification with a dedupe key", async () => {
+      const { notifications } = progress.backend;
+      expect(await notifications.hasDedupeKey("ann", "automation:x:1")).toBe(false);
+      await progress.notify("ann", { title: "once", dedupeKey: "automation:x:1" });
+      expect(await notifications.hasDedupeKey("ann", "automation:x:1")).toBe(true);
+      expect(await notifications.hasDedupeKey("bob", "automation:x:1")).toBe(false);
+      expect(await notifications.hasDedupeKey("ann", "automation:x:2")).toBe(false);
+    });
+
+    it("keeps the episode a repeat automation is in: later checks win, one process begins each episode", async () => {
+      const state = progress.backend.automationState;
+      const at = (version: number, checkedAt: number) => ({ version, checkedAt });
+      expect(await state.get("slow", "r1")).toBeNull();
+      await state.end("slow", "r1", at(1, 10), now); // nothing stored: nothing to end
+      expect(await state.get("slow", "r1")).toBeNull();
+      expect(await state.begin("slow", "r1", 2, at(3, 30), now)).toBe(false); // episode 1 never began
+      expect(await state.begin("slow", "r1", 1, at(3, 30), now)).toBe(true);
+      expect(await state.begin("slow", "r1", 1, at(4, 40), now)).toBe(false); // someone was first
+      expect(await state.get("slow", "r1")).toEqual({ episode: 1, matching: true, version: 3, checkedAt: 30 });
+      await state.end("slow", "r1", at(2, 99), now); // an older version: ignored
+      await state.end("slow", "r1", at(3, 30), now); // the same check: ignored
+      expect((await state.get("slow", "r1"))?.matching).toBe(true);
+      await state.end("slow", "r1", at(3, 31), now); // same version, looked at later
+      expect(await state.get("slow", "r1")).toEqual({ episode: 1, matching: false, version: 3, checkedAt: 31 });
+      expect(await state.begin("slow", "r1", 2, at(3, 20), now)).toBe(false); // older than what is stored
+      expect(await state.begin("slow", "r1", 3, at(5, 50), now)).toBe(false); // skips an episode
+      expect(await state.begin("slow", "r1", 2, at(5, 50), now)).toBe(true);
+      expect(await state.get("slow", "r1")).toEqual({ episode: 2, matching: true, version: 5, checkedAt: 50 });
+      expect(await state.get("other", "r1")).toBeNull(); // per automation
+    });
+
+    it("sweeps the episodes of runs no longer running, past retention", async () => {
+      const state = progress.backend.automationState;
+      const running = await progress.startRun({ owner: "ann", title: "still running" });
+      const done = await progress.startRun({ owner: "ann", title: "done" });
+      await progress.completeRun(done.id, "ann", "succeeded");
+      for (const id of [running.id, done.id, "gone"])
+        await state.begin("slow", id, 1, { version: 1, checkedAt: now }, now);
+      now += 31 * 24 * 60 * 60 * 1000;
+      await progress.sweep();
+      expect(await state.get("slow", running.id)).not.toBeNull();
+      expect(await state.get("slow", done.id)).toBeNull();
+      expect(await state.get("slow", "gone")).toBeNull();
+    });
+
     it("deletes a run and its history", async () => {
       const run = await progress.startRun({ owner: "ann", title: "gone soon" });
       expect(await progress.deleteRun(run.id, "ann")).toBe(true);

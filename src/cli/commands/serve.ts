@@ -1,7 +1,14 @@
-import { resolve } from "node:path";
+import { statSync } from "node:fs";
+import { relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
+import {
+  type AutomationEngine,
+  type AutomationLogEntry,
+  formatLoadError,
+  runAutomations,
+} from "../../automations/index.js";
 import { parseInput, ValidationError } from "../../core/index.js";
 import { BUILT_IN_RULES, type BuiltInRuleName, notifyOnOutcomes } from "../../notifications/index.js";
 import { createProgress } from "../../progress/index.js";
@@ -27,7 +34,10 @@ Options:
   --stale-after D   a running run silent this long is flagged stale (default 2m; D is a number and s, m, h or d)
   --abandon-after D ... and this long, completed as failed, abandoned (default 30m)
   --rules LIST      built-in notification rules to run, comma-separated, or none
-                    (default ${BUILT_IN_RULES.join(",")})
+                    (default ${BUILT_IN_RULES.join(",")}); a file <rule>.md in the
+                    automations folder replaces that rule
+  --automations DIR the folder of automation files (*.md), reloaded when they change,
+                    or none (default ./automations when it exists)
   --demo            start a simulated agent that keeps a few runs moving for that owner
   -h, --help        show this help`;
 
@@ -56,8 +66,10 @@ export async function run(argv: string[]): Promise<number> {
   let owner: string;
   let watchdog: { staleAfterMs?: number; abandonAfterMs?: number };
   let rules: BuiltInRuleName[];
+  let automationsDir: string | null;
   try {
     rules = rulesOption(values.rules);
+    automationsDir = automationsOption(values.automations);
     port = parseInput(portSchema, values.port ?? String(DEFAULT_PORT), "--port");
     owner = ownerOption(values.owner);
     watchdog = {
@@ -128,8 +140,22 @@ export async function run(argv: string[]): Promise<number> {
     tokens.renew(record.id, DASHBOARD_TOKEN_LEASE_MS).catch((error: unknown) => console.error("headway serve:", error));
   }, DASHBOARD_TOKEN_LEASE_MS / 10);
   renewal.unref();
-  // People hear when a run fails, is abandoned or waits for them, whether or not a page is open.
-  const outcomes = rules.length > 0 ? notifyOnOutcomes(progress, { rules }) : undefined;
+  // Automation files: loaded now, reloaded on change; lines about them go to stderr once the banner is out.
+  let started = false;
+  const automations = automationsDir
+    ? await runAutomations(progress, {
+        dir: automationsDir,
+        onLog: (entry) => {
+          if (started) console.error(`headway serve: automations: ${formatLogEntry(entry)}`);
+        },
+      })
+    : undefined;
+  // People hear when a run fails, is abandoned or waits for them, whether or not a page is open,
+  // unless an automation file named like the rule replaces it.
+  const outcomes =
+    rules.length > 0
+      ? notifyOnOutcomes(progress, { rules: () => rules.filter((name) => !automations?.overrides(name)) })
+      : undefined;
   const demo = values.demo ? startDemo(progress, { owner }) : undefined;
   const base = values["base-path"] ?? DEFAULT_BASE_PATH;
   const path = sqlitePathOf(databaseUrl);
@@ -143,8 +169,11 @@ export async function run(argv: string[]): Promise<number> {
   Metrics     ${server.url}/metrics
   Database    ${path ? resolve(path) : databaseUrl.replace(/\/\/[^@/]*@/, "//…@")}
   Owner       ${owner}${demo ? "   (demo agent running)" : ""}
+  Automations ${automationsLine(automationsDir, automations)}
 
 Press Ctrl-C to stop.`);
+  for (const error of automations?.errors() ?? []) console.error(`headway serve: ${formatLoadError(error)}`);
+  started = true;
 
   return new Promise<number>((done) => {
     let stopping = false;
@@ -159,6 +188,7 @@ Press Ctrl-C to stop.`);
         await demo?.stop();
         clearInterval(renewal);
         await server.close();
+        await automations?.close();
         await outcomes?.close();
         await progress.close();
         done(0);
@@ -187,6 +217,7 @@ function parse(argv: string[]) {
       "stale-after": { type: "string" },
       "abandon-after": { type: "string" },
       rules: { type: "string" },
+      automations: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -208,4 +239,39 @@ function rulesOption(value: string | undefined): BuiltInRuleName[] {
     }
   }
   return names as BuiltInRuleName[];
+}
+
+/** `--automations`: a folder that exists, `none`, or (absent) ./automations when there is one. */
+function automationsOption(value: string | undefined): string | null {
+  if (value?.trim() === "none") return null;
+  const dir = value ?? "automations";
+  let isFolder = false;
+  try {
+    isFolder = statSync(dir).isDirectory();
+  } catch {
+    // missing: said below, or simply no automations by default
+  }
+  if (isFolder) return dir;
+  if (value === undefined) return null;
+  throw new ValidationError("--automations", `"${value}" is not a folder (give a folder of *.md files, or none)`);
+}
+
+function automationsLine(dir: string | null, engine: AutomationEngine | undefined): string {
+  if (!dir || !engine) return "off (no ./automations folder; --automations DIR to use one)";
+  const shown = relative(process.cwd(), resolve(dir)) || ".";
+  const names = engine.automations().map((a) => (a.enabled ? a.id : `${a.id} (disabled)`));
+  const broken =
+    engine.errors().length > 0
+      ? `; ${new Set(engine.errors().map((e) => e.file)).size} file(s) with errors, below`
+      : "";
+  // headway serve has no model option: an agentic automation delivers its body as written, and logs so.
+  const agentic = engine.automations().some((a) => a.enabled && a.mode === "agentic")
+    ? " (no model: agentic ones send their body as written)"
+    : "";
+  return `${shown}: ${names.length > 0 ? names.join(", ") : "none loaded"}${agentic}${broken}`;
+}
+
+function formatLogEntry(entry: AutomationLogEntry): string {
+  const about = [entry.automation, entry.runId && `run ${entry.runId}`].filter(Boolean).join(", ");
+  return `${about ? `${about}: ` : ""}${entry.message}`;
 }

@@ -1,4 +1,5 @@
 import type { Backend } from "../backend.js";
+import { PostgresAutomationStateStore } from "./postgres-automation-state.js";
 import { PostgresFeedCursorStore } from "./postgres-cursors.js";
 import { openPostgresClient } from "./postgres-driver.js";
 import { PostgresNotificationStore } from "./postgres-notifications.js";
@@ -65,6 +66,7 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
     tokens,
     notifications,
     cursors: new PostgresFeedCursorStore(client, ready),
+    automationState: new PostgresAutomationStateStore(client, ready),
     ready: readyVoid,
     close: () => {
       closing ??= (async () => {

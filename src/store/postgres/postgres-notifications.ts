@@ -20,6 +20,7 @@ const SQL = {
   markAllRead: `WITH marked AS (UPDATE notifications SET read_at = $2 WHERE owner = $1 AND read_at IS NULL RETURNING 1)
     SELECT count(*)::int AS n FROM marked`,
   unread: "SELECT count(*)::int AS n FROM notifications WHERE owner = $1 AND read_at IS NULL",
+  hasKey: "SELECT 1 AS one FROM notifications WHERE owner = $1 AND dedupe_key = $2",
   sweep:
     "WITH gone AS (DELETE FROM notifications WHERE created_at < $1 RETURNING 1) SELECT count(*)::int AS n FROM gone",
 };
@@ -67,6 +68,12 @@ export class PostgresNotificationStore implements NotificationStore {
     await this.ready;
     const [row] = await this.client.unsafe<{ n: number }>(SQL.unread, [owner]);
     return row?.n ?? 0;
+  }
+
+  async hasDedupeKey(owner: string, dedupeKey: string): Promise<boolean> {
+    await this.ready;
+    const rows = await this.client.unsafe(SQL.hasKey, [owner, dedupeKey]);
+    return rows.length > 0;
   }
 
   async sweep(before: number): Promise<number> {

@@ -155,6 +155,14 @@ export class PostgresRunStore implements RunStore {
     return rows.map((row) => row.heartbeat_at);
   }
 
+  async listRunning(afterId: string, limit: number): Promise<AgentRun[]> {
+    const rows = await this.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM progress_runs WHERE status = 'running' AND id > $1 ORDER BY id LIMIT $2`,
+      [afterId, limit],
+    );
+    return rows.map((row) => toAgentRun(rowToRecord(row)));
+  }
+
   async listSilentRuns(before: number, limit: number): Promise<string[]> {
     const rows = await this.query<{ id: string }>(
       "SELECT id FROM progress_runs WHERE status = 'running' AND heartbeat_at < $1 ORDER BY heartbeat_at LIMIT $2",

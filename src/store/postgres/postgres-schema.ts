@@ -133,6 +133,20 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     ADD COLUMN submit_to_first_text_ms bigint,
     ADD COLUMN first_text_to_paint_ms bigint;
   `,
+  // Automations with repeat: true: the matching episode each is in per run, shared by every process on the schema.
+  `
+  CREATE TABLE automation_episodes (
+    automation_id text NOT NULL,
+    run_id text COLLATE "C" NOT NULL,
+    episode integer NOT NULL,
+    matching boolean NOT NULL,
+    version integer NOT NULL,
+    checked_at bigint NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (automation_id, run_id)
+  );
+  CREATE INDEX automation_episodes_updated ON automation_episodes (updated_at);
+  `,
 ];
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS headway_schema_version (

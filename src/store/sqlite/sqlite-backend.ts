@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { HeadwayError } from "../../core/index.js";
 import type { Backend } from "../backend.js";
+import { SqliteAutomationStateStore } from "./sqlite-automation-state.js";
 import { SqliteFeedCursorStore } from "./sqlite-cursors.js";
 import { type OpenSqliteOptions, openSqliteDatabase } from "./sqlite-driver.js";
 import { SqliteNotificationStore } from "./sqlite-notifications.js";
@@ -34,6 +35,7 @@ export function openSqliteBackend(path: string, options: OpenSqliteBackendOption
     tokens,
     notifications,
     cursors: new SqliteFeedCursorStore(db),
+    automationState: new SqliteAutomationStateStore(db),
     close: () => {
       closing ??= runs.close();
       return closing;

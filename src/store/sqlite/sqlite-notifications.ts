@@ -32,6 +32,7 @@ export class SqliteNotificationStore implements NotificationStore {
         "SELECT count(*) AS n FROM notifications INDEXED BY notifications_unread WHERE owner = ? AND read_at IS NULL",
       ),
       sweep: db.prepare("DELETE FROM notifications WHERE created_at < ?"),
+      hasKey: db.prepare<{ one: number }>("SELECT 1 AS one FROM notifications WHERE owner = ? AND dedupe_key = ?"),
     };
   }
 
@@ -57,6 +58,10 @@ export class SqliteNotificationStore implements NotificationStore {
 
   async unreadCount(owner: string): Promise<number> {
     return this.count(owner);
+  }
+
+  async hasDedupeKey(owner: string, dedupeKey: string): Promise<boolean> {
+    return this.sql.hasKey.get(owner, dedupeKey) !== undefined;
   }
 
   async sweep(before: number): Promise<number> {

@@ -116,6 +116,10 @@ export class SqliteRunStore implements RunStore {
     return this.sql.activeHeartbeats.all().map((row) => row.heartbeat_at);
   }
 
+  async listRunning(afterId: string, limit: number): Promise<AgentRun[]> {
+    return this.sql.running.all(afterId, limit).map((row) => toAgentRun(rowToRecord(row)));
+  }
+
   async listSilentRuns(before: number, limit: number): Promise<string[]> {
     return this.sql.silent.all(before, limit).map((row) => row.id);
   }
@@ -223,6 +227,9 @@ function prepareStatements(db: SqliteDatabaseLike) {
     // An index-only scan: the silent-runs index holds heartbeat_at of running rows alone.
     activeHeartbeats: db.prepare<{ heartbeat_at: number }>(
       "SELECT heartbeat_at FROM progress_runs INDEXED BY progress_runs_silent WHERE status = 'running'",
+    ),
+    running: db.prepare<RunRow>(
+      `${select} INDEXED BY progress_runs_running WHERE status = 'running' AND id > ? ORDER BY id LIMIT ?`,
     ),
     silent: db.prepare<{ id: string }>(
       `SELECT id FROM progress_runs INDEXED BY progress_runs_silent

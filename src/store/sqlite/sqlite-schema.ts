@@ -129,6 +129,20 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ALTER TABLE progress_runs ADD COLUMN submit_to_first_text_ms INTEGER;
   ALTER TABLE progress_runs ADD COLUMN first_text_to_paint_ms INTEGER;
   `,
+  // Automations with repeat: true: the matching episode each is in per run, shared by every process on the file.
+  `
+  CREATE TABLE automation_episodes (
+    automation_id TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    episode INTEGER NOT NULL,
+    matching INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    checked_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (automation_id, run_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX automation_episodes_updated ON automation_episodes (updated_at);
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {
