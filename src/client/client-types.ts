@@ -1,4 +1,5 @@
 import type { AgentRun, HeadwayEvent, HistoryPoint, RunStatus } from "../core/index.js";
+import type { HeadwayNotification, NotificationPage } from "./notification-types.js";
 
 /** One point of a run's timeline, as `GET {base}/:id/events` returns it. */
 export type RunHistoryPoint = HistoryPoint;
@@ -53,6 +54,17 @@ export interface SubscribeOptions {
   onStatus?: (status: ConnectionStatus, error?: Error) => void;
   /** Aborting it closes the subscription. */
   signal?: AbortSignal;
+  /**
+   * Called once per notification created while subscribed (the stream's
+   * `notification.created`; while polling, those newer than the last one seen).
+   * Not with `runId`: a stream that follows one run carries no notifications.
+   */
+  onNotification?: (notification: HeadwayNotification) => void;
+  /**
+   * While polling, each page of the newest notifications read alongside the
+   * runs, with the unread count: a poll also tells what was marked read elsewhere.
+   */
+  onNotificationPage?: (page: NotificationPage) => void;
 }
 
 export interface Subscription {

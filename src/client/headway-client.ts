@@ -10,6 +10,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from "./client-types.js";
+import type { HeadwayNotification, ListNotificationsOptions, NotificationPage } from "./notification-types.js";
 import { markReceived } from "./received-at.js";
 import { openSubscription } from "./subscription.js";
 
@@ -41,6 +42,20 @@ export interface HeadwayClient {
   reportDiagnostics(id: string, report: DiagnosticsReport): Promise<AgentRun>;
   /** Live updates: SSE with resume, polling while the stream is unavailable. */
   subscribe(handler: (update: RunUpdate) => void, options?: SubscribeOptions): Subscription;
+  /** One page of the owner's notifications, newest first, with the unread count. */
+  listNotifications(options?: ListNotificationsOptions): Promise<NotificationPage>;
+  /** Marks one notification read; null when there is none by that id (or it is someone else's). */
+  markNotificationRead(id: string): Promise<HeadwayNotification | null>;
+  /** Marks every unread notification read; resolves with how many were. */
+  markAllNotificationsRead(): Promise<number>;
+  /**
+   * Each notification created from now on, live: the same stream (and polling
+   * fallback) as `subscribe`, without the runs.
+   */
+  subscribeNotifications(
+    handler: (notification: HeadwayNotification) => void,
+    options?: Omit<SubscribeOptions, "runId" | "onNotification">,
+  ): Subscription;
   /** Resolved options, for subscriptions and tests. */
   readonly options: ResolvedClientOptions;
 }
@@ -52,10 +67,22 @@ export function authHeaders(options: ResolvedClientOptions): Record<string, stri
 export function createHeadwayClient(options: HeadwayClientOptions = {}): HeadwayClient {
   const resolved = resolveClientOptions(options);
 
-  async function call<T>(method: string, path: string, notFoundIsNull: true): Promise<T | null>;
-  async function call<T>(method: string, path: string, notFoundIsNull?: false, body?: unknown): Promise<T>;
-  async function call<T>(method: string, path: string, notFoundIsNull = false, body?: unknown): Promise<T | null> {
-    const url = resolved.root + path;
+  /** Where a request goes besides the runs API, and what it sends. */
+  interface CallOptions {
+    /** A JSON body. */
+    body?: unknown;
+    /** The API's root. (Default: the runs API) */
+    root?: string;
+  }
+  async function call<T>(method: string, path: string, notFoundIsNull: true, extra?: CallOptions): Promise<T | null>;
+  async function call<T>(method: string, path: string, notFoundIsNull?: false, extra?: CallOptions): Promise<T>;
+  async function call<T>(
+    method: string,
+    path: string,
+    notFoundIsNull = false,
+    { body, root = resolved.root }: CallOptions = {},
+  ): Promise<T | null> {
+    const url = root + path;
     const headers: Record<string, string> = { Accept: "application/json", ...authHeaders(resolved) };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await resolved.fetch(url, {
@@ -99,6 +126,11 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
     );
 
   const runPath = (id: string) => `/${encodeURIComponent(id)}`;
+  const isNotification = (value: unknown) =>
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as HeadwayNotification).id === "string" &&
+    typeof (value as HeadwayNotification).title === "string";
 
   /** Every run in a body (`{ run }`, `{ runs }`) is stamped as received now. */
   function stampRuns(body: unknown): void {
@@ -151,7 +183,7 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
       return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
     async reportDiagnostics(id, report) {
-      const body = await call<unknown>("POST", `${runPath(id)}/diagnostics`, false, report);
+      const body = await call<unknown>("POST", `${runPath(id)}/diagnostics`, false, { body: report });
       return checked<{ run: AgentRun }>(body, (b) => isRun(b.run), "{ run }").run;
     },
     async history(id, historyOptions = {}) {
@@ -162,6 +194,39 @@ export function createHeadwayClient(options: HeadwayClientOptions = {}): Headway
     },
     subscribe(handler, subscribeOptions = {}) {
       return openSubscription(client, handler, subscribeOptions);
+    },
+    async listNotifications(listOptions = {}) {
+      const query = new URLSearchParams();
+      if (listOptions.unread !== undefined) query.set("unread", String(listOptions.unread));
+      if (listOptions.limit !== undefined) query.set("limit", String(listOptions.limit));
+      if (listOptions.before) query.set("before", listOptions.before);
+      const search = query.toString();
+      const body = await call<unknown>("GET", search ? `?${search}` : "", false, { root: resolved.notificationsRoot });
+      return checked<NotificationPage>(
+        body,
+        (b) =>
+          Array.isArray(b.notifications) &&
+          b.notifications.every(isNotification) &&
+          typeof b.unreadCount === "number" &&
+          (b.nextBefore === null || typeof b.nextBefore === "string" || b.nextBefore === undefined),
+        "{ notifications: [...], unreadCount, nextBefore }",
+      );
+    },
+    async markNotificationRead(id) {
+      const body = await call<unknown>("POST", `${runPath(id)}/read`, true, { root: resolved.notificationsRoot });
+      if (body === null) return null;
+      return checked<{ notification: HeadwayNotification }>(
+        body,
+        (b) => isNotification(b.notification),
+        "{ notification }",
+      ).notification;
+    },
+    async markAllNotificationsRead() {
+      const body = await call<unknown>("POST", "/read-all", false, { root: resolved.notificationsRoot });
+      return checked<{ marked: number }>(body, (b) => typeof b.marked === "number", "{ marked }").marked;
+    },
+    subscribeNotifications(handler, subscribeOptions = {}) {
+      return openSubscription(client, null, { ...subscribeOptions, onNotification: handler });
     },
   };
   return client;

@@ -1,7 +1,7 @@
 /**
  * The framework-free client of a Headway server, for browsers and Node:
- * list, get, delete, cancel, history and a live subscription (SSE with
- * resume, polling while the stream is unavailable).
+ * list, get, delete, cancel, history, notifications (list, mark read) and a
+ * live subscription (SSE with resume, polling while the stream is unavailable).
  * @module
  */
 export type {
@@ -29,7 +29,12 @@ export {
   trackRuns,
 } from "../core/run-display.js";
 export { HeadwayClientError } from "./client-error.js";
-export { DEFAULT_BASE_PATH, DEFAULT_POLL_MS, type HeadwayClientOptions } from "./client-options.js";
+export {
+  DEFAULT_BASE_PATH,
+  DEFAULT_NOTIFICATIONS_PATH,
+  DEFAULT_POLL_MS,
+  type HeadwayClientOptions,
+} from "./client-options.js";
 export type {
   ConnectionStatus,
   ListOptions,
@@ -41,5 +46,11 @@ export type {
   Subscription,
 } from "./client-types.js";
 export { createHeadwayClient, type HeadwayClient } from "./headway-client.js";
+export type {
+  HeadwayNotification,
+  ListNotificationsOptions,
+  NotificationPage,
+  NotificationSeverity,
+} from "./notification-types.js";
 export { markReceived, receivedAt } from "./received-at.js";
 export { type ApplyOptions, applyRunUpdate, replaceRun, upsertRun } from "./run-updates.js";

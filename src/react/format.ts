@@ -37,3 +37,18 @@ export function etaText(view: EtaView): string | null {
   if (view.kind !== "hidden") return view.text;
   return view.reason === "waiting" ? "waiting for you" : null;
 }
+
+/** "just now", "5m ago", "3h ago", "2d ago", then the date: when something happened, for a list. */
+export function formatAgo(iso: string, now: number): string {
+  const at = Date.parse(iso);
+  if (!Number.isFinite(at)) return "";
+  const seconds = Math.max(0, Math.floor((now - at) / 1000));
+  if (seconds < 45) return "just now";
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes < 60) return `${minutes}m ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h ago`;
+  const days = Math.floor(hours / 24);
+  if (days < 7) return `${days}d ago`;
+  return new Date(at).toLocaleDateString(undefined, { day: "numeric", month: "short", year: "numeric" });
+}

@@ -2,6 +2,7 @@ import { type MouseEvent, useEffect, useRef, useState } from "react";
 import type { AgentRun, HeadwayClient } from "../client/index.js";
 import type { ProgressMark } from "../core/run-display.js";
 import { elapsedMs, etaText, etaView, formatDuration } from "./format.js";
+import { CloseIcon } from "./icons.js";
 import { ProgressBar } from "./progress-bar.js";
 import { attentionOf, stateLabel } from "./status-labels.js";
 import { useFirstPaintReport } from "./use-first-paint.js";
@@ -17,16 +18,81 @@ export interface RunProgressItemProps {
   href?: string;
   /** A plain click on that link (no modifier key); call `event.preventDefault()` to navigate in place. */
   onOpen?: (run: AgentRun, event: MouseEvent<HTMLAnchorElement>) => void;
+  /** For a run that ended: takes it out of the list before its time (a button with a cross). */
+  onDismiss?: (id: string) => void;
   /** Where to report the first paint of the run's answer text (see `useFirstPaintReport`). (Default: nowhere) */
   client?: HeadwayClient;
 }
 
+const OUTCOME = { succeeded: "Done", failed: "Failed", cancelled: "Cancelled" } as const;
+
 /**
  * One run in the tray: title, step, a live percent bar, elapsed, ETA and
  * cancel. Cancel asks once ("Stop it?") before it acts, and focus stays on
- * the row's buttons throughout, never dropping to the page.
+ * the row's buttons throughout, never dropping to the page. A run that ended
+ * shows how: "Failed" (in the destructive colour) with its last step, how
+ * long it took, and a button to dismiss it.
  */
-export function RunProgressItem({ run, now, onCancel, mark: givenMark, href, onOpen, client }: RunProgressItemProps) {
+export function RunProgressItem(props: RunProgressItemProps) {
+  return props.run.status === "running" ? <RunningItem {...props} /> : <EndedItem {...props} />;
+}
+
+function RunTitle({ run, href, onOpen }: Pick<RunProgressItemProps, "run" | "href" | "onOpen">) {
+  return href ? (
+    <a
+      className="hw-title hw-link"
+      href={href}
+      title={run.title}
+      onClick={(event) => {
+        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+        onOpen?.(run, event);
+      }}
+    >
+      {run.title}
+    </a>
+  ) : (
+    <span className="hw-title" title={run.title}>
+      {run.title}
+    </span>
+  );
+}
+
+function EndedItem({ run, href, onOpen, onDismiss }: RunProgressItemProps) {
+  const outcome = OUTCOME[run.status as keyof typeof OUTCOME];
+  return (
+    <li className="hw-item" data-run-id={run.id} data-status={run.status}>
+      <div className="hw-item-head">
+        <RunTitle run={run} href={href} onOpen={onOpen} />
+        {onDismiss && (
+          <button
+            type="button"
+            className="hw-button hw-icon-button"
+            aria-label={`Dismiss ${run.title}`}
+            title="Dismiss"
+            onClick={() => onDismiss(run.id)}
+          >
+            <CloseIcon />
+          </button>
+        )}
+      </div>
+      {run.step && (
+        <div className="hw-step hw-outcome-step" title={run.step}>
+          {run.step}
+        </div>
+      )}
+      {run.percent !== null && <ProgressBar percent={run.percent} label={`${run.title}, ${outcome.toLowerCase()}`} />}
+      <div className="hw-meta">
+        <span className="hw-percent hw-outcome" data-status={run.status}>
+          {outcome}
+          {run.percent !== null && run.status !== "succeeded" ? ` at ${run.percent}%` : ""}
+        </span>
+        <span>took {formatDuration(elapsedMs(run, Date.parse(run.completedAt ?? run.updatedAt)))}</span>
+      </div>
+    </li>
+  );
+}
+
+function RunningItem({ run, now, onCancel, mark: givenMark, href, onOpen, client }: RunProgressItemProps) {
   const [pending, setPending] = useState(false);
   const [asking, setAsking] = useState(false);
   const [failed, setFailed] = useState<string | null>(null);
@@ -66,23 +132,7 @@ export function RunProgressItem({ run, now, onCancel, mark: givenMark, href, onO
   return (
     <li className="hw-item" data-run-id={run.id} data-attention={attention ?? undefined}>
       <div className="hw-item-head">
-        {href ? (
-          <a
-            className="hw-title hw-link"
-            href={href}
-            title={run.title}
-            onClick={(event) => {
-              if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
-              onOpen?.(run, event);
-            }}
-          >
-            {run.title}
-          </a>
-        ) : (
-          <span className="hw-title" title={run.title}>
-            {run.title}
-          </span>
-        )}
+        <RunTitle run={run} href={href} onOpen={onOpen} />
         {onCancel && !asking && (
           // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>.
           <button

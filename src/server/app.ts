@@ -99,7 +99,10 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
 
   app.route(
     "/",
-    dashboardRoutes(config.dashboardDir, basePath, { signIn: (c) => signInFromUrl(c, tokens, config.sessionTtlMs) }),
+    dashboardRoutes(config.dashboardDir, basePath, {
+      signIn: (c) => signInFromUrl(c, tokens, config.sessionTtlMs),
+      notificationsPath,
+    }),
   );
   return app;
 }

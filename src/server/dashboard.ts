@@ -19,11 +19,14 @@ const HASHED_ASSET = /^\/assets\/.+[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/i;
 export interface DashboardOptions {
   /** Trades a page request's `?token=` for a session cookie; null serves the page as usual. */
   signIn?: (c: Context) => Promise<Response | null>;
+  /** Where the notifications API lives, announced to the page beside the base path. (Default: not announced) */
+  notificationsPath?: string;
 }
 
 /**
  * `/` and the dashboard's assets. The built app gets the API's base path as a
- * `<meta name="headway-base-path">` tag; unknown paths without a file
+ * `<meta name="headway-base-path">` tag (the notifications API's as
+ * `headway-notifications-path`); unknown paths without a file
  * extension fall back to index.html (client-side routes). Without a build,
  * a placeholder page that still shows runs live. Assets are compressed,
  * hashed ones cached for good, source maps never served, and `/.well-known/*`
@@ -34,7 +37,11 @@ export function dashboardRoutes(dir: string | false, basePath: string, options: 
   const index = dir ? join(dir, "index.html") : undefined;
   const html = () => {
     if (!index || !existsSync(index)) return placeholderPage(basePath);
-    const meta = `<meta name="headway-base-path" content="${escapeHtml(basePath)}">`;
+    const meta =
+      `<meta name="headway-base-path" content="${escapeHtml(basePath)}">` +
+      (options.notificationsPath
+        ? `<meta name="headway-notifications-path" content="${escapeHtml(options.notificationsPath)}">`
+        : "");
     const text = readFileSync(index, "utf8");
     return text.includes("</head>") ? text.replace("</head>", `${meta}</head>`) : meta + text;
   };

@@ -85,6 +85,36 @@ describe("<RunsTray /> on a page from another origin", () => {
     expect(problems).toEqual([]);
   });
 
+  it("shows the bell and toasts live from the other origin, and marks read across it", async () => {
+    const f = fixture();
+    const host = await serveHost();
+    const server = await startServer({
+      progress: f.progress,
+      port: 0,
+      host: "127.0.0.1",
+      dashboardDir: false,
+      corsOrigins: [host],
+    });
+    onCleanup(() => server.close());
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    onCleanup(() => context.close());
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on("pageerror", (error) => problems.push(error.message));
+    await page.goto(`${host}/#api=${encodeURIComponent(server.url)}&token=${await f.tokenFor("ann")}`);
+    const bell = page.getByRole("button", { name: /^Notifications, / });
+    await expect.poll(() => bell.getAttribute("aria-label")).toBe("Notifications, none unread");
+    // Once the stream is open (the bell reads the list again then), a notification comes live.
+    await page.waitForTimeout(500);
+    await f.progress.notify("ann", { title: "Nightly export finished", body: "412 rows", severity: "info" });
+    await expect.poll(() => bell.getAttribute("aria-label")).toBe("Notifications, 1 unread");
+    await page.locator(".hw-toast", { hasText: "Nightly export finished" }).waitFor();
+    await bell.click();
+    await page.getByRole("button", { name: "Mark read: Nightly export finished" }).click();
+    await expect.poll(async () => (await f.progress.listNotifications("ann")).unreadCount).toBe(0);
+    expect(problems).toEqual([]);
+  });
+
   it("says progress is unavailable when the server does not allow that origin, instead of showing nothing", async () => {
     const f = fixture();
     // No allowed origins configured: the browser refuses every cross-origin answer.
@@ -139,16 +169,32 @@ describe("<RunsTray /> on a page from another origin", () => {
       await page.waitForTimeout(350);
       await page.screenshot({ path: join(ARTIFACTS, `host-page-tray-${scheme}.png`) });
       await page.addScriptTag({ path: AXE });
-      const findings = await page.evaluate(async () => {
-        // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
-        const result = await (window as any).axe.run(".hw-tray", {
-          runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
-        });
-        return (result.violations as Array<{ id: string; impact: string; nodes: unknown[] }>)
-          .filter((v) => v.impact === "serious" || v.impact === "critical")
-          .map((v) => `${v.id} (${v.nodes.length})`);
-      });
-      expect(findings).toEqual([]);
+      const findings = (selector: string) =>
+        page.evaluate(async (within) => {
+          // biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
+          const result = await (window as any).axe.run(within, {
+            runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+          });
+          return (result.violations as Array<{ id: string; impact: string; nodes: unknown[] }>)
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => `${v.id} (${v.nodes.length})`);
+        }, selector);
+      expect(await findings(".hw-tray")).toEqual([]);
+
+      // The bell's list and toasts, in the same palette of its own.
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Escape");
+      await f.progress.notify("ann", { title: "Failed: Sync 3 calendars", body: "503", severity: "critical" });
+      await f.progress.notify("ann", { title: "Needs you: Approve refunds", severity: "warning" });
+      await f.progress.notify("ann", { title: "Nightly export finished", body: "412 rows", severity: "info" });
+      const bell = page.getByRole("button", { name: /^Notifications, / });
+      await expect.poll(() => bell.getAttribute("aria-label")).toBe("Notifications, 3 unread");
+      await bell.click();
+      await page.getByRole("dialog", { name: "Notifications" }).getByRole("listitem").first().waitFor();
+      await page.waitForTimeout(350);
+      await page.screenshot({ path: join(ARTIFACTS, `host-page-bell-${scheme}.png`) });
+      expect(await findings(".hw-bell")).toEqual([]);
+      if ((await page.locator(".hw-toast").count()) > 0) expect(await findings(".hw-toaster")).toEqual([]);
     });
   }
 });

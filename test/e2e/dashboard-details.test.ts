@@ -2,6 +2,7 @@ import { serve } from "@hono/node-server";
 import { Hono } from "hono";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { notifyOnOutcomes } from "../../src/notifications/index.js";
 import type { WatchdogOptions } from "../../src/progress/index.js";
 import { createHeadwayApp, startServer } from "../../src/server/index.js";
 import { fixture, onCleanup } from "../server/helpers.js";
@@ -138,19 +139,23 @@ describe("counts agree with the rows", () => {
 describe("what a user sees and hears", () => {
   it("announces a failure and a run that needs a person through live regions", async () => {
     const { progress, page, open } = await setup();
+    // The server's built-in rules, as `headway serve` runs them: the page hears of these as notifications.
+    const rules = notifyOnOutcomes(progress, { intervalMs: 50 });
+    onCleanup(() => rules.close());
     const sync = await progress.startRun({ owner: "ann", title: "Sync calendars", percent: 20 });
     const refund = await progress.startRun({ owner: "ann", title: "Refund batch" });
     await open();
     await row(page, "Sync calendars").waitFor();
-    const failure = page.getByTestId("announce-failure");
-    const notice = page.getByTestId("announce-notice");
+    await expect.poll(() => page.locator(".connection").textContent()).toBe("Live");
+    const failure = page.getByTestId("headway-alert-urgent");
+    const notice = page.getByTestId("headway-alert-polite");
     expect(await failure.getAttribute("aria-live")).toBe("assertive");
     expect(await notice.getAttribute("aria-live")).toBe("polite");
     expect(await failure.textContent()).toBe("");
     await progress.completeRun(sync.id, "ann", "failed", { step: "Calendar API returned 503" });
-    await expect.poll(() => failure.textContent()).toBe("Sync calendars failed: Calendar API returned 503");
+    await expect.poll(() => failure.textContent()).toBe("Failed: Sync calendars. Calendar API returned 503");
     await progress.updateRunProgress(refund.id, "ann", { state: "action_required", step: "Approve 12 refunds" });
-    await expect.poll(() => notice.textContent()).toBe("Refund batch needs you.");
+    await expect.poll(() => notice.textContent()).toBe("Needs you: Refund batch. Approve 12 refunds");
     await expect.poll(() => page.title()).toBe("(1) Needs you · Headway");
     await progress.completeRun(refund.id, "ann", "succeeded");
     await expect.poll(() => page.title()).toBe("Headway");

@@ -79,18 +79,19 @@ describe("<RunsTray /> against a real server", () => {
       expect(screen.getByRole("button", { name: "Stopping Sync calendar" }).getAttribute("aria-disabled")).toBe("true"),
     );
     expect(document.activeElement).toBe(screen.getByRole("button", { name: "Stopping Sync calendar" }));
-    // When the run ends its row leaves the panel; focus goes to the panel, not to <body>.
+    // When the run ends its row says so (and its buttons go); focus goes to the panel, not to <body>.
     await act(() => progress.startRun({ owner: "ann", title: "Still going" }));
     await waitFor(() => expect(screen.getByRole("dialog").textContent).toContain("Still going"));
     await act(() => progress.completeRun(run.id, "ann", "cancelled"));
-    await waitFor(() => expect(screen.queryByRole("button", { name: /Sync calendar/ })).toBeNull());
+    await waitFor(() => expect(screen.queryByRole("button", { name: /^(Cancel|Stopping) Sync calendar/ })).toBeNull());
     expect(document.activeElement).toBe(screen.getByRole("dialog"));
+    expect(document.querySelector(`[data-run-id="${run.id}"]`)?.textContent).toContain("Cancelled");
   });
 
-  it("closes when clicking outside, and hides when the last run ends", async () => {
+  it("closes when clicking outside, and hides when the last run ends (keeping none that ended)", async () => {
     const { progress, server, tokenFor } = await serveRuns();
     const run = await progress.startRun({ owner: "ann", title: "Only one" });
-    const { container } = render(<RunsTray baseUrl={server.url} token={await tokenFor("ann")} />);
+    const { container } = render(<RunsTray baseUrl={server.url} token={await tokenFor("ann")} keepFinishedMs={0} />);
     await waitFor(() => expect(trigger()).not.toBeNull());
     fireEvent.click(trigger()!);
     fireEvent.pointerDown(document.body);

@@ -260,15 +260,22 @@ describe("the dashboard at /", () => {
     expect(html).not.toContain("sessionStorage");
   });
 
-  it("serves a built dashboard, telling it the API's base path, with client-side routes falling back to it", async () => {
+  it("serves a built dashboard, telling it the API's paths, with client-side routes falling back to it", async () => {
     const { progress } = fixture();
     const dir = join(dirname(tempDatabasePath()), "dashboard");
     mkdirSync(dir);
     writeFileSync(join(dir, "index.html"), "<html><head><title>Dash</title></head><body>app</body></html>");
     writeFileSync(join(dir, "app.js"), "console.log('dash')");
-    const app = createHeadwayApp({ progress, dashboardDir: dir, basePath: "/api/runs" });
+    const app = createHeadwayApp({
+      progress,
+      dashboardDir: dir,
+      basePath: "/api/runs",
+      notificationsPath: "/api/notices",
+    });
     const page = await (await app.request("/")).text();
-    expect(page).toContain('<meta name="headway-base-path" content="/api/runs"></head>');
+    expect(page).toContain(
+      '<meta name="headway-base-path" content="/api/runs"><meta name="headway-notifications-path" content="/api/notices"></head>',
+    );
     expect(await (await app.request("/app.js")).text()).toBe("console.log('dash')");
     expect(await (await app.request("/runs/some-id")).text()).toContain("<title>Dash</title>");
     expect((await app.request("/missing.css")).status).toBe(404);

@@ -1,20 +1,22 @@
 import { useEffect, useMemo, useState } from "react";
-import { createHeadwayClient, HeadwayClientError } from "../../src/client/index.js";
-import { HeadwayProvider, useProgressMarks } from "../../src/react/index.js";
-import { Announcer } from "./components/announcer.js";
-import { AppHeader } from "./components/app-header.js";
+import { type AgentRun, createHeadwayClient, HeadwayClientError } from "../../src/client/index.js";
+import { HeadwayProvider, Toaster, useProgressMarks, useTabTitleAlerts } from "../../src/react/index.js";
+import { AppHeader, runPath } from "./components/app-header.js";
 import { RunDetail } from "./components/run-detail.js";
 import { RunsPage } from "./components/runs-page.js";
 import { TokenPrompt } from "./components/token-prompt.js";
 import { useRoute } from "./router.js";
-import { basePath, currentSession, type Session, signInWith, signOut } from "./session.js";
+import { basePath, currentSession, notificationsPath, type Session, signInWith, signOut } from "./session.js";
 import { useTheme } from "./theme.js";
 import { useRunList } from "./use-run-list.js";
 
 export function App({ rejectedToken }: { rejectedToken: boolean }) {
   const theme = useTheme();
   // Same-origin requests carry the session cookie; the page holds no token of its own.
-  const client = useMemo(() => createHeadwayClient({ basePath: basePath() }), []);
+  const client = useMemo(
+    () => createHeadwayClient({ basePath: basePath(), notificationsPath: notificationsPath() }),
+    [],
+  );
   const [session, setSession] = useState<Session | null>(null);
   useEffect(() => {
     void currentSession().then(setSession);
@@ -53,6 +55,9 @@ function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }
   const [route, navigate] = useRoute();
   const [deleted, setDeleted] = useState<string | null>(null);
   const refused = list.error instanceof HeadwayClientError && list.error.status === 401;
+  // The tab says what is going on: the count of running runs (or of those waiting for a person), and
+  // while the tab is in the background what happened there: "(1) Failed: Sync 3 calendars — Headway".
+  useTabTitleAlerts({ title: baseTitle(list.runs), appName: "Headway", enabled: !refused });
   const open = (id: string) => {
     setDeleted(null);
     navigate({ page: "run", id });
@@ -96,7 +101,22 @@ function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }
           <RunsPage list={list} marks={marks} onOpen={open} deleted={deleted} />
         )}
       </main>
-      <Announcer runs={list.runs} ready={list.loaded} />
+      {!refused && (
+        <Toaster
+          runHref={runPath}
+          onOpenRun={(id, event) => {
+            event.preventDefault();
+            open(id);
+          }}
+        />
+      )}
     </>
   );
+}
+
+/** The tab's title while nothing happened out of sight: runs waiting for a person, else those running. */
+function baseTitle(runs: readonly AgentRun[]): string {
+  const waiting = runs.filter((run) => run.status === "running" && run.state === "action_required").length;
+  const running = runs.filter((run) => run.status === "running" && !run.parentId).length;
+  return waiting > 0 ? `(${waiting}) Needs you · Headway` : running > 0 ? `(${running}) Headway` : "Headway";
 }

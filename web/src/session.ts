@@ -1,4 +1,5 @@
 const DEFAULT_BASE_PATH = "/_agent-native/runs";
+const DEFAULT_NOTIFICATIONS_PATH = "/_agent-native/notifications";
 const SESSION_PATH = "/_headway/session";
 
 /**
@@ -51,4 +52,10 @@ export async function signOut(): Promise<void> {
 export function basePath(): string {
   const meta = document.querySelector<HTMLMetaElement>('meta[name="headway-base-path"]');
   return meta?.content || DEFAULT_BASE_PATH;
+}
+
+/** Where the notifications API lives, as the server announces it in the page it serves. */
+export function notificationsPath(): string {
+  const meta = document.querySelector<HTMLMetaElement>('meta[name="headway-notifications-path"]');
+  return meta?.content || DEFAULT_NOTIFICATIONS_PATH;
 }

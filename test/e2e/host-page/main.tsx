@@ -1,6 +1,6 @@
-// A host app on its own origin that puts Headway's tray in its header, as the README shows.
+// A host app on its own origin that puts Headway's tray and bell in its header, as the README shows.
 import { createRoot } from "react-dom/client";
-import { HeadwayProvider, RunsTray } from "../../../src/react/index.js";
+import { HeadwayProvider, NotificationsBell, RunsTray, Toaster } from "../../../src/react/index.js";
 
 const params = new URLSearchParams(window.location.hash.slice(1));
 const root = document.getElementById("root");
@@ -10,7 +10,9 @@ if (root) {
       <header style={{ display: "flex", justifyContent: "flex-end", gap: 8, padding: 12 }}>
         <span>Host app</span>
         <RunsTray />
+        <NotificationsBell />
       </header>
+      <Toaster />
     </HeadwayProvider>,
   );
 }

@@ -1,5 +1,5 @@
 import type { AgentRun, ConnectionStatus } from "../../../src/client/index.js";
-import { RunsTray } from "../../../src/react/index.js";
+import { NotificationsBell, RunsTray } from "../../../src/react/index.js";
 import type { ThemeChoice } from "../theme.js";
 import { ThemeToggle } from "./theme-toggle.js";
 
@@ -14,12 +14,12 @@ const CONNECTION: Record<ConnectionStatus, string> = {
 export interface AppHeaderProps {
   /** The stream's state; null hides the pill (before sign-in there is nothing to be connected to). */
   connection: ConnectionStatus | null;
-  /** The runs tray; hidden while signed out. (Default: true) */
+  /** The runs tray and the notifications bell; hidden while signed out. (Default: true) */
   showTray?: boolean;
   theme: ThemeChoice;
   onTheme: (choice: ThemeChoice) => void;
   onHome: () => void;
-  /** Opens a run's page from the tray, in place. */
+  /** Opens a run's page from the tray or the bell, in place. */
   onOpenRun: (id: string) => void;
   onSignOut?: () => void;
 }
@@ -64,18 +64,32 @@ export function AppHeader({
         )}
         <div className="header-actions">
           {showTray && (
-            <RunsTray
-              runHref={runPath}
-              onOpenRun={(run, event) => {
-                event.preventDefault();
-                onOpenRun(run.id);
-              }}
-            />
+            <>
+              <RunsTray
+                runHref={runPath}
+                onOpenRun={(run, event) => {
+                  event.preventDefault();
+                  onOpenRun(run.id);
+                }}
+              />
+              {/* Next to the tray: when the tray goes with focus in it, focus lands here. */}
+              <NotificationsBell
+                runHref={runPath}
+                onOpenRun={(id, event) => {
+                  event.preventDefault();
+                  onOpenRun(id);
+                }}
+              />
+            </>
           )}
           <ThemeToggle choice={theme} onChange={onTheme} />
           {onSignOut && (
-            <button type="button" className="ghost-button" onClick={onSignOut}>
-              Sign out
+            <button type="button" className="ghost-button sign-out" onClick={onSignOut} title="Sign out">
+              {/* On a phone the door alone: the words stay for screen readers. */}
+              <svg viewBox="0 0 24 24" aria-hidden="true">
+                <path d="M9 21H5a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2h4M16 17l5-5-5-5M21 12H9" />
+              </svg>
+              <span className="sign-out-text">Sign out</span>
             </button>
           )}
         </div>
