@@ -22,16 +22,16 @@ const wellFormed = (value: string, ctx: z.core.$RefinementCtx<string>) => {
   if (message) ctx.addIssue({ code: "custom", message });
 };
 
-const boundedString = (limit: number) =>
+export const boundedString = (limit: number) =>
   z
     .string({ error: "must be a string" })
     .max(limit, { error: `must be at most ${limit} characters` })
     .superRefine(wellFormed);
 
-const requiredString = (limit: number) => boundedString(limit).min(1, { error: "must not be empty" });
+export const requiredString = (limit: number) => boundedString(limit).min(1, { error: "must not be empty" });
 
 /** Unknown keys are an error naming the key, never silently dropped. */
-const strictObject = <T extends z.core.$ZodLooseShape>(shape: T) => {
+export const strictObject = <T extends z.core.$ZodLooseShape>(shape: T) => {
   const known = Object.keys(shape).join(", ");
   return z.strictObject(shape, {
     error: (issue) => {

@@ -5,6 +5,7 @@ import type { Backend } from "../backend.js";
 import { type OpenSqliteOptions, openSqliteDatabase } from "./sqlite-driver.js";
 import { SqliteRunStore, type SqliteStoreOptions } from "./sqlite-runs.js";
 import { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite-tokens.js";
+import { SqliteWebhookStore } from "./sqlite-webhooks.js";
 
 export type OpenSqliteBackendOptions = OpenSqliteOptions &
   Omit<SqliteStoreOptions, "writerThread"> & {
@@ -13,7 +14,7 @@ export type OpenSqliteBackendOptions = OpenSqliteOptions &
     tokens?: SqliteTokenStoreOptions;
   };
 
-/** The embedded backend: one file, one connection for reads and tokens, writes on it or on a writer thread. */
+/** The embedded backend: one file, one connection for reads, tokens and webhooks, run writes on it or on a writer thread. */
 export function openSqliteBackend(path: string, options: OpenSqliteBackendOptions = {}): Backend {
   const { writerThread, tokens: tokenOptions, synchronous, busyTimeoutMs, readonly, ...storeOptions } = options;
   if (writerThread && path === ":memory:") {
@@ -24,11 +25,13 @@ export function openSqliteBackend(path: string, options: OpenSqliteBackendOption
   const db = openSqliteDatabase(path, { ...open, readonly });
   const runs = new SqliteRunStore(db, { ...storeOptions, writerThread: writerThread ? { path, open } : undefined });
   const tokens = new SqliteTokenStore(db, tokenOptions);
+  const webhooks = new SqliteWebhookStore(db);
   let closing: Promise<void> | undefined;
   return {
     kind: "sqlite",
     runs,
     tokens,
+    webhooks,
     close: () => {
       closing ??= runs.close();
       return closing;
