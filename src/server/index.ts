@@ -18,3 +18,12 @@ export {
 export type { RunPage } from "./runs-routes.js";
 export { formatSseComment, formatSseMessage, type SseMessage } from "./sse/sse-writer.js";
 export { DEFAULT_PORT, type RunningServer, type StartServerOptions, startServer } from "./start-server.js";
+export {
+  type AttemptInfo,
+  type CreateWebhookDispatcherOptions,
+  createWebhookDispatcher,
+  WEBHOOK_CURSOR,
+  WebhookDispatcher,
+  type WebhookDispatcherEventMap,
+} from "./webhooks/dispatcher.js";
+export type { WebhookDispatcherOptions, WebhookRetryOptions } from "./webhooks/dispatcher-options.js";
