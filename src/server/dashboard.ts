@@ -19,6 +19,8 @@ const HASHED_ASSET = /^\/assets\/.+[-.][A-Za-z0-9_-]{8,}\.[a-z0-9]+$/i;
 export interface DashboardOptions {
   /** Trades a page request's `?token=` for a session cookie; null serves the page as usual. */
   signIn?: (c: Context) => Promise<Response | null>;
+  /** Where the webhooks API lives, announced to the page as `<meta name="headway-webhooks-path">`; false for none. */
+  webhooksPath?: string | false;
 }
 
 /**
@@ -34,7 +36,9 @@ export function dashboardRoutes(dir: string | false, basePath: string, options: 
   const index = dir ? join(dir, "index.html") : undefined;
   const html = () => {
     if (!index || !existsSync(index)) return placeholderPage(basePath);
-    const meta = `<meta name="headway-base-path" content="${escapeHtml(basePath)}">`;
+    let meta = `<meta name="headway-base-path" content="${escapeHtml(basePath)}">`;
+    if (options.webhooksPath)
+      meta += `<meta name="headway-webhooks-path" content="${escapeHtml(options.webhooksPath)}">`;
     const text = readFileSync(index, "utf8");
     return text.includes("</head>") ? text.replace("</head>", `${meta}</head>`) : meta + text;
   };

@@ -11,6 +11,7 @@ export { type DemoOptions, type RunningDemo, startDemo } from "./demo.js";
 export { type ErrorBody, HttpError } from "./http-error.js";
 export {
   DEFAULT_BASE_PATH,
+  DEFAULT_WEBHOOKS_PATH,
   type HeadwayAppOptions,
   type McpHandler,
   type ResolveOwner,
@@ -27,3 +28,4 @@ export {
   type WebhookDispatcherEventMap,
 } from "./webhooks/dispatcher.js";
 export type { WebhookDispatcherOptions, WebhookRetryOptions } from "./webhooks/dispatcher-options.js";
+export type { DeliveryPage, EndpointWithCounts } from "./webhooks/webhooks-routes.js";

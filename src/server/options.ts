@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import type { Registry } from "prom-client";
 import { z } from "zod";
-import { parseInput } from "../core/index.js";
+import { parseInput, ValidationError } from "../core/index.js";
 import type { Progress } from "../progress/index.js";
 import type { TokenStore } from "../store/index.js";
 import { type LimitsOptions, type ResolvedLimits, resolveLimits } from "./limits/limits-options.js";
@@ -17,6 +17,8 @@ export interface HeadwayAppOptions {
   progress: Progress;
   /** Where the runs API lives. (Default: "/_agent-native/runs") */
   basePath?: string;
+  /** Where the owner's webhooks API lives, or false for none. (Default: "/_agent-native/webhooks") */
+  webhooksPath?: string | false;
   /** Replaces token auth: host apps map their own session to an owner. Such callers may use every route. */
   resolveOwner?: ResolveOwner;
   /** Where bearer tokens are checked. (Default: the token store beside `progress.store`) */
@@ -51,6 +53,7 @@ export interface HeadwayAppOptions {
 export interface ResolvedAppOptions {
   readonly progress: Progress;
   readonly basePath: string;
+  readonly webhooksPath: string | false;
   readonly auth: { readonly resolveOwner: ResolveOwner } | { readonly tokens: TokenStore };
   readonly mcp: McpHandler | undefined;
   readonly dashboardDir: string | false;
@@ -65,6 +68,7 @@ export interface ResolvedAppOptions {
 }
 
 export const DEFAULT_BASE_PATH = "/_agent-native/runs";
+export const DEFAULT_WEBHOOKS_PATH = "/_agent-native/webhooks";
 
 const DEFAULTS = {
   basePath: DEFAULT_BASE_PATH,
@@ -117,6 +121,13 @@ const numbersSchema = z.object({
 export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOptions {
   if (!options.progress) throw new TypeError("createHeadwayApp: the `progress` option is required");
   const basePath = parseInput(basePathSchema, options.basePath ?? DEFAULTS.basePath, "basePath");
+  const webhooksPath =
+    options.webhooksPath === false
+      ? false
+      : parseInput(basePathSchema, options.webhooksPath ?? DEFAULT_WEBHOOKS_PATH, "webhooksPath");
+  if (webhooksPath && (webhooksPath.startsWith(`${basePath}/`) || `${basePath}/`.startsWith(`${webhooksPath}/`))) {
+    throw new ValidationError("webhooksPath", `must not be inside basePath (${basePath}) nor contain it`);
+  }
   const numbers = parseInput(
     numbersSchema,
     {
@@ -133,6 +144,7 @@ export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOption
   return Object.freeze({
     progress: options.progress,
     basePath,
+    webhooksPath,
     auth,
     mcp: options.mcp,
     dashboardDir: options.dashboardDir ?? defaultDashboardDir(),

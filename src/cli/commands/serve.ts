@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import { z } from "zod";
 import { parseInput, ValidationError } from "../../core/index.js";
 import { createProgress } from "../../progress/index.js";
-import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
+import { DEFAULT_BASE_PATH, DEFAULT_PORT, DEFAULT_WEBHOOKS_PATH, startDemo, startServer } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf } from "../../store/index.js";
 import { createMcpHttpHandler } from "../../tools/index.js";
 import { databaseUrlOption, durationOption, ownerOption } from "../defaults.js";
@@ -25,6 +25,7 @@ Options:
   --cors-origin URL allow browser pages on this origin to call the API (repeatable)
   --stale-after D   a running run silent this long is flagged stale (default 2m; D is a number and s, m, h or d)
   --abandon-after D ... and this long, completed as failed, abandoned (default 30m)
+  --no-webhooks     do not deliver webhooks from this process (another one does); the API stays
   --demo            start a simulated agent that keeps a few runs moving for that owner
   -h, --help        show this help`;
 
@@ -97,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
       corsOrigins: values["cors-origin"] ?? [],
       mcp: createMcpHttpHandler(progress),
       registry,
+      webhookDelivery: !values["no-webhooks"],
     });
   } catch (error) {
     await progress.close();
@@ -132,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
   Dashboard   ${server.url}/?token=${token}
   Runs API    ${server.url}${base}   (Authorization: Bearer <token>)
   Live stream ${server.url}${base}/stream
+  Webhooks    ${server.url}${DEFAULT_WEBHOOKS_PATH}   (${server.webhooks ? "delivering from this process" : "not delivered by this process"}; also \`headway webhooks\`)
   MCP         ${server.url}/mcp   (manage-progress; needs an agent-scope token)
   Metrics     ${server.url}/metrics
   Database    ${path ? resolve(path) : databaseUrl.replace(/\/\/[^@/]*@/, "//…@")}
@@ -176,6 +179,7 @@ function parse(argv: string[]) {
       "cors-origin": { type: "string", multiple: true },
       owner: { type: "string" },
       demo: { type: "boolean" },
+      "no-webhooks": { type: "boolean" },
       "stale-after": { type: "string" },
       "abandon-after": { type: "string" },
       help: { type: "boolean", short: "h" },
