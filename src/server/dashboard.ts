@@ -36,9 +36,10 @@ export function dashboardRoutes(dir: string | false, basePath: string, options: 
   const index = dir ? join(dir, "index.html") : undefined;
   const html = () => {
     if (!index || !existsSync(index)) return placeholderPage(basePath);
-    let meta = `<meta name="headway-base-path" content="${escapeHtml(basePath)}">`;
-    if (options.webhooksPath)
-      meta += `<meta name="headway-webhooks-path" content="${escapeHtml(options.webhooksPath)}">`;
+    const webhooks = options.webhooksPath
+      ? `<meta name="headway-webhooks-path" content="${escapeHtml(options.webhooksPath)}">`
+      : "";
+    const meta = `${webhooks}<meta name="headway-base-path" content="${escapeHtml(basePath)}">`;
     const text = readFileSync(index, "utf8");
     return text.includes("</head>") ? text.replace("</head>", `${meta}</head>`) : meta + text;
   };

@@ -69,6 +69,9 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
       "headway_schema_version",
       "progress_runs",
       "run_history",
+      "webhook_cursors",
+      "webhook_deliveries",
+      "webhook_endpoints",
     ]);
   });
 
