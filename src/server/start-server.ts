@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
 import { createHeadwayApp } from "./app.js";
 import type { HeadwayAppOptions } from "./options.js";
@@ -51,6 +51,13 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const app = createHeadwayApp({ ...appOptions, signal: lifetime.signal });
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on("error", (error) => appOptions.onError?.(error));
+  // The server's 'close' comes when its last socket is destroyed, before that socket's handle has closed (and
+  // its FIN gone out): close() waits for the sockets too, so a client reconnecting right after finds them gone.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -99,6 +106,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         await closed;
       }
       clearInterval(sweep);
+      await Promise.all([...sockets].map((socket) => new Promise((resolve) => socket.once("close", resolve))));
       // Attempts in flight finish (or are given back for another process); the outbox keeps the rest.
       await webhooks?.close();
     })();
