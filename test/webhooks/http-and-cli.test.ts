@@ -178,8 +178,10 @@ describe("dead letters and replay, through a running server, its HTTP API and th
     receiver.respond = () => 204;
     expect(await (await api(`/${endpoint.id}/replay`, { method: "POST" })).json()).toEqual({ replayed: 1 });
     await eventually(async () => receiver.accepted().length === 2, 10_000, "the HTTP replay delivered");
-    const counts = (await (await api(`/${endpoint.id}`)).json()).endpoint.deliveries;
-    expect(counts).toEqual({ pending: 0, delivered: 2, dead: 0 });
+    // The receiver answered; the outcome is stored a moment later.
+    await expect
+      .poll(async () => (await (await api(`/${endpoint.id}`)).json()).endpoint.deliveries)
+      .toEqual({ pending: 0, delivered: 2, dead: 0 });
 
     // Usage errors name the option; removing takes the endpoint and its deliveries.
     const bad = await headway(["webhooks", "add", "--owner", "ann", "--url", "ftp://x.example", ...db]);

@@ -30,6 +30,12 @@ export interface WebhookDispatcherOptions {
   pollIntervalMs?: number;
   /** Commits turned into deliveries per transaction. (Default: 64) */
   pageSize?: number;
+  /**
+   * Commits arriving within this long are turned into deliveries together,
+   * in ms: a busy database costs one outbox transaction per interval, not
+   * one per commit. (Default: 50)
+   */
+  batchDelayMs?: number;
   /** How long delivered deliveries are kept, in ms. (Default: 3 days) */
   deliveredRetentionMs?: number;
   /** How long dead deliveries are kept for replay, in ms. (Default: 30 days) */
@@ -52,6 +58,7 @@ const DEFAULTS = {
   concurrency: 8,
   pollIntervalMs: 1000,
   pageSize: 64,
+  batchDelayMs: 50,
   deliveredRetentionMs: 3 * DAY,
   deadRetentionMs: 30 * DAY,
   sweepIntervalMs: HOUR,
@@ -67,6 +74,7 @@ export interface ResolvedDispatcherOptions {
   readonly leaseMs: number;
   readonly pollIntervalMs: number;
   readonly pageSize: number;
+  readonly batchDelayMs: number;
   readonly deliveredRetentionMs: number;
   readonly deadRetentionMs: number;
   readonly sweepIntervalMs: number;
@@ -98,6 +106,7 @@ const schema = z.object({
   leaseMs: ms(1),
   pollIntervalMs: ms(1),
   pageSize: z.number().int({ error: "must be a whole number" }).min(1, { error: "must be at least 1" }),
+  batchDelayMs: ms(0),
   deliveredRetentionMs: ms(0),
   deadRetentionMs: ms(0),
   sweepIntervalMs: ms(0),
@@ -116,6 +125,7 @@ export function resolveDispatcherOptions(options: WebhookDispatcherOptions = {})
       leaseMs: options.leaseMs ?? Math.max(60_000, 3 * timeoutMs),
       pollIntervalMs: options.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
       pageSize: options.pageSize ?? DEFAULTS.pageSize,
+      batchDelayMs: options.batchDelayMs ?? DEFAULTS.batchDelayMs,
       deliveredRetentionMs: options.deliveredRetentionMs ?? DEFAULTS.deliveredRetentionMs,
       deadRetentionMs: options.deadRetentionMs ?? DEFAULTS.deadRetentionMs,
       sweepIntervalMs: options.sweepIntervalMs ?? DEFAULTS.sweepIntervalMs,

@@ -77,6 +77,8 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEventMap> {
   private flushing: Promise<void> | undefined;
   private turn: Promise<void> | undefined;
   private again = false;
+  private delayed: NodeJS.Timeout | undefined;
+  private lastTurnAt = Number.NEGATIVE_INFINITY;
   private timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private starting: Promise<void> | undefined;
@@ -123,6 +125,18 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEventMap> {
       this.again = true;
       return;
     }
+    if (this.delayed) return;
+    // Commits that arrive close together are gathered: one outbox transaction per `batchDelayMs` at most.
+    const wait = this.lastTurnAt + this.options.batchDelayMs - performance.now();
+    if (wait > 0) {
+      this.delayed = setTimeout(() => {
+        this.delayed = undefined;
+        this.wake();
+      }, wait);
+      this.delayed.unref();
+      return;
+    }
+    this.lastTurnAt = performance.now();
     this.turn = this.takeTurn().finally(() => {
       this.turn = undefined;
       if (this.again) {
@@ -156,6 +170,7 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEventMap> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const timer of this.timers) clearInterval(timer);
+      clearTimeout(this.delayed);
       this.unsubscribe?.();
       await this.starting?.catch(() => {});
       await this.turn;

@@ -128,6 +128,10 @@ export class SqliteWebhookStore implements WebhookStore {
          ON CONFLICT (endpoint_id, event_id) DO NOTHING`,
       ),
       claimable: db.prepare<ClaimRow>(CLAIMABLE),
+      anyDue: db.prepare<{ one: number }>(
+        `SELECT 1 AS one FROM webhook_deliveries INDEXED BY webhook_deliveries_due
+         WHERE status = 'pending' AND next_attempt_at <= @now AND (lease_until IS NULL OR lease_until <= @now) LIMIT 1`,
+      ),
       lease: db.prepare("UPDATE webhook_deliveries SET lease = @lease, lease_until = @until WHERE id = @id"),
       record: db.prepare(
         `UPDATE webhook_deliveries
@@ -275,6 +279,8 @@ export class SqliteWebhookStore implements WebhookStore {
 
   async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
     const { now, limit, leaseMs, lease } = options;
+    // A look without the write lock first: most looks find nothing due, and need not wait for the writer.
+    if (!this.sql.anyDue.get({ now })) return [];
     return this.db
       .transaction(() => {
         const rows = this.sql.claimable.all({ now, limit });
