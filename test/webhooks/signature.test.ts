@@ -3,7 +3,7 @@
  * vector, tampering, old and future timestamps, missing headers, several
  * signatures; and the plain-Node snippet in docs/webhooks.md, run as written.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -115,5 +115,18 @@ describe("the verification snippet in docs/webhooks.md", () => {
     expect(() => verifyHeadwayWebhook(SECRET, fresh, BODY.replace("ann", "bob"))).toThrow("bad signature");
     expect(() => verifyHeadwayWebhook(SECRET, signed(BODY, Date.now() - 600_000), BODY)).toThrow("timestamp");
     expect(() => verifyHeadwayWebhook(SECRET, { ...fresh, "webhook-id": "" }, BODY)).toThrow("missing");
+  });
+});
+
+describe("headway/webhooks", () => {
+  it("loads nothing but node:crypto at run time (type imports vanish), so a receiver pulls in no store or server", () => {
+    const specifiers = new Set<string>();
+    for (const file of readdirSync("src/webhooks")) {
+      const source = readFileSync(join("src/webhooks", file), "utf8");
+      for (const match of source.matchAll(/^\s*(import|export)\s+(type\s+)?[^;]*?from\s+"([^"]+)";/gms)) {
+        if (!match[2]) specifiers.add(match[3] as string);
+      }
+    }
+    expect([...specifiers].sort()).toEqual(["./signature.js", "node:crypto"]);
   });
 });
