@@ -12,6 +12,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run: (ar
       load: () => import("./commands/serve.js"),
     },
     tokens: { summary: "create, list and revoke API tokens", load: () => import("./commands/tokens.js") },
+    webhooks: {
+      summary: "add, list and remove webhook endpoints; list and replay deliveries",
+      load: () => import("./commands/webhooks.js"),
+    },
     watch: { summary: "live terminal view of active runs", load: () => import("./commands/watch.js") },
     exec: { summary: "run a command as a tracked run", load: () => import("./commands/exec.js") },
     "manage-progress": {

@@ -12,11 +12,13 @@ import { runsRoutes } from "./runs-routes.js";
 import { SseHub } from "./sse/sse-hub.js";
 import { credentialKey } from "./sse/stream-credential.js";
 import { streamRoute } from "./sse/stream-route.js";
+import { webhooksRoutes } from "./webhooks/webhooks-routes.js";
 
 /**
  * The whole Headway HTTP surface as one Hono app: the runs API and its live
- * stream under `basePath`, `/mcp`, `/metrics`, `/healthz` and the dashboard
- * at `/`. Mount it in a host Hono app with `host.route("/", app)`, or serve
+ * stream under `basePath`, the owner's webhooks under `webhooksPath`, `/mcp`,
+ * `/metrics`, `/healthz` and the dashboard at `/`. (Delivering webhooks is
+ * `startServer`'s, or a `createWebhookDispatcher` of your own.) Mount it in a host Hono app with `host.route("/", app)`, or serve
  * `app.fetch` from any Node server (see docs/server.md).
  */
 export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
@@ -83,6 +85,15 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   app.all(`${notificationsPath}/*`, (c) => {
     throw new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
   });
+  const { webhooksPath } = config;
+  if (webhooksPath) {
+    app.use(webhooksPath, ...auth);
+    app.use(`${webhooksPath}/*`, ...auth);
+    app.route(webhooksPath, webhooksRoutes(progress.backend.webhooks));
+    app.all(`${webhooksPath}/*`, (c) => {
+      throw new HttpError(404, "not_found", `no route for ${c.req.method} ${c.req.path}`);
+    });
+  }
 
   app.use("/mcp", ...auth, requireScope("agent"));
   app.on(["GET", "POST", "DELETE"], "/mcp", (c) => {
@@ -102,6 +113,7 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
     dashboardRoutes(config.dashboardDir, basePath, {
       signIn: (c) => signInFromUrl(c, tokens, config.sessionTtlMs),
       notificationsPath,
+      webhooksPath,
     }),
   );
   return app;

@@ -21,6 +21,8 @@ export interface DashboardOptions {
   signIn?: (c: Context) => Promise<Response | null>;
   /** Where the notifications API lives, announced to the page beside the base path. (Default: not announced) */
   notificationsPath?: string;
+  /** Where the webhooks API lives, announced to the page as `<meta name="headway-webhooks-path">`; false for none. */
+  webhooksPath?: string | false;
 }
 
 /**
@@ -37,8 +39,11 @@ export function dashboardRoutes(dir: string | false, basePath: string, options: 
   const index = dir ? join(dir, "index.html") : undefined;
   const html = () => {
     if (!index || !existsSync(index)) return placeholderPage(basePath);
+    const webhooks = options.webhooksPath
+      ? `<meta name="headway-webhooks-path" content="${escapeHtml(options.webhooksPath)}">`
+      : "";
     const meta =
-      `<meta name="headway-base-path" content="${escapeHtml(basePath)}">` +
+      `${webhooks}<meta name="headway-base-path" content="${escapeHtml(basePath)}">` +
       (options.notificationsPath
         ? `<meta name="headway-notifications-path" content="${escapeHtml(options.notificationsPath)}">`
         : "");

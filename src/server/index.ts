@@ -11,6 +11,7 @@ export { type DemoOptions, type RunningDemo, startDemo } from "./demo.js";
 export { type ErrorBody, HttpError } from "./http-error.js";
 export {
   DEFAULT_BASE_PATH,
+  DEFAULT_WEBHOOKS_PATH,
   type HeadwayAppOptions,
   type McpHandler,
   type ResolveOwner,
@@ -18,3 +19,13 @@ export {
 export type { RunPage } from "./runs-routes.js";
 export { formatSseComment, formatSseMessage, type SseMessage } from "./sse/sse-writer.js";
 export { DEFAULT_PORT, type RunningServer, type StartServerOptions, startServer } from "./start-server.js";
+export {
+  type AttemptInfo,
+  type CreateWebhookDispatcherOptions,
+  createWebhookDispatcher,
+  WEBHOOK_CURSOR,
+  WebhookDispatcher,
+  type WebhookDispatcherEventMap,
+} from "./webhooks/dispatcher.js";
+export type { WebhookDispatcherOptions, WebhookRetryOptions } from "./webhooks/dispatcher-options.js";
+export type { DeliveryPage, EndpointWithCounts } from "./webhooks/webhooks-routes.js";

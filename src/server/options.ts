@@ -19,6 +19,8 @@ export interface HeadwayAppOptions {
   basePath?: string;
   /** Where the notifications API lives. (Default: "/_agent-native/notifications") */
   notificationsPath?: string;
+  /** Where the owner's webhooks API lives, or false for none. (Default: "/_agent-native/webhooks") */
+  webhooksPath?: string | false;
   /** Replaces token auth: host apps map their own session to an owner. Such callers may use every route. */
   resolveOwner?: ResolveOwner;
   /** Where bearer tokens are checked. (Default: the token store beside `progress.store`) */
@@ -54,6 +56,7 @@ export interface ResolvedAppOptions {
   readonly progress: Progress;
   readonly basePath: string;
   readonly notificationsPath: string;
+  readonly webhooksPath: string | false;
   readonly auth: { readonly resolveOwner: ResolveOwner } | { readonly tokens: TokenStore };
   readonly mcp: McpHandler | undefined;
   readonly dashboardDir: string | false;
@@ -69,6 +72,7 @@ export interface ResolvedAppOptions {
 
 export const DEFAULT_BASE_PATH = "/_agent-native/runs";
 export const DEFAULT_NOTIFICATIONS_PATH = "/_agent-native/notifications";
+export const DEFAULT_WEBHOOKS_PATH = "/_agent-native/webhooks";
 
 const DEFAULTS = {
   basePath: DEFAULT_BASE_PATH,
@@ -129,6 +133,13 @@ export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOption
   if (notificationsPath === basePath) {
     throw new ValidationError("notificationsPath", `must differ from basePath (${basePath})`);
   }
+  const webhooksPath =
+    options.webhooksPath === false
+      ? false
+      : parseInput(basePathSchema, options.webhooksPath ?? DEFAULT_WEBHOOKS_PATH, "webhooksPath");
+  if (webhooksPath && (webhooksPath.startsWith(`${basePath}/`) || `${basePath}/`.startsWith(`${webhooksPath}/`))) {
+    throw new ValidationError("webhooksPath", `must not be inside basePath (${basePath}) nor contain it`);
+  }
   const numbers = parseInput(
     numbersSchema,
     {
@@ -146,6 +157,7 @@ export function resolveAppOptions(options: HeadwayAppOptions): ResolvedAppOption
     progress: options.progress,
     basePath,
     notificationsPath,
+    webhooksPath,
     auth,
     mcp: options.mcp,
     dashboardDir: options.dashboardDir ?? defaultDashboardDir(),

@@ -6,13 +6,14 @@ import { type OpenPostgresBackendOptions, openPostgresBackend } from "./postgres
 import type { RunStore } from "./run-store.js";
 import { type OpenSqliteBackendOptions, openSqliteBackend } from "./sqlite/sqlite-backend.js";
 import type { TokenStore } from "./token-store.js";
+import type { WebhookStore } from "./webhook-store.js";
 
 /** Where the embedded store lives when nothing is configured. */
 export const DEFAULT_DATABASE_PATH = ".headway/headway.db";
 
 /**
  * One database's parts, each behind a structural interface: runs (with the
- * change feed) and API tokens. Later tables join here. Nothing outside a
+ * change feed), API tokens and webhooks. Later tables join here. Nothing outside a
  * backend's folder names its driver.
  */
 export interface Backend {
@@ -25,6 +26,8 @@ export interface Backend {
   readonly cursors: FeedCursorStore;
   /** Which matching episode each `repeat: true` automation is in, per run. */
   readonly automationState: AutomationStateStore;
+  /** Webhook endpoints, the delivery outbox and the dispatcher's feed cursor. */
+  readonly webhooks: WebhookStore;
   /**
    * Resolves once the backend is usable (migrations ran); rejects with why not,
    * e.g. a SchemaVersionError. Backends that open synchronously have none (SQLite throws at open).

@@ -32,3 +32,23 @@ export {
   type TokenScope,
   type TokenStore,
 } from "./token-store.js";
+export {
+  type AttemptOutcome,
+  type ClaimedDelivery,
+  type ClaimOptions,
+  type CreatedWebhook,
+  type CreateWebhookInput,
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  type EnqueueResult,
+  type ListDeliveriesOptions,
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_LIMITS,
+  type WebhookDelivery,
+  type WebhookDeliveryDetail,
+  type WebhookEndpoint,
+  type WebhookEventType,
+  type WebhookStore,
+  webhookFieldsShape,
+  webhookIdSchema,
+} from "./webhook-store.js";

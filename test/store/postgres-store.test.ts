@@ -72,6 +72,9 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
       "notifications",
       "progress_runs",
       "run_history",
+      "webhook_cursors",
+      "webhook_deliveries",
+      "webhook_endpoints",
     ]);
   });
 

@@ -5,6 +5,8 @@ import { AppHeader, runPath } from "./components/app-header.js";
 import { RunDetail } from "./components/run-detail.js";
 import { RunsPage } from "./components/runs-page.js";
 import { TokenPrompt } from "./components/token-prompt.js";
+import { WebhooksLink } from "./components/webhooks-link.js";
+import { WebhooksPage } from "./components/webhooks-page.js";
 import { useRoute } from "./router.js";
 import { basePath, currentSession, notificationsPath, type Session, signInWith, signOut } from "./session.js";
 import { useTheme } from "./theme.js";
@@ -97,8 +99,13 @@ function Dashboard({ rejectedToken, session, theme, onToken, onSignOut, client }
               setDeleted(run.title);
             }}
           />
+        ) : route.page === "webhooks" ? (
+          <WebhooksPage onBack={home} />
         ) : (
-          <RunsPage list={list} marks={marks} onOpen={open} deleted={deleted} />
+          <>
+            <RunsPage list={list} marks={marks} onOpen={open} deleted={deleted} />
+            <WebhooksLink onOpen={() => navigate({ page: "webhooks" })} />
+          </>
         )}
       </main>
       {!refused && (

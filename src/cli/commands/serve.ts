@@ -12,7 +12,7 @@ import {
 import { parseInput, ValidationError } from "../../core/index.js";
 import { BUILT_IN_RULES, type BuiltInRuleName, notifyOnOutcomes } from "../../notifications/index.js";
 import { createProgress } from "../../progress/index.js";
-import { DEFAULT_BASE_PATH, DEFAULT_PORT, startDemo, startServer } from "../../server/index.js";
+import { DEFAULT_BASE_PATH, DEFAULT_PORT, DEFAULT_WEBHOOKS_PATH, startDemo, startServer } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf } from "../../store/index.js";
 import { createMcpHttpHandler } from "../../tools/index.js";
 import { databaseUrlOption, durationOption, ownerOption } from "../defaults.js";
@@ -38,6 +38,7 @@ Options:
                     automations folder replaces that rule
   --automations DIR the folder of automation files (*.md), reloaded when they change,
                     or none (default ./automations when it exists)
+  --no-webhooks     do not deliver webhooks from this process (another one does); the API stays
   --demo            start a simulated agent that keeps a few runs moving for that owner
   -h, --help        show this help`;
 
@@ -114,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
       corsOrigins: values["cors-origin"] ?? [],
       mcp: createMcpHttpHandler(progress),
       registry,
+      webhookDelivery: !values["no-webhooks"],
     });
   } catch (error) {
     await progress.close();
@@ -165,6 +167,7 @@ export async function run(argv: string[]): Promise<number> {
   Dashboard   ${server.url}/?token=${token}
   Runs API    ${server.url}${base}   (Authorization: Bearer <token>)
   Live stream ${server.url}${base}/stream
+  Webhooks    ${server.url}${DEFAULT_WEBHOOKS_PATH}   (${server.webhooks ? "delivering from this process" : "not delivered by this process"}; also \`headway webhooks\`)
   MCP         ${server.url}/mcp   (manage-progress; needs an agent-scope token)
   Metrics     ${server.url}/metrics
   Database    ${path ? resolve(path) : databaseUrl.replace(/\/\/[^@/]*@/, "//…@")}
@@ -214,6 +217,7 @@ function parse(argv: string[]) {
       "cors-origin": { type: "string", multiple: true },
       owner: { type: "string" },
       demo: { type: "boolean" },
+      "no-webhooks": { type: "boolean" },
       "stale-after": { type: "string" },
       "abandon-after": { type: "string" },
       rules: { type: "string" },

@@ -7,6 +7,7 @@ import { PostgresRunStore, type PostgresStoreOptions } from "./postgres-runs.js"
 import { migratePostgres, quoteIdentifier } from "./postgres-schema.js";
 import { PostgresTokenStore, type PostgresTokenStoreOptions } from "./postgres-tokens.js";
 import { Transactor } from "./postgres-transactor.js";
+import { PostgresWebhookStore } from "./postgres-webhooks.js";
 
 export interface OpenPostgresBackendOptions extends PostgresStoreOptions {
   /**
@@ -15,7 +16,7 @@ export interface OpenPostgresBackendOptions extends PostgresStoreOptions {
    * the schema must exist. (Default: the server's search_path, usually `public`)
    */
   schema?: string;
-  /** Connections in the pool for reads and tokens, besides one for write batches and one for LISTEN. (Default: 5) */
+  /** Connections in the pool for reads, tokens and webhooks, besides one for write batches and one for LISTEN. (Default: 5) */
   maxConnections?: number;
   tokens?: PostgresTokenStoreOptions;
 }
@@ -57,6 +58,7 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
   );
   const tokens = new PostgresTokenStore(client, ready, tokenOptions);
   const notifications = new PostgresNotificationStore(client, ready);
+  const webhooks = new PostgresWebhookStore(client, ready);
   const readyVoid = ready.then(() => {});
   readyVoid.catch(() => {});
   let closing: Promise<void> | undefined;
@@ -67,6 +69,7 @@ export function openPostgresBackend(url: string, options: OpenPostgresBackendOpt
     notifications,
     cursors: new PostgresFeedCursorStore(client, ready),
     automationState: new PostgresAutomationStateStore(client, ready),
+    webhooks,
     ready: readyVoid,
     close: () => {
       closing ??= (async () => {

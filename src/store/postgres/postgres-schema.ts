@@ -177,6 +177,55 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
     GROUP BY parent_id) AS totals
   WHERE p.id = totals.parent_id;
   `,
+  // Webhooks: endpoints, the delivery outbox the dispatcher fills from the change feed, and its cursor.
+  `
+  CREATE TABLE webhook_endpoints (
+    id text COLLATE "C" PRIMARY KEY,
+    owner text NOT NULL,
+    url text NOT NULL,
+    events text,
+    description text,
+    secret text NOT NULL,
+    created_at bigint NOT NULL,
+    disabled_at bigint
+  );
+  CREATE INDEX webhook_endpoints_owner ON webhook_endpoints (owner, created_at);
+  CREATE TABLE webhook_deliveries (
+    n bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id text COLLATE "C" NOT NULL UNIQUE,
+    endpoint_id text COLLATE "C" NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    owner text NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    event_seq bigint NOT NULL,
+    event_index integer NOT NULL,
+    event_type text NOT NULL,
+    run_id text COLLATE "C",
+    body text NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_at bigint,
+    lease text,
+    lease_until bigint,
+    last_attempt_at bigint,
+    last_status_code integer,
+    last_error text,
+    created_at bigint NOT NULL,
+    delivered_at bigint,
+    finished_at bigint,
+    UNIQUE (endpoint_id, event_id)
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_run_order ON webhook_deliveries (endpoint_id, run_id, event_seq, event_index)
+    WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_owner ON webhook_deliveries (owner, n);
+  CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, status, n);
+  CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (status, finished_at);
+  CREATE TABLE webhook_cursors (
+    name text PRIMARY KEY,
+    seq bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  `,
 ];
 
 const VERSION_TABLE = `CREATE TABLE IF NOT EXISTS headway_schema_version (

@@ -8,6 +8,7 @@ import { type OpenSqliteOptions, openSqliteDatabase } from "./sqlite-driver.js";
 import { SqliteNotificationStore } from "./sqlite-notifications.js";
 import { SqliteRunStore, type SqliteStoreOptions } from "./sqlite-runs.js";
 import { SqliteTokenStore, type SqliteTokenStoreOptions } from "./sqlite-tokens.js";
+import { SqliteWebhookStore } from "./sqlite-webhooks.js";
 
 export type OpenSqliteBackendOptions = OpenSqliteOptions &
   Omit<SqliteStoreOptions, "writerThread"> & {
@@ -16,7 +17,7 @@ export type OpenSqliteBackendOptions = OpenSqliteOptions &
     tokens?: SqliteTokenStoreOptions;
   };
 
-/** The embedded backend: one file, one connection for reads and tokens, writes on it or on a writer thread. */
+/** The embedded backend: one file, one connection for reads, tokens and webhooks, run writes on it or on a writer thread. */
 export function openSqliteBackend(path: string, options: OpenSqliteBackendOptions = {}): Backend {
   const { writerThread, tokens: tokenOptions, synchronous, busyTimeoutMs, readonly, ...storeOptions } = options;
   if (writerThread && path === ":memory:") {
@@ -28,6 +29,7 @@ export function openSqliteBackend(path: string, options: OpenSqliteBackendOption
   const runs = new SqliteRunStore(db, { ...storeOptions, writerThread: writerThread ? { path, open } : undefined });
   const tokens = new SqliteTokenStore(db, tokenOptions);
   const notifications = new SqliteNotificationStore(db);
+  const webhooks = new SqliteWebhookStore(db);
   let closing: Promise<void> | undefined;
   return {
     kind: "sqlite",
@@ -36,6 +38,7 @@ export function openSqliteBackend(path: string, options: OpenSqliteBackendOption
     notifications,
     cursors: new SqliteFeedCursorStore(db),
     automationState: new SqliteAutomationStateStore(db),
+    webhooks,
     close: () => {
       closing ??= runs.close();
       return closing;

@@ -172,6 +172,55 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
     GROUP BY parent_id) AS totals
   WHERE progress_runs.id = totals.parent_id;
   `,
+  // Webhooks: endpoints, the delivery outbox the dispatcher fills from the change feed, and its cursor.
+  `
+  CREATE TABLE webhook_endpoints (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    url TEXT NOT NULL,
+    events TEXT,
+    description TEXT,
+    secret TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    disabled_at INTEGER
+  );
+  CREATE INDEX webhook_endpoints_owner ON webhook_endpoints (owner, created_at);
+  CREATE TABLE webhook_deliveries (
+    n INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    owner TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    event_seq INTEGER NOT NULL,
+    event_index INTEGER NOT NULL,
+    event_type TEXT NOT NULL,
+    run_id TEXT,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER,
+    lease TEXT,
+    lease_until INTEGER,
+    last_attempt_at INTEGER,
+    last_status_code INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    finished_at INTEGER,
+    UNIQUE (endpoint_id, event_id)
+  );
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_run_order ON webhook_deliveries (endpoint_id, run_id, event_seq, event_index)
+    WHERE status = 'pending';
+  CREATE INDEX webhook_deliveries_owner ON webhook_deliveries (owner, n);
+  CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, status, n);
+  CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (status, finished_at);
+  CREATE TABLE webhook_cursors (
+    name TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function migrateSqlite(db: SqliteDatabaseLike, migrations: readonly string[] = SQLITE_MIGRATIONS): void {
