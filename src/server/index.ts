@@ -11,6 +11,7 @@ export { type DemoOptions, type RunningDemo, startDemo } from "./demo.js";
 export { type ErrorBody, HttpError } from "./http-error.js";
 export {
   DEFAULT_BASE_PATH,
+  DEFAULT_NOTIFICATIONS_PATH,
   DEFAULT_WEBHOOKS_PATH,
   type HeadwayAppOptions,
   type McpHandler,

@@ -12,7 +12,14 @@ import {
 import { parseInput, ValidationError } from "../../core/index.js";
 import { BUILT_IN_RULES, type BuiltInRuleName, notifyOnOutcomes } from "../../notifications/index.js";
 import { createProgress } from "../../progress/index.js";
-import { DEFAULT_BASE_PATH, DEFAULT_PORT, DEFAULT_WEBHOOKS_PATH, startDemo, startServer } from "../../server/index.js";
+import {
+  DEFAULT_BASE_PATH,
+  DEFAULT_NOTIFICATIONS_PATH,
+  DEFAULT_PORT,
+  DEFAULT_WEBHOOKS_PATH,
+  startDemo,
+  startServer,
+} from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf } from "../../store/index.js";
 import { createMcpHttpHandler } from "../../tools/index.js";
 import { databaseUrlOption, durationOption, ownerOption } from "../defaults.js";
@@ -167,6 +174,7 @@ export async function run(argv: string[]): Promise<number> {
   Dashboard   ${server.url}/?token=${token}
   Runs API    ${server.url}${base}   (Authorization: Bearer <token>)
   Live stream ${server.url}${base}/stream
+  Notifications ${server.url}${DEFAULT_NOTIFICATIONS_PATH}   (rules: ${rules.length > 0 ? rules.join(", ") : "none"})
   Webhooks    ${server.url}${DEFAULT_WEBHOOKS_PATH}   (${server.webhooks ? "delivering from this process" : "not delivered by this process"}; also \`headway webhooks\`)
   MCP         ${server.url}/mcp   (manage-progress; needs an agent-scope token)
   Metrics     ${server.url}/metrics
