@@ -1,10 +1,11 @@
-import { type MouseEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import { type MouseEvent, useEffect, useId, useRef, useState } from "react";
 import type { HeadwayNotification } from "../client/index.js";
 import { BrowserNotificationsToggle, useBrowserNotifications } from "./browser-notifications.js";
 import { formatAgo } from "./format.js";
 import type { ClientSource } from "./headway-context.js";
 import { AlertIcon, BellIcon, CheckIcon, FailedIcon, InfoIcon } from "./icons.js";
 import { useHeadwayStyles } from "./styles.js";
+import { useKeepInViewport } from "./use-in-viewport.js";
 import { useNotifications } from "./use-notifications.js";
 import { useNow } from "./use-now.js";
 
@@ -83,23 +84,7 @@ export function NotificationsBell({
     };
   }, [open]);
 
-  // The panel stays inside the viewport, as the tray's does.
-  useLayoutEffect(() => {
-    const el = panel.current;
-    if (!open || !el) return;
-    const place = () => {
-      el.style.transform = "";
-      const box = el.getBoundingClientRect();
-      const margin = 8;
-      let dx = 0;
-      if (box.right > window.innerWidth - margin) dx = window.innerWidth - margin - box.right;
-      if (box.left + dx < margin) dx = margin - box.left;
-      if (dx !== 0) el.style.transform = `translateX(${Math.round(dx)}px)`;
-    };
-    place();
-    window.addEventListener("resize", place);
-    return () => window.removeEventListener("resize", place);
-  }, [open]);
+  useKeepInViewport(panel, open);
 
   // After a mark read, focus lands on the next unread row's button, or the panel: never on <body>.
   useEffect(() => {

@@ -6,6 +6,7 @@ import { AlertIcon, CheckIcon, FailedIcon, SpinnerIcon, StoppedIcon } from "./ic
 import { RunProgressItem } from "./run-progress-item.js";
 import { type Attention, attentionOf } from "./status-labels.js";
 import { useHeadwayStyles } from "./styles.js";
+import { useKeepInViewport } from "./use-in-viewport.js";
 import { useNow } from "./use-now.js";
 import { useProgressMarks } from "./use-progress.js";
 import { type KeepFinished, type UseRunsOptions, useRuns } from "./use-runs.js";
@@ -180,23 +181,7 @@ export function RunsTray({
     }
   }, [open, rows]);
 
-  // The panel stays inside the viewport whatever the trigger's place in the header (a phone, say).
-  useLayoutEffect(() => {
-    const el = panel.current;
-    if (!open || !el) return;
-    const place = () => {
-      el.style.transform = "";
-      const box = el.getBoundingClientRect();
-      const margin = 8;
-      let dx = 0;
-      if (box.right > window.innerWidth - margin) dx = window.innerWidth - margin - box.right;
-      if (box.left + dx < margin) dx = margin - box.left;
-      if (dx !== 0) el.style.transform = `translateX(${Math.round(dx)}px)`;
-    };
-    place();
-    window.addEventListener("resize", place);
-    return () => window.removeEventListener("resize", place);
-  }, [open]);
+  useKeepInViewport(panel, open);
 
   useEffect(() => {
     if (!open) return;
