@@ -194,6 +194,8 @@ export interface WebhookStore {
   /** Replays every dead delivery of an endpoint; the count, or null when the endpoint is not found. */
   replayDead(endpointId: string, owner: string | null, now: number): Promise<number | null>;
 
+  /** Whether any endpoint, of any owner, is enabled: with none, the dispatcher need not read the feed at all. */
+  hasLiveEndpoints(): Promise<boolean>;
   /** The cursor's commit sequence, or null when none is stored. */
   readCursor(name: string): Promise<number | null>;
   /** Stores `seq` as the cursor unless one exists; returns the stored value. */

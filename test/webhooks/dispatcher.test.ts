@@ -132,6 +132,31 @@ describe.each(BACKENDS)("webhook dispatcher: $name", (target) => {
     expect(endpoint.owner).toBe("ann");
   });
 
+  it("reads no feed page while no endpoint is enabled, and an endpoint added later gets what follows it", async () => {
+    const { backend, progress, receiver, dispatcher, webhooks } = await setup();
+    const readFeed = backend.runs.readFeed.bind(backend.runs);
+    let pagesRead = 0;
+    backend.runs.readFeed = (after, limit) => {
+      pagesRead++;
+      return readFeed(after, limit);
+    };
+    for (let i = 0; i < 20; i++) await progress.startRun({ owner: "ann", title: `before ${i}` });
+    await progress.flush();
+    await new Promise((resolve) => setTimeout(resolve, 200)); // ten turns of the dispatcher
+    await dispatcher.idle();
+    expect(pagesRead).toBe(0);
+
+    const { secret } = await webhooks.createEndpoint({ owner: "ann", url: `${receiver.url}/hooks` });
+    receiver.secret = secret;
+    const after = await progress.startRun({ owner: "ann", title: "after the endpoint" });
+    await eventually("the run started after the endpoint delivered", () =>
+      receiver.accepted().some((r) => r.event?.run?.id === after.id),
+    );
+    expect(pagesRead).toBeGreaterThan(0);
+    // Nothing from before the endpoint existed.
+    expect(receiver.accepted().map((r) => r.event?.run?.title)).toEqual(["after the endpoint"]);
+  });
+
   it("delivers only the event types an endpoint asked for", async () => {
     const { progress, receiver, webhooks } = await setup();
     const created = await webhooks.createEndpoint({

@@ -13,6 +13,8 @@ import {
 export const WEBHOOK_CURSOR = "webhooks";
 /** Feed pages turned into deliveries per turn before the rest of the process gets a go. */
 const PAGES_PER_TURN = 16;
+/** How often the cursor follows the feed while no endpoint is enabled. */
+const SKIP_CURSOR_EVERY_MS = 5000;
 
 /** One attempt, as the dispatcher's events tell it. */
 export interface AttemptInfo {
@@ -77,6 +79,8 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEventMap> {
   private flushing: Promise<void> | undefined;
   private turn: Promise<void> | undefined;
   private again = false;
+  /** When the cursor last followed the feed with nobody to deliver to (see nobodyToDeliverTo). */
+  private skippedAt = Number.NEGATIVE_INFINITY;
   private delayed: NodeJS.Timeout | undefined;
   private lastTurnAt = Number.NEGATIVE_INFINITY;
   private timers: NodeJS.Timeout[] = [];
@@ -209,6 +213,7 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEventMap> {
     const { runs, webhooks } = this.backend;
     let cursor = await webhooks.readCursor(WEBHOOK_CURSOR);
     if (cursor === null) return;
+    if (await this.nobodyToDeliverTo(cursor)) return;
     for (let pages = 0; pages < PAGES_PER_TURN; pages++) {
       if (this.closing) return;
       const page = await runs.readFeed(cursor, this.options.pageSize);
@@ -223,6 +228,24 @@ export class WebhookDispatcher extends EventEmitter<WebhookDispatcherEventMap> {
       if (result.advanced && !page.more) return;
     }
     this.again = true; // a long backlog: the next turn goes on, after the rest of the process has had a go
+  }
+
+  /**
+   * With no enabled endpoint anywhere, reading the feed (every run of every page, loaded and parsed) buys
+   * nothing and costs the server's one thread under a heavy writer. The cursor is moved to the present now
+   * and then instead, so an endpoint added later starts there. The present is read before the endpoints:
+   * an event committed after an endpoint appears has a later sequence, so it is never skipped.
+   */
+  private async nobodyToDeliverTo(cursor: number): Promise<boolean> {
+    const { runs, webhooks } = this.backend;
+    const now = this.options.clock();
+    const present = now - this.skippedAt >= SKIP_CURSOR_EVERY_MS ? await runs.currentCommitSeq() : null;
+    if (await webhooks.hasLiveEndpoints()) return false;
+    if (present !== null && present > cursor) {
+      await webhooks.enqueue(WEBHOOK_CURSOR, cursor, present, [], now);
+      this.skippedAt = now;
+    }
+    return true;
   }
 
   private async claim(): Promise<void> {

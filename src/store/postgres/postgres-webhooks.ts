@@ -44,6 +44,7 @@ const SQL = {
     RETURNING id`,
   endpoint: `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND ${owned(2)}`,
   endpoints: `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE ${owned(1)} ORDER BY created_at, id`,
+  anyLive: "SELECT EXISTS (SELECT 1 FROM webhook_endpoints WHERE disabled_at IS NULL) AS found",
   liveEndpointsOf: `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints
     WHERE owner = ANY($1::text[]) AND disabled_at IS NULL`,
   setDisabled: `UPDATE webhook_endpoints SET disabled_at = CASE WHEN $3::boolean THEN coalesce(disabled_at, $4) END
@@ -218,6 +219,11 @@ export class PostgresWebhookStore implements WebhookStore {
   async replayDead(endpointId: string, owner: string | null, now: number): Promise<number | null> {
     const [row] = await this.run<{ found: number; replayed: number }>(SQL.replayDead, [endpointId, owner, now]);
     return row?.found ? row.replayed : null;
+  }
+
+  async hasLiveEndpoints(): Promise<boolean> {
+    const [row] = await this.run<{ found: boolean }>(SQL.anyLive, []);
+    return row?.found === true;
   }
 
   async readCursor(name: string): Promise<number | null> {

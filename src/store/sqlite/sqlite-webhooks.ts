@@ -79,6 +79,7 @@ export class SqliteWebhookStore implements WebhookStore {
       endpoints: db.prepare<EndpointRow>(
         `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE ${OWNED} ORDER BY created_at, rowid`,
       ),
+      anyLive: db.prepare<{ one: number }>("SELECT 1 AS one FROM webhook_endpoints WHERE disabled_at IS NULL LIMIT 1"),
       liveEndpointsOf: db.prepare<EndpointRow>(
         `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints
          WHERE owner IN (SELECT value FROM json_each(?)) AND disabled_at IS NULL`,
@@ -246,6 +247,10 @@ export class SqliteWebhookStore implements WebhookStore {
         return this.sql.replayDead.run({ endpoint: endpointId, now }).changes;
       })
       .immediate();
+  }
+
+  async hasLiveEndpoints(): Promise<boolean> {
+    return this.sql.anyLive.get() !== undefined;
   }
 
   async readCursor(name: string): Promise<number | null> {
