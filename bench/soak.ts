@@ -17,6 +17,7 @@ import { get, type IncomingMessage } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { notifyOnOutcomes } from "../src/notifications/index.js";
 import { createProgress } from "../src/progress/index.js";
 import { startServer } from "../src/server/index.js";
 import { fmt, machine, percentile, table } from "./stats.js";
@@ -69,6 +70,8 @@ async function serverRole(database: string): Promise<void> {
     dashboardDir: false,
     limits: { streamBufferBytes: budget, requestsPerSecond: 10_000, requestBurst: 10_000 },
   });
+  // SOAK_RULES=1: the built-in notification rules run too, as `headway serve` runs them.
+  const rules = process.env.SOAK_RULES ? notifyOnOutcomes(progress) : undefined;
   send({ kind: "ready", url: server.url, token });
   if (process.env.SOAK_DEBUG) {
     setInterval(() => {
@@ -81,6 +84,7 @@ async function serverRole(database: string): Promise<void> {
   process.on("message", async (message: { kind: string }) => {
     if (message.kind !== "stop") return;
     await server.close();
+    await rules?.close();
     await progress.close();
     process.exit(0);
   });

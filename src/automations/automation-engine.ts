@@ -122,7 +122,6 @@ class Engine implements AutomationEngine {
   private readonly delivery: DeliveryContext;
   private readonly closer = new AbortController();
   private reader: FeedReader | undefined;
-  private stopWaking: (() => void) | undefined;
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -163,6 +162,8 @@ class Engine implements AutomationEngine {
     if (this.closed) return;
     const reader = new FeedReader(this.progress.store, this.progress.backend.cursors, {
       name: this.options.cursorName ?? AUTOMATION_DEFAULTS.cursorName,
+      live: (listener) => this.progress.subscribe(listener),
+      liveAfter: () => this.progress.publishedAfter,
       intervalMs: this.options.feedIntervalMs ?? AUTOMATION_DEFAULTS.feedIntervalMs,
       clock: this.clock,
       onError: (error) => this.report(error),
@@ -171,7 +172,6 @@ class Engine implements AutomationEngine {
       },
     });
     this.reader = reader;
-    this.stopWaking = this.progress.subscribe(() => reader.wake());
     this.armTimer();
   }
 
@@ -215,7 +215,6 @@ class Engine implements AutomationEngine {
     clearTimeout(this.timer);
     clearTimeout(this.debounce);
     this.watcher?.close();
-    this.stopWaking?.();
     this.closer.abort(new Error("the automations were closed"));
     await this.reloading;
     await this.reader?.close();

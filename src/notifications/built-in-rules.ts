@@ -100,9 +100,10 @@ export function notifyOnOutcomes(progress: Progress, options: NotifyOnOutcomesOp
   const chosen = options.rules ?? BUILT_IN_RULES;
   const fixed = typeof chosen === "function" ? [] : chosen.map((name) => RULES[name]);
   const rules = typeof chosen === "function" ? () => chosen().map((name) => RULES[name]) : () => fixed;
-  const stopWaking = progress.subscribe(() => reader.wake());
   const reader = new FeedReader(progress.store, progress.backend.cursors, {
     name: "built-in-rules",
+    live: (listener) => progress.subscribe(listener),
+    liveAfter: () => progress.publishedAfter,
     intervalMs: options.intervalMs,
     onError: (error) => progress.report("rules:error", error),
     handle: async (events) => {
@@ -111,10 +112,7 @@ export function notifyOnOutcomes(progress: Progress, options: NotifyOnOutcomesOp
   });
   return {
     idle: () => reader.idle(),
-    close: async () => {
-      stopWaking();
-      await reader.close();
-    },
+    close: () => reader.close(),
   };
 }
 

@@ -54,12 +54,19 @@ export class Follower {
     const seq = await this.store.currentCommitSeq();
     // Own commits that came first are news all the same: start just before the oldest.
     if (this.cursor === undefined) this.cursor = Math.min(seq, ...[...this.waiting.keys()].map((key) => key - 1));
+    this.startedAfter = this.cursor;
     this.publishWaiting();
     if (this.options.follow && !this.closed) {
       this.stopWatching = this.store.watchCommits(() => this.wake(), this.options.intervalMs);
     }
     if (this.waiting.size > 0) this.wake();
   }
+
+  /**
+   * Every commit after this one is looked at here, in commit order: published, or left out because
+   * none of its changes says anything new (its runs were published later already). Undefined until started.
+   */
+  startedAfter: number | undefined;
 
   /** The newest commit published (every commit up to it was). */
   get position(): number | undefined {

@@ -206,6 +206,14 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     }
   }
 
+  /**
+   * Every commit after this sequence is published by this instance in commit order, or left out only
+   * when it says nothing newer than what was published (see Follower). Undefined until `ready`.
+   */
+  get publishedAfter(): number | undefined {
+    return this.follower.startedAfter;
+  }
+
   /** The run store of the backend. */
   get store(): RunStore {
     return this.backend.runs;

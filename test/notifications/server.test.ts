@@ -138,6 +138,28 @@ describe("built-in rules", () => {
     await eventually(async () => (await progress.listNotifications("ann")).notifications.length === 3, 5000, "2nd ask");
   });
 
+  it("take commits from this process's publisher, reading no page of the log while it publishes every one", async () => {
+    const f = fixture();
+    const rules = notifyOnOutcomes(f.progress, { intervalMs: 60_000 });
+    onCleanup(() => rules.close());
+    await rules.idle();
+    const store = f.progress.store;
+    const readFeed = store.readFeed.bind(store);
+    let pagesRead = 0;
+    store.readFeed = (after, limit) => {
+      pagesRead++;
+      return readFeed(after, limit);
+    };
+    const runs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => f.progress.startRun({ owner: "ann", title: `job ${i}` })),
+    );
+    await Promise.all(runs.map((run, i) => f.progress.updateRunProgress(run.id, "ann", { percent: i })));
+    await f.progress.completeRun(runs[7]?.id as string, "ann", "failed", { step: "out of memory" });
+    await eventually(async () => (await f.progress.listNotifications("ann")).notifications.length === 1);
+    expect((await f.progress.listNotifications("ann")).notifications[0]).toMatchObject({ title: "Failed: job 7" });
+    expect(pagesRead).toBe(0);
+  });
+
   it("announce a failure that happened while no server ran, once, even with two servers reading", async () => {
     const f = fixture();
     const run = await f.progress.startRun({ owner: "ann", title: "Nightly export" });
