@@ -10,6 +10,9 @@
  * /proc, so Linux only), RSS over time, and healthz latency percentiles.
  * `--connect before` opens the streams before the runs exist (small
  * snapshots); `after` (the default) once they do, the harder case.
+ * `--churn N` adds N clients that join, read everything for 0.5–3 s and
+ * leave, over and over (the mixed load of a long soak: `--seconds 600`).
+ * `SOAK_RULES=1` runs the built-in notification rules in the server too.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -37,6 +40,8 @@ const { values: args } = parseArgs({
     connect: { type: "string", default: "after" },
     budget: { type: "string" },
     concurrency: { type: "string", default: "400" },
+    /** Streams that join, read for 0.5–3 s and leave, again and again, besides the paused ones. */
+    churn: { type: "string", default: "0" },
   },
 });
 
@@ -158,6 +163,26 @@ async function pausedClient(url: string, token: string): Promise<IncomingMessage
   return res;
 }
 
+/** A client that joins, reads everything for 0.5–3 s, leaves, and again, until `stop`; returns how many visits it made. */
+async function churningClient(url: string, token: string, stop: () => boolean): Promise<number> {
+  let visits = 0;
+  while (!stop()) {
+    const stay = 500 + Math.random() * 2500;
+    await new Promise<void>((resolve) => {
+      const request = get(url, { headers: { Authorization: `Bearer ${token}` } }, (res) => {
+        res.resume();
+        setTimeout(() => {
+          res.destroy();
+          resolve();
+        }, stay);
+      });
+      request.on("error", () => resolve());
+    });
+    visits++;
+  }
+  return visits;
+}
+
 async function healthz(url: string): Promise<number> {
   const started = performance.now();
   try {
@@ -198,6 +223,8 @@ async function main(): Promise<void> {
       if (message.kind === "written" || message.kind === "done") written = message.written ?? written;
     });
     writer.send({ kind: "go" });
+    let stopping = false;
+    const churning = Array.from({ length: Number(args.churn) }, () => churningClient(streamUrl, token, () => stopping));
     const started = performance.now();
     const latencies: number[] = [];
     const timeline: Array<[number, number, number, number]> = [];
@@ -221,6 +248,8 @@ async function main(): Promise<void> {
       }
       await sleep(50);
     }
+    stopping = true;
+    const visits = (await Promise.all(churning)).reduce((sum, n) => sum + n, 0);
     writer.send({ kind: "stop" });
     const done = await waitFor<{ written: number }>(writer, "done");
     const elapsed = (performance.now() - started) / 1000;
@@ -230,7 +259,9 @@ async function main(): Promise<void> {
     console.log(`Machine: ${machine()}\n`);
     console.log(
       `${args.slow} paused streams (connected ${args.connect} ${args.runs} runs existed), a writer process with ` +
-        `${args["metadata-kb"]} KB metadata per update, ${seconds} s, stream budget ${args.budget ?? "default (1 MiB)"}\n`,
+        `${args["metadata-kb"]} KB metadata per update, ${seconds} s, stream budget ${args.budget ?? "default (1 MiB)"}` +
+        `${Number(args.churn) > 0 ? `, ${args.churn} clients joining and leaving (${visits} visits)` : ""}` +
+        `${process.env.SOAK_RULES ? ", built-in rules running" : ""}\n`,
     );
     console.log(
       table(
