@@ -55,9 +55,9 @@ describe("headway serve --automations", () => {
     expect(output()).toMatch(
       /Automations .*: slow-runs \(no model: agentic ones send their body as written\); 1 file\(s\) with errors, below/,
     );
-    expect(output()).toContain(
-      `${dir}/bad.md:4:23: condition: status is never 'runing'; it is one of running, succeeded, failed, cancelled`,
-    );
+    // Load errors go to stderr, after the banner on stdout: the two pipes arrive in either order.
+    const loadError = `${dir}/bad.md:4:23: condition: status is never 'runing'; it is one of running, succeeded, failed, cancelled`;
+    await eventually(() => output().includes(loadError), 10_000, "the load error");
 
     // An agent in another process writes to the same file.
     const agent = createProgress({ databaseUrl: db, sweepIntervalMs: 0 });
