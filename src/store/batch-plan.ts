@@ -292,11 +292,6 @@ export class BatchPlan {
     return this.current;
   }
 
-  /** Whether `rollUp` will read parents (after `apply`). */
-  touchesTree(): boolean {
-    return this.parentsToRollUp.size > 0;
-  }
-
   hasChanges(): boolean {
     return this.changeList.length > 0;
   }
