@@ -1,11 +1,11 @@
-import { type MouseEvent, useEffect, useId, useRef, useState } from "react";
+import { type MouseEvent, useCallback, useEffect, useId, useRef, useState } from "react";
 import type { HeadwayNotification } from "../client/index.js";
 import { BrowserNotificationsToggle, useBrowserNotifications } from "./browser-notifications.js";
 import { formatAgo } from "./format.js";
 import type { ClientSource } from "./headway-context.js";
 import { AlertIcon, BellIcon, CheckIcon, FailedIcon, InfoIcon } from "./icons.js";
 import { useHeadwayStyles } from "./styles.js";
-import { useKeepInViewport } from "./use-in-viewport.js";
+import { useDismissablePopover, useKeepInViewport } from "./use-in-viewport.js";
 import { useNotifications } from "./use-notifications.js";
 import { useNow } from "./use-now.js";
 
@@ -55,6 +55,7 @@ export function NotificationsBell({
   const { notifications, unreadCount, hasMore, loaded, supported, error, markRead, markAllRead, loadMore } =
     useNotifications(source);
   const [open, setOpen] = useState(false);
+  const closePanel = useCallback(() => setOpen(false), []);
   const root = useRef<HTMLDivElement>(null);
   const trigger = useRef<HTMLButtonElement>(null);
   const panel = useRef<HTMLDivElement>(null);
@@ -65,24 +66,7 @@ export function NotificationsBell({
   // Where focus goes after a row's "Mark read" goes away: the button now in its place, else the one before, else the panel.
   const focusNext = useRef<{ id: string; index: number } | null>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    panel.current?.focus();
-    const onPointerDown = (event: PointerEvent) => {
-      if (root.current && !root.current.contains(event.target as Node)) setOpen(false);
-    };
-    const onKeyDown = (event: globalThis.KeyboardEvent) => {
-      if (event.key !== "Escape") return;
-      setOpen(false);
-      trigger.current?.focus();
-    };
-    document.addEventListener("pointerdown", onPointerDown);
-    document.addEventListener("keydown", onKeyDown);
-    return () => {
-      document.removeEventListener("pointerdown", onPointerDown);
-      document.removeEventListener("keydown", onKeyDown);
-    };
-  }, [open]);
+  useDismissablePopover({ open, close: closePanel, root, panel, trigger });
 
   useKeepInViewport(panel, open);
 

@@ -1,4 +1,4 @@
-import { type MouseEvent, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
+import { type MouseEvent, useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from "react";
 import type { AgentRun } from "../client/index.js";
 import { focusNear, type Place, placeOf } from "./focus-fallback.js";
 import { useHeadwayClient } from "./headway-context.js";
@@ -6,7 +6,7 @@ import { AlertIcon, CheckIcon, FailedIcon, SpinnerIcon, StoppedIcon } from "./ic
 import { RunProgressItem } from "./run-progress-item.js";
 import { type Attention, attentionOf } from "./status-labels.js";
 import { useHeadwayStyles } from "./styles.js";
-import { useKeepInViewport } from "./use-in-viewport.js";
+import { useDismissablePopover, useKeepInViewport } from "./use-in-viewport.js";
 import { useNow } from "./use-now.js";
 import { useProgressMarks } from "./use-progress.js";
 import { type KeepFinished, type UseRunsOptions, useRuns } from "./use-runs.js";
@@ -101,6 +101,7 @@ export function RunsTray({
   useHeadwayStyles();
   const client = useHeadwayClient(options);
   const [open, setOpen] = useState(false);
+  const closePanel = useCallback(() => setOpen(false), []);
   const {
     runs: all,
     ended: allEnded,
@@ -183,25 +184,7 @@ export function RunsTray({
 
   useKeepInViewport(panel, open);
 
-  useEffect(() => {
-    if (!open) return;
-    panel.current?.focus();
-    const onPointerDown = (event: PointerEvent) => {
-      if (root.current && !root.current.contains(event.target as Node)) setOpen(false);
-    };
-    // Escape closes from anywhere, as with any popover, and hands focus back to the trigger.
-    const onKeyDown = (event: globalThis.KeyboardEvent) => {
-      if (event.key !== "Escape") return;
-      setOpen(false);
-      trigger.current?.focus();
-    };
-    document.addEventListener("pointerdown", onPointerDown);
-    document.addEventListener("keydown", onKeyDown);
-    return () => {
-      document.removeEventListener("pointerdown", onPointerDown);
-      document.removeEventListener("keydown", onKeyDown);
-    };
-  }, [open]);
+  useDismissablePopover({ open, close: closePanel, root, panel, trigger });
 
   if (!visible) return null;
   const problem = error?.message ?? "The progress server did not answer.";
