@@ -64,7 +64,13 @@ function waitFor<T>(child: ChildProcess, kind: string, timeoutMs = 120_000): Pro
 
 /** The server: follows the writer's commits and fans them out to the streams. */
 async function serverRole(database: string): Promise<void> {
-  const progress = createProgress({ databaseUrl: database, followExternalWrites: true, sweepIntervalMs: 0 });
+  // As `headway serve` opens it: its own writes (the rules' notifications) on a writer thread.
+  const progress = createProgress({
+    databaseUrl: database,
+    followExternalWrites: true,
+    sweepIntervalMs: 0,
+    storeOptions: { writerThread: true },
+  });
   const tokens = progress.backend.tokens;
   if (!tokens) throw new Error("the store keeps no tokens");
   const { token } = await tokens.create({ owner: OWNER });
@@ -201,7 +207,14 @@ async function main(): Promise<void> {
   const self = new URL(import.meta.url).pathname;
   const child = (role: string) =>
     fork(self, [...process.argv.slice(2), "--role", role, "--database", database], {
-      execArgv: ["--import", "tsx"],
+      // SOAK_CPU_PROF=DIR writes a V8 CPU profile of the server there (open it in Chrome's DevTools).
+      execArgv: [
+        "--import",
+        "tsx",
+        ...(role === "server" && process.env.SOAK_CPU_PROF
+          ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SOAK_CPU_PROF}`]
+          : []),
+      ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
   const server = child("server");

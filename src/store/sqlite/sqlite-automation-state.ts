@@ -1,5 +1,6 @@
 import type { AutomationStateStore, RuleCheck, RuleEpisode } from "../automation-state-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+import { writeWhenFree } from "./sqlite-lock-wait.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 
 interface EpisodeRow {
@@ -16,7 +17,7 @@ const OLDER = "(version < ? OR (version = ? AND checked_at < ?))";
 export class SqliteAutomationStateStore implements AutomationStateStore {
   private readonly sql;
 
-  constructor(db: SqliteDatabaseLike) {
+  constructor(private readonly db: SqliteDatabaseLike) {
     migrateSqlite(db);
     this.sql = {
       get: db.prepare<EpisodeRow>(
@@ -49,17 +50,24 @@ export class SqliteAutomationStateStore implements AutomationStateStore {
 
   async begin(automationId: string, runId: string, episode: number, check: RuleCheck, now: number): Promise<boolean> {
     const { version, checkedAt } = check;
-    if (episode === 1) return this.sql.first.run(automationId, runId, version, checkedAt, now).changes === 1;
+    if (episode === 1) {
+      const first = await writeWhenFree(this.db, () =>
+        this.sql.first.run(automationId, runId, version, checkedAt, now),
+      );
+      return first.changes === 1;
+    }
     const args = [episode, version, checkedAt, now, automationId, runId, episode - 1, version, version, checkedAt];
-    return this.sql.next.run(...args).changes === 1;
+    return (await writeWhenFree(this.db, () => this.sql.next.run(...args))).changes === 1;
   }
 
   async end(automationId: string, runId: string, check: RuleCheck, now: number): Promise<void> {
     const { version, checkedAt } = check;
-    this.sql.end.run(version, checkedAt, now, automationId, runId, version, version, checkedAt);
+    await writeWhenFree(this.db, () =>
+      this.sql.end.run(version, checkedAt, now, automationId, runId, version, version, checkedAt),
+    );
   }
 
   async sweep(before: number): Promise<number> {
-    return this.sql.sweep.run(before).changes;
+    return (await writeWhenFree(this.db, () => this.sql.sweep.run(before))).changes;
   }
 }

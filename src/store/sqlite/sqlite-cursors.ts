@@ -1,12 +1,13 @@
 import type { FeedCursorStore } from "../feed-cursor-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+import { writeWhenFree } from "./sqlite-lock-wait.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 
 /** Feed cursors in the `feed_cursors` table of the same file as the runs. */
 export class SqliteFeedCursorStore implements FeedCursorStore {
   private readonly sql;
 
-  constructor(db: SqliteDatabaseLike) {
+  constructor(private readonly db: SqliteDatabaseLike) {
     migrateSqlite(db);
     this.sql = {
       get: db.prepare<{ seq: number }>("SELECT seq FROM feed_cursors WHERE name = ?"),
@@ -23,6 +24,6 @@ export class SqliteFeedCursorStore implements FeedCursorStore {
   }
 
   async advance(name: string, seq: number, now: number): Promise<void> {
-    this.sql.advance.run(name, seq, now);
+    await writeWhenFree(this.db, () => this.sql.advance.run(name, seq, now));
   }
 }

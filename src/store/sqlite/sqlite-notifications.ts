@@ -9,6 +9,7 @@ import {
   rowToNotificationRecord,
 } from "../notification-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+import { writeWhenFree } from "./sqlite-lock-wait.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 
 const MAX_ID = "\uffff";
@@ -17,7 +18,7 @@ const MAX_ID = "\uffff";
 export class SqliteNotificationStore implements NotificationStore {
   private readonly sql;
 
-  constructor(db: SqliteDatabaseLike) {
+  constructor(private readonly db: SqliteDatabaseLike) {
     migrateSqlite(db);
     const select = `SELECT ${NOTIFICATION_COLUMNS} FROM notifications`;
     this.sql = {
@@ -48,12 +49,12 @@ export class SqliteNotificationStore implements NotificationStore {
   }
 
   async markRead(owner: string, id: string, now: number): Promise<Notification | null> {
-    this.sql.markRead.run(now, owner, id);
+    await writeWhenFree(this.db, () => this.sql.markRead.run(now, owner, id));
     return this.get(owner, id);
   }
 
   async markAllRead(owner: string, now: number): Promise<number> {
-    return this.sql.markAllRead.run(now, owner).changes;
+    return (await writeWhenFree(this.db, () => this.sql.markAllRead.run(now, owner))).changes;
   }
 
   async unreadCount(owner: string): Promise<number> {
@@ -65,7 +66,7 @@ export class SqliteNotificationStore implements NotificationStore {
   }
 
   async sweep(before: number): Promise<number> {
-    return this.sql.sweep.run(before).changes;
+    return (await writeWhenFree(this.db, () => this.sql.sweep.run(before))).changes;
   }
 
   private count(owner: string): number {

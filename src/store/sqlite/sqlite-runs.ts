@@ -14,6 +14,7 @@ import { sharesByParent, totalsOf } from "../child-totals.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { type BatchWriterOptions, SqliteBatchWriter } from "./sqlite-batch.js";
 import type { OpenSqliteOptions, SqliteDatabaseLike } from "./sqlite-driver.js";
+import { writeWhenFree } from "./sqlite-lock-wait.js";
 import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./sqlite-rows.js";
 import { countRuns, searchRuns } from "./sqlite-run-queries.js";
 import { migrateSqlite } from "./sqlite-schema.js";
@@ -74,11 +75,8 @@ export class SqliteRunStore implements RunStore {
 
   applyBatch(ops: readonly RunOp[], now: number): Promise<BatchResult> {
     if (this.thread) return this.thread.submit(ops, now);
-    try {
-      return Promise.resolve(this.local.execute(ops, now));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    // BEGIN IMMEDIATE is the batch's first step: a busy try stored nothing and is tried again.
+    return writeWhenFree(this.db, () => this.local.execute(ops, now));
   }
 
   async getRun(id: string, owner: string): Promise<AgentRun | null> {
@@ -182,25 +180,27 @@ export class SqliteRunStore implements RunStore {
     let total = 0;
     // Small transactions, so a large sweep never holds the write lock for long.
     for (;;) {
-      const deleted = this.db
-        .transaction(() => {
-          const expired = this.sql.expired.all(before, 1000);
-          for (const { id } of expired) {
-            this.sql.deleteHistory.run(id);
-            this.sql.delete.run(id);
-            this.local.forget(id);
-          }
-          // A swept child leaves its parent's totals, as a deleted one does (the parent's percent follows at its next roll-up).
-          for (const [parentId, removed] of sharesByParent(expired)) {
-            const parent = this.sql.totals.get(parentId);
-            if (!parent) continue;
-            const totals = adjustTotals(totalsOf(parent.child_weight, parent.child_done), NO_CHILDREN, removed);
-            this.sql.setTotals.run(String(totals.weight), String(totals.done), parentId);
-            this.local.forget(parentId);
-          }
-          return expired.length;
-        })
-        .immediate();
+      const deleted = await writeWhenFree(this.db, () =>
+        this.db
+          .transaction(() => {
+            const expired = this.sql.expired.all(before, 1000);
+            for (const { id } of expired) {
+              this.sql.deleteHistory.run(id);
+              this.sql.delete.run(id);
+              this.local.forget(id);
+            }
+            // A swept child leaves its parent's totals, as a deleted one does (the parent's percent follows at its next roll-up).
+            for (const [parentId, removed] of sharesByParent(expired)) {
+              const parent = this.sql.totals.get(parentId);
+              if (!parent) continue;
+              const totals = adjustTotals(totalsOf(parent.child_weight, parent.child_done), NO_CHILDREN, removed);
+              this.sql.setTotals.run(String(totals.weight), String(totals.done), parentId);
+              this.local.forget(parentId);
+            }
+            return expired.length;
+          })
+          .immediate(),
+      );
       total += deleted;
       if (deleted < 1000) return total;
     }

@@ -24,6 +24,7 @@ import {
   validateCreateToken,
 } from "../token-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+import { writeWhenFree } from "./sqlite-lock-wait.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 
 export type SqliteTokenStoreOptions = TokenStoreOptions;
@@ -38,7 +39,10 @@ export class SqliteTokenStore implements TokenStore {
   private readonly touchIntervalMs: number;
   private readonly clock: () => number;
 
-  constructor(db: SqliteDatabaseLike, options: SqliteTokenStoreOptions = {}) {
+  constructor(
+    private readonly db: SqliteDatabaseLike,
+    options: SqliteTokenStoreOptions = {},
+  ) {
     migrateSqlite(db);
     this.touchIntervalMs = options.touchIntervalMs ?? 60_000;
     this.clock = options.clock ?? Date.now;
@@ -77,7 +81,9 @@ export class SqliteTokenStore implements TokenStore {
     const id = generateTokenId();
     const now = this.clock();
     const expires = ttlMs ? now + ttlMs : null;
-    this.sql.insert.run(id, owner, hashTokenSecret(token), scope, label ?? null, now, expires);
+    await writeWhenFree(this.db, () =>
+      this.sql.insert.run(id, owner, hashTokenSecret(token), scope, label ?? null, now, expires),
+    );
     return {
       token,
       record: toApiToken({
@@ -101,7 +107,8 @@ export class SqliteTokenStore implements TokenStore {
     const last = this.touchedAt.get(row.id) ?? row.last_used_at ?? 0;
     if (now - last >= this.touchIntervalMs) {
       this.touchedAt.set(row.id, now);
-      this.sql.touch.run(now, row.id);
+      // A stamp, not a gate: the request does not wait for the write lock; a stamp that fails is tried next time.
+      writeWhenFree(this.db, () => this.sql.touch.run(now, row.id)).catch(() => this.touchedAt.delete(row.id));
       row.last_used_at = now;
     }
     return toApiToken(row);
@@ -114,7 +121,7 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   async revoke(id: string): Promise<ApiToken | null> {
-    this.sql.revoke.run(this.clock(), id);
+    await writeWhenFree(this.db, () => this.sql.revoke.run(this.clock(), id));
     this.touchedAt.delete(id);
     const row = this.sql.byId.get(id);
     return row ? toApiToken(row) : null;
@@ -122,7 +129,7 @@ export class SqliteTokenStore implements TokenStore {
 
   async renew(id: string, ttlMs: number): Promise<ApiToken | null> {
     const now = this.clock();
-    this.sql.renew.run({ id, now, expires: now + ttlMs });
+    await writeWhenFree(this.db, () => this.sql.renew.run({ id, now, expires: now + ttlMs }));
     const row = this.sql.liveById.get({ id, now });
     return row ? toApiToken(row) : null;
   }
@@ -131,7 +138,6 @@ export class SqliteTokenStore implements TokenStore {
     const now = this.clock();
     const token = this.sql.liveById.get({ id: tokenId, now });
     if (!token) return null;
-    this.sql.dropExpiredSessions.run(now);
     const secret = generateSessionSecret();
     const row: SessionRow = {
       id: `ses_${randomBytes(9).toString("base64url")}`,
@@ -140,7 +146,12 @@ export class SqliteTokenStore implements TokenStore {
       created_at: now,
       expires_at: now + ttlMs,
     };
-    this.sql.insertSession.run(row.id, row.token_id, row.owner, hashTokenSecret(secret), now, row.expires_at);
+    await writeWhenFree(this.db, () =>
+      this.db.transaction(() => {
+        this.sql.dropExpiredSessions.run(now);
+        this.sql.insertSession.run(row.id, row.token_id, row.owner, hashTokenSecret(secret), now, row.expires_at);
+      })(),
+    );
     return { secret, session: toApiSession(row) };
   }
 
@@ -152,6 +163,8 @@ export class SqliteTokenStore implements TokenStore {
 
   async revokeSession(secret: string): Promise<boolean> {
     if (!looksLikeSessionSecret(secret)) return false;
-    return this.sql.revokeSession.run({ hash: hashTokenSecret(secret), now: this.clock() }).changes > 0;
+    const now = this.clock();
+    const hash = hashTokenSecret(secret);
+    return (await writeWhenFree(this.db, () => this.sql.revokeSession.run({ hash, now }))).changes > 0;
   }
 }

@@ -34,6 +34,7 @@ import {
   type WebhookStore,
 } from "../webhook-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+import { writeWhenFree } from "./sqlite-lock-wait.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 
 // Owner-scoped when @owner is given; every owner's when it is null (the CLI on its own database).
@@ -165,13 +166,15 @@ export class SqliteWebhookStore implements WebhookStore {
       disabled_at: null,
     };
     const secret = generateWebhookSecret();
-    this.db
-      .transaction(() => {
-        const count = this.sql.countEndpoints.get(row.owner)?.n ?? 0;
-        if (count >= WEBHOOK_LIMITS.endpointsPerOwner) throw tooManyEndpoints();
-        this.sql.insertEndpoint.run({ ...row, secret });
-      })
-      .immediate();
+    await writeWhenFree(this.db, () =>
+      this.db
+        .transaction(() => {
+          const count = this.sql.countEndpoints.get(row.owner)?.n ?? 0;
+          if (count >= WEBHOOK_LIMITS.endpointsPerOwner) throw tooManyEndpoints();
+          this.sql.insertEndpoint.run({ ...row, secret });
+        })
+        .immediate(),
+    );
     return { secret, endpoint: toWebhookEndpoint(row) };
   }
 
@@ -190,19 +193,21 @@ export class SqliteWebhookStore implements WebhookStore {
     owner: string | null,
     now = this.clock(),
   ): Promise<WebhookEndpoint | null> {
-    this.sql.setDisabled.run({ id, owner, disabled: disabled ? 1 : 0, now });
+    await writeWhenFree(this.db, () => this.sql.setDisabled.run({ id, owner, disabled: disabled ? 1 : 0, now }));
     return this.getEndpoint(id, owner);
   }
 
   async removeEndpoint(id: string, owner: string | null): Promise<WebhookEndpoint | null> {
-    return this.db
-      .transaction(() => {
-        const row = this.sql.endpoint.get({ id, owner });
-        if (!row) return null;
-        this.sql.removeEndpoint.run(id); // its deliveries go with it (ON DELETE CASCADE)
-        return toWebhookEndpoint(row);
-      })
-      .immediate();
+    return writeWhenFree(this.db, () =>
+      this.db
+        .transaction(() => {
+          const row = this.sql.endpoint.get({ id, owner });
+          if (!row) return null;
+          this.sql.removeEndpoint.run(id); // its deliveries go with it (ON DELETE CASCADE)
+          return toWebhookEndpoint(row);
+        })
+        .immediate(),
+    );
   }
 
   async listDeliveries(owner: string | null, options?: ListDeliveriesOptions): Promise<WebhookDelivery[]> {
@@ -231,22 +236,26 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   async replayDelivery(id: string, owner: string | null, now: number): Promise<WebhookDelivery | null> {
-    return this.db
-      .transaction(() => {
-        this.sql.replay.run({ id, owner, now });
-        const row = this.sql.delivery.get({ id, owner });
-        return row ? toWebhookDelivery(row) : null;
-      })
-      .immediate();
+    return writeWhenFree(this.db, () =>
+      this.db
+        .transaction(() => {
+          this.sql.replay.run({ id, owner, now });
+          const row = this.sql.delivery.get({ id, owner });
+          return row ? toWebhookDelivery(row) : null;
+        })
+        .immediate(),
+    );
   }
 
   async replayDead(endpointId: string, owner: string | null, now: number): Promise<number | null> {
-    return this.db
-      .transaction(() => {
-        if (!this.sql.endpoint.get({ id: endpointId, owner })) return null;
-        return this.sql.replayDead.run({ endpoint: endpointId, now }).changes;
-      })
-      .immediate();
+    return writeWhenFree(this.db, () =>
+      this.db
+        .transaction(() => {
+          if (!this.sql.endpoint.get({ id: endpointId, owner })) return null;
+          return this.sql.replayDead.run({ endpoint: endpointId, now }).changes;
+        })
+        .immediate(),
+    );
   }
 
   async hasLiveEndpoints(): Promise<boolean> {
@@ -258,7 +267,7 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 
   async initCursor(name: string, seq: number, now: number): Promise<number> {
-    this.sql.initCursor.run(name, seq, now);
+    await writeWhenFree(this.db, () => this.sql.initCursor.run(name, seq, now));
     return this.sql.cursor.get(name)?.seq ?? seq;
   }
 
@@ -269,61 +278,69 @@ export class SqliteWebhookStore implements WebhookStore {
     events: readonly HeadwayEvent[],
     now: number,
   ): Promise<EnqueueResult> {
-    return this.db
-      .transaction((): EnqueueResult => {
-        if (this.sql.moveCursor.run({ name, from: fromSeq, to: toSeq, now }).changes === 0) {
-          return { advanced: false, cursor: this.sql.cursor.get(name)?.seq ?? fromSeq, inserted: 0 };
-        }
-        const endpoints = events.length > 0 ? this.sql.liveEndpointsOf.all(JSON.stringify(ownersOf(events))) : [];
-        let inserted = 0;
-        for (const row of planDeliveries(endpoints, events, now)) inserted += this.insert(row);
-        return { advanced: true, cursor: toSeq, inserted };
-      })
-      .immediate();
+    return writeWhenFree(this.db, () =>
+      this.db
+        .transaction((): EnqueueResult => {
+          if (this.sql.moveCursor.run({ name, from: fromSeq, to: toSeq, now }).changes === 0) {
+            return { advanced: false, cursor: this.sql.cursor.get(name)?.seq ?? fromSeq, inserted: 0 };
+          }
+          const endpoints = events.length > 0 ? this.sql.liveEndpointsOf.all(JSON.stringify(ownersOf(events))) : [];
+          let inserted = 0;
+          for (const row of planDeliveries(endpoints, events, now)) inserted += this.insert(row);
+          return { advanced: true, cursor: toSeq, inserted };
+        })
+        .immediate(),
+    );
   }
 
   async claimDue(options: ClaimOptions): Promise<ClaimedDelivery[]> {
     const { now, limit, leaseMs, lease } = options;
     // A look without the write lock first: most looks find nothing due, and need not wait for the writer.
     if (!this.sql.anyDue.get({ now })) return [];
-    return this.db
-      .transaction(() => {
-        const rows = this.sql.claimable.all({ now, limit });
-        for (const row of rows) this.sql.lease.run({ id: row.id, lease, until: now + leaseMs });
-        return rows.map(
-          (row): ClaimedDelivery => ({
-            id: row.id,
-            endpointId: row.endpoint_id,
-            url: row.url,
-            secret: row.secret,
-            eventId: row.event_id,
-            body: row.body,
-            attempts: row.attempts,
-            lease,
-          }),
-        );
-      })
-      .immediate();
+    return writeWhenFree(this.db, () =>
+      this.db
+        .transaction(() => {
+          const rows = this.sql.claimable.all({ now, limit });
+          for (const row of rows) this.sql.lease.run({ id: row.id, lease, until: now + leaseMs });
+          return rows.map(
+            (row): ClaimedDelivery => ({
+              id: row.id,
+              endpointId: row.endpoint_id,
+              url: row.url,
+              secret: row.secret,
+              eventId: row.event_id,
+              body: row.body,
+              attempts: row.attempts,
+              lease,
+            }),
+          );
+        })
+        .immediate(),
+    );
   }
 
   async recordAttempts(outcomes: readonly AttemptOutcome[]): Promise<number> {
     if (outcomes.length === 0) return 0;
-    return this.db
-      .transaction(() => {
-        let counted = 0;
-        for (const outcome of outcomes) counted += this.sql.record.run(recordParams(outcome)).changes;
-        return counted;
-      })
-      .immediate();
+    return writeWhenFree(this.db, () =>
+      this.db
+        .transaction(() => {
+          let counted = 0;
+          for (const outcome of outcomes) counted += this.sql.record.run(recordParams(outcome)).changes;
+          return counted;
+        })
+        .immediate(),
+    );
   }
 
   async release(ids: readonly string[], lease: string): Promise<void> {
     if (ids.length === 0) return;
-    this.db
-      .transaction(() => {
-        for (const id of ids) this.sql.release.run({ id, lease });
-      })
-      .immediate();
+    await writeWhenFree(this.db, () =>
+      this.db
+        .transaction(() => {
+          for (const id of ids) this.sql.release.run({ id, lease });
+        })
+        .immediate(),
+    );
   }
 
   async sweepDeliveries(deliveredBefore: number, deadBefore: number): Promise<number> {
@@ -334,7 +351,7 @@ export class SqliteWebhookStore implements WebhookStore {
     ] as const) {
       // Small transactions, so a large sweep never holds the write lock for long.
       for (;;) {
-        const deleted = this.sql.sweep.run({ status, before }).changes;
+        const deleted = (await writeWhenFree(this.db, () => this.sql.sweep.run({ status, before }))).changes;
         total += deleted;
         if (deleted < 1000) break;
       }
