@@ -214,6 +214,8 @@ async function main(): Promise<void> {
         ...(role === "server" && process.env.SOAK_CPU_PROF
           ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SOAK_CPU_PROF}`]
           : []),
+        // SOAK_SERVER_FLAGS="--trace-gc …": more Node flags for the server.
+        ...(role === "server" ? (process.env.SOAK_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []) : []),
       ],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });

@@ -45,6 +45,8 @@ export class FeedReader {
   private cursor: number | undefined;
   private saved: number | undefined;
   private savedAt = Number.NEGATIVE_INFINITY;
+  /** A save of the live path's cursor under way, in the background. */
+  private saving: Promise<void> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private closed = false;
@@ -104,7 +106,8 @@ export class FeedReader {
     clearInterval(this.timer);
     this.stopLive?.();
     await this.running;
-    await this.save(true).catch((error: unknown) => this.options.onError(error));
+    await this.saving;
+    await this.save().catch((error: unknown) => this.options.onError(error));
   }
 
   /** A published event: held with its commit's others, handled once the publish is over. */
@@ -162,11 +165,28 @@ export class FeedReader {
         cursor = commit.seq;
         this.cursor = cursor;
       }
-      await this.save(true);
+      await this.save();
       if (page.more) this.mustRead = true;
       else if (this.nextHeld(cursor) === undefined) break;
     }
-    await this.save(false);
+    this.saveInBackground();
+  }
+
+  /**
+   * The live path's save, now and then, never awaited: with another process holding the write lock a save
+   * can wait for seconds, and commits must not pile up meanwhile. One that finds the database busy is
+   * left for the next time (the cursor is only where a restart resumes); other failures are reported.
+   */
+  private saveInBackground(): void {
+    if (this.saving || this.clock() - this.savedAt < SAVE_EVERY_MS) return;
+    this.saving = this.save()
+      .catch((error: unknown) => {
+        if ((error as { code?: unknown } | null)?.code !== "busy") this.options.onError(error);
+        else this.savedAt = this.clock();
+      })
+      .finally(() => {
+        this.saving = undefined;
+      });
   }
 
   /**
@@ -181,12 +201,11 @@ export class FeedReader {
     return oldest > cursor ? oldest : undefined;
   }
 
-  /** Stores the cursor: at once (`now`), or when the last save is a while ago. */
-  private async save(now: boolean): Promise<void> {
+  /** Stores the cursor. */
+  private async save(): Promise<void> {
     const cursor = this.cursor;
     if (cursor === undefined || cursor === this.saved) return;
     const at = this.clock();
-    if (!now && at - this.savedAt < SAVE_EVERY_MS) return;
     await this.cursors.advance(this.options.name, cursor, at);
     this.saved = cursor;
     this.savedAt = at;

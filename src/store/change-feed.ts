@@ -174,6 +174,17 @@ export function pageOf(entries: readonly DecodedEntry[], limit: number): { page:
   return { page: entries.slice(0, count), more: count < entries.length };
 }
 
+/** The runs `commitsOf` may ask for, each once: a reader loads them before building the commits. */
+export function runIdsOf(entries: readonly DecodedEntry[]): string[] {
+  const ids = new Set<string>();
+  for (const entry of entries) {
+    for (const id of entry.started) ids.add(id);
+    for (const id of entry.updated) ids.add(id);
+    for (const [runId] of entry.statuses) ids.add(runId);
+  }
+  return [...ids];
+}
+
 /**
  * Turns log entries (oldest first) into commits, loading each run as it is
  * now. A run updated by several entries of the page is carried once, at its

@@ -160,17 +160,17 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
     let wakes = 0;
     const stop = watcher.runs.watchCommits(() => wakes++, 10);
     const watches = () => (watcher.runs as PostgresRunStore).commitWatches;
-    await eventually(() => watches()[0]?.isListening === true, 5000, "LISTEN");
+    await eventually(() => watches()[0]?.isListening === true, 10_000, "LISTEN");
     const before = wakes;
     await writer.runs.applyBatch([start("n1")], 1);
-    await eventually(() => wakes > before, 2000, "a wake from NOTIFY");
+    await eventually(() => wakes > before, 10_000, "a wake from NOTIFY");
 
     expect(await killListeners(schema)).toBe(1);
-    await eventually(() => watches()[0]?.isListening === false, 2000, "the LISTEN connection to drop");
-    await eventually(() => watches()[0]?.isListening === true, 5000, "LISTEN again");
+    await eventually(() => watches()[0]?.isListening === false, 10_000, "the LISTEN connection to drop");
+    await eventually(() => watches()[0]?.isListening === true, 10_000, "LISTEN again");
     const after = wakes;
     await writer.runs.applyBatch([start("n2")], 2);
-    await eventually(() => wakes > after, 2000, "a wake from NOTIFY after reconnecting");
+    await eventually(() => wakes > after, 10_000, "a wake from NOTIFY after reconnecting");
     stop();
   });
 

@@ -67,3 +67,35 @@ describe("SQLite store", () => {
     expect(() => openStore("mysql://localhost/db")).toThrow(/unsupported database URL "mysql:\/\/localhost\/db"/);
   });
 });
+
+describe("SQLite change feed reads", () => {
+  it("load a commit's runs in slices, giving the event loop its turn between them", async () => {
+    const store = openStore(tempDatabasePath());
+    const big = { notes: "x".repeat(15_000) };
+    const ids = Array.from({ length: 100 }, (_, i) => `big-${i}`);
+    await store.runs.applyBatch(
+      ids.map((id) => ({ kind: "start", id, input: { owner: "ann", title: id, metadata: big } })),
+      1,
+    );
+
+    let turns = 0;
+    const count = () => {
+      turns++;
+      if (turns < 1000) setImmediate(count);
+    };
+    setImmediate(count);
+    const page = await store.runs.readFeed(0, 64);
+    const turnsDuringRead = turns;
+    turns = 1000;
+
+    // 100 runs of 15 KB: three slices of at most 512 KB, two turns of the loop between them.
+    expect(turnsDuringRead).toBeGreaterThanOrEqual(2);
+    const started = page.commits.flatMap((commit) =>
+      commit.changes.flatMap((change) => (change.type === "started" ? [change.run] : [])),
+    );
+    expect(started.map((run) => run.id).sort()).toEqual([...ids].sort());
+    expect(started.every((run) => run.metadata.notes === big.notes)).toBe(true);
+    expect(page.readAt).toBe(await store.runs.currentCommitSeq());
+    await store.close();
+  });
+});

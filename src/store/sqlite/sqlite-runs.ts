@@ -9,7 +9,15 @@ import {
   toAgentRun,
 } from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
-import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, notificationsOf, pageOf } from "../change-feed.js";
+import {
+  type ChangeLogEntry,
+  commitsOf,
+  decodeEntry,
+  type FeedPage,
+  notificationsOf,
+  pageOf,
+  runIdsOf,
+} from "../change-feed.js";
 import { sharesByParent, totalsOf } from "../child-totals.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { type BatchWriterOptions, SqliteBatchWriter } from "./sqlite-batch.js";
@@ -20,6 +28,9 @@ import { countRuns, searchRuns } from "./sqlite-run-queries.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { watchDataVersion } from "./sqlite-wakeup.js";
 import { SqliteWriterThread } from "./sqlite-writer-thread.js";
+
+/** Metadata text (a proxy for a row's cost) loaded per turn of the event loop while reading the feed. */
+const FEED_SLICE_BYTES = 512 * 1024;
 
 export interface SqliteStoreOptions extends Partial<PlanOptions> {
   /** Rows kept in memory between batches; trusted only while no other connection committed. (Default: 20000) */
@@ -136,16 +147,30 @@ export class SqliteRunStore implements RunStore {
   }
 
   async readFeed(afterSeq: number, limit: number): Promise<FeedPage> {
-    // One read transaction: the entries and the rows they name come from the same snapshot.
-    return this.db.transaction((): FeedPage => {
-      const { page: entries, more } = pageOf(this.sql.feedAfter.all(afterSeq, limit + 1).map(decodeEntry), limit);
-      const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
-      const commits = commitsOf(entries, (id) => {
-        const row = this.sql.getById.get(id);
-        return row ? toAgentRun(rowToRecord(row)) : undefined;
-      });
-      return { commits, readAt: this.sql.maxSeq.get()?.seq ?? 0, more, ownSeqs };
-    })();
+    const { page: entries, more } = pageOf(this.sql.feedAfter.all(afterSeq, limit + 1).map(decodeEntry), limit);
+    const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
+    // The rows are read after the entries, so each is at least as new as the commits naming it, and in
+    // slices with the event loop's turn between them: one commit of another process can name hundreds of
+    // runs with large metadata, tens of milliseconds to load in one go. A row's state may be newer than its
+    // commit, never newer than `readAt`, read last; a run deleted meanwhile is left out (its deletion follows).
+    const ids = runIdsOf(entries);
+    const runs = new Map<string, AgentRun>();
+    let readAt = 0;
+    for (let next = 0; next === 0 || next < ids.length; ) {
+      if (next > 0) await new Promise((resolve) => setImmediate(resolve));
+      readAt = this.db.transaction(() => {
+        let bytes = 0;
+        for (; next < ids.length && bytes < FEED_SLICE_BYTES; next++) {
+          const row = this.sql.getById.get(ids[next]);
+          if (!row) continue;
+          bytes += row.metadata.length;
+          runs.set(row.id, toAgentRun(rowToRecord(row)));
+        }
+        return this.sql.maxSeq.get()?.seq ?? 0;
+      })();
+      if (ids.length === 0) break;
+    }
+    return { commits: commitsOf(entries, (id) => runs.get(id)), readAt, more, ownSeqs };
   }
 
   async changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null> {
