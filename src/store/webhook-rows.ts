@@ -1,6 +1,7 @@
 import { clipText, type HeadwayEvent, parseEventId, ValidationError } from "../core/index.js";
 import {
   type AttemptOutcome,
+  type ClaimedDelivery,
   type DeliveryStatus,
   generateDeliveryId,
   WEBHOOK_LIMITS,
@@ -74,6 +75,20 @@ export interface ClaimRow {
   event_id: string;
   body: string;
   attempts: number;
+}
+
+/** A claimed row as the dispatcher takes it, under the lease that claimed it. */
+export function toClaimedDelivery(row: ClaimRow, lease: string): ClaimedDelivery {
+  return {
+    id: row.id,
+    endpointId: row.endpoint_id,
+    url: row.url,
+    secret: row.secret,
+    eventId: row.event_id,
+    body: row.body,
+    attempts: row.attempts,
+    lease,
+  };
 }
 
 function iso(ms: number | null): string | null {

@@ -57,9 +57,9 @@ describe.each(TARGETS)("webhooks across a SIGKILL: %s", (_name, makeUrl) => {
 
   it("a server killed while deliveries back off: the next server delivers each once", async () => {
     const { url, progress, receiver, all } = await setup();
-    // Every event's first attempt fails; the retry is due 3 s later.
+    // Every event's first attempt fails; the retry is due 6 s later (room for a loaded machine to kill the server first).
     receiver.respond = (request) => (request.nth === 1 ? 503 : 204);
-    const options = { retry: { baseDelayMs: 3000, jitter: 0 }, pollIntervalMs: 25 };
+    const options = { retry: { baseDelayMs: 6000, jitter: 0 }, pollIntervalMs: 25 };
     const first = await spawnDeliveringServer(url, options);
 
     await write(progress, all);

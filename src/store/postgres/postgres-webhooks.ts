@@ -8,6 +8,7 @@ import {
   ownersOf,
   planDeliveries,
   recordParams,
+  toClaimedDelivery,
   tooManyEndpoints,
   toWebhookDelivery,
   toWebhookDeliveryDetail,
@@ -264,16 +265,7 @@ export class PostgresWebhookStore implements WebhookStore {
     rows.sort(
       (a, b) => a.next_attempt_at - b.next_attempt_at || a.event_seq - b.event_seq || a.event_index - b.event_index,
     );
-    return rows.map((row) => ({
-      id: row.id,
-      endpointId: row.endpoint_id,
-      url: row.url,
-      secret: row.secret,
-      eventId: row.event_id,
-      body: row.body,
-      attempts: row.attempts,
-      lease,
-    }));
+    return rows.map((row) => toClaimedDelivery(row, lease));
   }
 
   async recordAttempts(outcomes: readonly AttemptOutcome[]): Promise<number> {

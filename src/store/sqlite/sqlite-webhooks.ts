@@ -9,6 +9,7 @@ import {
   ownersOf,
   planDeliveries,
   recordParams,
+  toClaimedDelivery,
   tooManyEndpoints,
   toWebhookDelivery,
   toWebhookDeliveryDetail,
@@ -302,18 +303,7 @@ export class SqliteWebhookStore implements WebhookStore {
         .transaction(() => {
           const rows = this.sql.claimable.all({ now, limit });
           for (const row of rows) this.sql.lease.run({ id: row.id, lease, until: now + leaseMs });
-          return rows.map(
-            (row): ClaimedDelivery => ({
-              id: row.id,
-              endpointId: row.endpoint_id,
-              url: row.url,
-              secret: row.secret,
-              eventId: row.event_id,
-              body: row.body,
-              attempts: row.attempts,
-              lease,
-            }),
-          );
+          return rows.map((row) => toClaimedDelivery(row, lease));
         })
         .immediate(),
     );
