@@ -1,6 +1,5 @@
 import type { FeedCursorStore } from "../feed-cursor-store.js";
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
-import { explainSqliteError } from "./sqlite-errors.js";
 import { writeWhenFree } from "./sqlite-lock-wait.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 
@@ -25,8 +24,6 @@ export class SqliteFeedCursorStore implements FeedCursorStore {
   }
 
   async advance(name: string, seq: number, now: number): Promise<void> {
-    await writeWhenFree(this.db, () => this.sql.advance.run(name, seq, now)).catch((error: unknown) => {
-      throw explainSqliteError(error, this.db.name);
-    });
+    await writeWhenFree(this.db, () => this.sql.advance.run(name, seq, now));
   }
 }

@@ -1,4 +1,5 @@
 import type { SqliteDatabaseLike } from "./sqlite-driver.js";
+import { explainSqliteError } from "./sqlite-errors.js";
 
 const budgets = new WeakMap<SqliteDatabaseLike, number>();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,7 +18,8 @@ function isBusy(error: unknown): boolean {
  * Here each try takes the lock at once or fails, and the wait between tries
  * is a timer, within the connection's own busy timeout in all. `write` must
  * be all-or-nothing (a statement or a transaction), since a busy try is
- * run again.
+ * run again. Failures come back explained (a lock held past the budget is
+ * a `busy` HeadwayError), as the writer's do.
  */
 export async function writeWhenFree<T>(db: SqliteDatabaseLike, write: () => T): Promise<T> {
   // Inside an open transaction the lock is this connection's already, or waiting would deadlock it.
@@ -33,7 +35,7 @@ export async function writeWhenFree<T>(db: SqliteDatabaseLike, write: () => T): 
     try {
       return write();
     } catch (error) {
-      if (!isBusy(error) || performance.now() >= deadline) throw error;
+      if (!isBusy(error) || performance.now() >= deadline) throw explainSqliteError(error, db.name);
     } finally {
       db.pragma(`busy_timeout = ${budget}`);
     }

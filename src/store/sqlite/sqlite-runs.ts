@@ -155,12 +155,12 @@ export class SqliteRunStore implements RunStore {
     // commit, never newer than `readAt`, read last; a run deleted meanwhile is left out (its deletion follows).
     const ids = runIdsOf(entries);
     const runs = new Map<string, AgentRun>();
-    let readAt = 0;
-    for (let next = 0; next === 0 || next < ids.length; ) {
+    let next = 0;
+    let readAt: number;
+    do {
       if (next > 0) await new Promise((resolve) => setImmediate(resolve));
       readAt = this.db.transaction(() => {
-        let bytes = 0;
-        for (; next < ids.length && bytes < FEED_SLICE_BYTES; next++) {
+        for (let bytes = 0; next < ids.length && bytes < FEED_SLICE_BYTES; next++) {
           const row = this.sql.getById.get(ids[next]);
           if (!row) continue;
           bytes += row.metadata.length;
@@ -168,8 +168,7 @@ export class SqliteRunStore implements RunStore {
         }
         return this.sql.maxSeq.get()?.seq ?? 0;
       })();
-      if (ids.length === 0) break;
-    }
+    } while (next < ids.length);
     return { commits: commitsOf(entries, (id) => runs.get(id)), readAt, more, ownSeqs };
   }
 
