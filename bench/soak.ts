@@ -13,6 +13,9 @@
  * `--churn N` adds N clients that join, read everything for 0.5–3 s and
  * leave, over and over (the mixed load of a long soak: `--seconds 600`).
  * `SOAK_RULES=1` runs the built-in notification rules in the server too.
+ * The server tunes V8 as `headway serve` does (`tuneProcessForServing`);
+ * `SOAK_UNTUNED=1` leaves V8 as it is, for comparison. `SOAK_DEBUG=1` prints
+ * the server's memory and stream metrics as it goes, and every slow probe.
  */
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -22,7 +25,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { notifyOnOutcomes } from "../src/notifications/index.js";
 import { createProgress } from "../src/progress/index.js";
-import { startServer } from "../src/server/index.js";
+import { startServer, tuneProcessForServing } from "../src/server/index.js";
 import { fmt, machine, percentile, table } from "./stats.js";
 
 const OWNER = "soak@example.com";
@@ -64,6 +67,8 @@ function waitFor<T>(child: ChildProcess, kind: string, timeoutMs = 120_000): Pro
 
 /** The server: follows the writer's commits and fans them out to the streams. */
 async function serverRole(database: string): Promise<void> {
+  // As `headway serve` does (SOAK_UNTUNED=1 leaves V8 as it is, for comparison).
+  if (!process.env.SOAK_UNTUNED) tuneProcessForServing();
   // As `headway serve` opens it: its own writes (the rules' notifications) on a writer thread.
   const progress = createProgress({
     databaseUrl: database,
@@ -247,6 +252,9 @@ async function main(): Promise<void> {
     while (performance.now() - started < seconds * 1000) {
       latencies.push(await healthz(url));
       const elapsed = (performance.now() - started) / 1000;
+      const latest = latencies.at(-1) ?? 0;
+      if (process.env.SOAK_DEBUG && latest > 150)
+        console.error(`[slow] healthz ${fmt(latest)} ms at t=${fmt(elapsed, 2)} s`);
       if (elapsed - lastSample >= Math.max(1, seconds / 10)) {
         lastSample = elapsed;
         timeline.push([Math.round(elapsed), rssOf(server.pid as number).rss, written, latencies.at(-1) ?? 0]);

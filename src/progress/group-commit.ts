@@ -15,6 +15,12 @@ interface Pending extends Waiter {
 export interface GroupCommitOptions {
   /** Most ops in one transaction. (Default: 10000) */
   maxBatchSize: number;
+  /**
+   * Most row bytes (metadata text) one transaction should write, as measured
+   * on recent batches: every reader of the change feed holds a commit's runs
+   * until it is published, so large commits cost each of them memory. (Default: 512 KiB)
+   */
+  maxBatchBytes: number;
   /** Fold a plain update into one still queued for the same run. (Default: true) */
   coalesceUpdates: boolean;
   clock: () => number;
@@ -40,6 +46,8 @@ export class GroupCommitWriter {
   private readonly drains: Array<{ until: number; wake: () => void }> = [];
   /** The queued (not yet sent) plain update of each run, for folding. */
   private readonly queuedUpdates = new Map<string, Pending>();
+  /** Row bytes an op wrote on recent batches (a moving average that rises at once); 0 until a batch wrote rows. */
+  private bytesPerOp = 0;
 
   constructor(
     private readonly store: RunStore,
@@ -100,7 +108,9 @@ export class GroupCommitWriter {
    * then form two groups that take turns, one being handled while the other commits.
    */
   private takeBatch(depth: number): Pending[] {
-    let size = Math.min(this.queue.length, this.options.maxBatchSize);
+    const byBytes =
+      this.bytesPerOp > 0 ? Math.max(1, Math.floor(this.options.maxBatchBytes / this.bytesPerOp)) : Infinity;
+    let size = Math.min(this.queue.length, this.options.maxBatchSize, byBytes);
     if (depth > 1 && this.inFlight === 1 && size >= 64) size = Math.ceil(size / 2);
     const batch = size === this.queue.length ? this.queue : this.queue.slice(0, size);
     this.queue = batch === this.queue ? [] : this.queue.slice(size);
@@ -129,6 +139,11 @@ export class GroupCommitWriter {
       }
       this.onSettled(settled);
       return;
+    }
+    if (result.rowBytes > 0) {
+      // Larger rows count at once, smaller ones little by little: one batch of small ones says little of the next.
+      const perOp = result.rowBytes / batch.length;
+      this.bytesPerOp = Math.max(perOp, this.bytesPerOp * 0.7 + perOp * 0.3);
     }
     let settled = 0;
     for (let i = 0; i < batch.length; i++) {

@@ -32,6 +32,7 @@ import {
 import {
   type Backend,
   DEFAULT_DATABASE_PATH,
+  FEED_PAGE_BYTES,
   type HistoryPoint,
   type OpenBackendOptions,
   type OpOutcome,
@@ -63,6 +64,12 @@ export interface ProgressOptions {
   followIntervalMs?: number;
   /** Most ops per transaction. (Default: 10000) */
   maxBatchSize?: number;
+  /**
+   * Most row bytes (metadata text) per transaction, as measured on recent
+   * batches: each reader of the change feed (a server following this
+   * process) holds a commit's runs until it is published. (Default: 524288)
+   */
+  maxBatchBytes?: number;
   /**
    * Write shaping: while a run's plain update (percent, step, title, state)
    * waits for the writer, another for the same run folds into it — one
@@ -178,6 +185,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
     });
     this.writer = new GroupCommitWriter(this.store, {
       maxBatchSize: options.maxBatchSize ?? 10_000,
+      maxBatchBytes: options.maxBatchBytes ?? FEED_PAGE_BYTES,
       coalesceUpdates: options.coalesceUpdates ?? true,
       clock: this.clock,
       onCommit: (commit) => this.follower.local(commit),

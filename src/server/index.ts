@@ -17,6 +17,7 @@ export {
   type McpHandler,
   type ResolveOwner,
 } from "./options.js";
+export { tuneProcessForServing } from "./process-tuning.js";
 export type { RunPage } from "./runs-routes.js";
 export { formatSseComment, formatSseMessage, type SseMessage } from "./sse/sse-writer.js";
 export { DEFAULT_PORT, type RunningServer, type StartServerOptions, startServer } from "./start-server.js";

@@ -29,6 +29,7 @@ import {
   ValidationError,
 } from "../core/index.js";
 import type { RunChange } from "./change-feed.js";
+import { metadataJson } from "./metadata-json.js";
 import type { HistoryPoint, OpOutcome, RunOp } from "./run-store.js";
 
 type Change =
@@ -285,6 +286,15 @@ export class BatchPlan {
       else if (before && before !== run) updates.push({ before, after: run });
     }
     return { inserts, updates, deletes };
+  }
+
+  /** Metadata text of the rows the batch inserts or updates: about what a reader of the feed loads to follow it. */
+  rowBytes(): number {
+    let bytes = 0;
+    for (const [id, run] of this.current) {
+      if (run && (this.inserted.has(id) || this.original.get(id) !== run)) bytes += metadataJson(run.metadata).length;
+    }
+    return bytes;
   }
 
   /** Final state of every run the batch touched (null = deleted); adapters may cache it. */

@@ -51,6 +51,8 @@ export interface BatchResult {
   commit: Commit | null;
   /** Diagnostics the batch set for the first time, each once (what the metrics observe). */
   firstDiagnostics: FirstDiagnostic[];
+  /** Metadata text of the rows it wrote: what following its commit costs a reader (the writer sizes batches by it). */
+  rowBytes: number;
 }
 
 /** What changed after a commit sequence: current state of changed runs, and deletions. */

@@ -1,7 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type SnapshotPage, SnapshotPages } from "../../src/server/sse/snapshot-pages.js";
 
 const page = (seq: number): SnapshotPage => ({ seq, json: new Uint8Array(), versions: [], more: false });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("snapshot pages shared between streams", () => {
   it("reads a page once for clients asking for it together, and again for another key", async () => {
@@ -35,6 +39,40 @@ describe("snapshot pages shared between streams", () => {
     };
     await Promise.all(Array.from({ length: 8 }, (_, i) => pages.get(`key${i}`, 0, read(i))));
     expect(most).toBe(2);
+  });
+
+  it("starts each read in a turn of the event loop of its own, so other work gets in between", async () => {
+    const pages = new SnapshotPages(2);
+    let turn = 0;
+    let counting = true;
+    const count = () => {
+      turn++;
+      if (counting) setImmediate(count);
+    };
+    setImmediate(count);
+    const startedIn: number[] = [];
+    const read = (seq: number) => async () => {
+      startedIn.push(turn);
+      return page(seq);
+    };
+    await Promise.all(Array.from({ length: 10 }, (_, i) => pages.get(`key${i}`, 0, read(i))));
+    counting = false;
+    // Handed on from one finished read to the next, all ten would start in one run of microtasks.
+    const perTurn = new Map<number, number>();
+    for (const each of startedIn) perTurn.set(each, (perTurn.get(each) ?? 0) + 1);
+    expect(startedIn).toHaveLength(10);
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(2);
+  });
+
+  it("holds at most 64 pages, and lets them go a second after they were read, asked for again or not", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+    const pages = new SnapshotPages();
+    await Promise.all(Array.from({ length: 100 }, (_, i) => pages.get(`key${i}`, 0, async () => page(i))));
+    expect(pages.cached).toBe(64);
+    vi.advanceTimersByTime(999);
+    expect(pages.cached).toBe(64);
+    vi.advanceTimersByTime(2);
+    expect(pages.cached).toBe(0);
   });
 
   it("forgets a page whose read failed, so the next client reads it again", async () => {

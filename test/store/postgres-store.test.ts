@@ -109,7 +109,12 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
     expect(seqs).toEqual([1, 2, 3, 4, 5]);
     // Nothing to write: rolled back, so the counter is not used up.
     const none = await a.runs.applyBatch([{ kind: "heartbeat", id: "nope", owner: "ann" }], 2000);
-    expect(none).toEqual({ outcomes: [{ ok: false, reason: "not_found" }], commit: null, firstDiagnostics: [] });
+    expect(none).toEqual({
+      outcomes: [{ ok: false, reason: "not_found" }],
+      commit: null,
+      firstDiagnostics: [],
+      rowBytes: 0,
+    });
     expect((await a.runs.applyBatch([start("r5")], 2001)).commit?.seq).toBe(6);
     const page = await a.runs.readFeed(2, 2);
     expect(page.commits.map((commit) => commit.seq)).toEqual([3, 4]);

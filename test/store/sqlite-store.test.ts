@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SchemaVersionError } from "../../src/core/index.js";
-import { migrateSqlite, openBackend, SQLITE_MIGRATIONS } from "../../src/store/index.js";
+import { FEED_PAGE_BYTES, migrateSqlite, openBackend, SQLITE_MIGRATIONS } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
 const openStore = (path: string) => openBackend(path);
@@ -96,6 +96,38 @@ describe("SQLite change feed reads", () => {
     expect(started.map((run) => run.id).sort()).toEqual([...ids].sort());
     expect(started.every((run) => run.metadata.notes === big.notes)).toBe(true);
     expect(page.readAt).toBe(await store.runs.currentCommitSeq());
+    await store.close();
+  });
+
+  it("end a page at the first commit past FEED_PAGE_BYTES of runs, and read on from there", async () => {
+    const store = openStore(tempDatabasePath());
+    // Eight commits of four 60 KB runs: 240 KB each, so a page holds three (720 KB), not all eight.
+    const metadata = { notes: "y".repeat(60_000) };
+    const seqs: number[] = [];
+    for (let commit = 0; commit < 8; commit++) {
+      const ops = Array.from({ length: 4 }, (_, i) => {
+        const id = `c${commit}-${i}`;
+        return { kind: "start" as const, id, input: { owner: "ann", title: id, metadata } };
+      });
+      seqs.push((await store.runs.applyBatch(ops, commit + 1)).commit?.seq as number);
+    }
+    expect(3 * 4 * 60_000).toBeGreaterThanOrEqual(FEED_PAGE_BYTES);
+    expect(2 * 4 * 60_000).toBeLessThan(FEED_PAGE_BYTES);
+
+    const first = await store.runs.readFeed(0, 64);
+    expect(first.commits.map((commit) => commit.seq)).toEqual(seqs.slice(0, 3));
+    expect(first.more).toBe(true);
+    const read = [...first.commits];
+    for (let page = first; page.more; ) {
+      page = await store.runs.readFeed(read.at(-1)?.seq as number, 64);
+      expect(page.commits.length).toBeGreaterThan(0);
+      read.push(...page.commits);
+    }
+    expect(read.map((commit) => commit.seq)).toEqual(seqs);
+    const started = read.flatMap((commit) =>
+      commit.changes.map((change) => (change.type === "started" ? change.run.id : "")),
+    );
+    expect(started).toEqual(Array.from({ length: 32 }, (_, i) => `c${Math.floor(i / 4)}-${i % 4}`));
     await store.close();
   });
 });

@@ -19,6 +19,7 @@ import {
   DEFAULT_WEBHOOKS_PATH,
   startDemo,
   startServer,
+  tuneProcessForServing,
 } from "../../server/index.js";
 import { DEFAULT_DATABASE_PATH, sqlitePathOf } from "../../store/index.js";
 import { createMcpHttpHandler } from "../../tools/index.js";
@@ -90,6 +91,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const databaseUrl = databaseUrlOption(values.database);
   const host = values.host ?? "127.0.0.1";
+  // Before the first run record is allocated: this process is the whole server.
+  tuneProcessForServing();
 
   // Other processes (the CLI, workers) write to the same file: follow them so the stream shows their runs too.
   // A long-lived server commits on a writer thread, so one batch's fsync overlaps the next batch's planning.

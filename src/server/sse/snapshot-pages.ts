@@ -7,7 +7,8 @@ export interface SnapshotPage {
 }
 
 const TTL_MS = 1000;
-const MAX_ENTRIES = 256;
+/** Pages are about 1 MiB each: the cache holds at most this many, and none past its second. */
+const MAX_ENTRIES = 64;
 
 /**
  * The snapshot pages of all streams of an app: read at most `concurrency`
@@ -20,8 +21,14 @@ export class SnapshotPages {
   private active = 0;
   private readonly waiting: Array<() => void> = [];
   private readonly cache = new Map<string, { at: number; page: Promise<SnapshotPage> }>();
+  private sweep: NodeJS.Timeout | undefined;
 
   constructor(private readonly concurrency = 2) {}
+
+  /** Pages held now, shared or waiting to be. */
+  get cached(): number {
+    return this.cache.size;
+  }
 
   /**
    * The page under `key`, shared if one was read after commit `minSeq` in
@@ -29,6 +36,7 @@ export class SnapshotPages {
    * may only use rows at least that new: events up to it may be gone.
    */
   async get(key: string, minSeq: number, read: () => Promise<SnapshotPage>): Promise<SnapshotPage> {
+    this.dropExpired();
     for (;;) {
       const hit = this.cache.get(key);
       if (!hit || performance.now() - hit.at >= TTL_MS) break;
@@ -41,16 +49,40 @@ export class SnapshotPages {
     this.cache.delete(key);
     this.cache.set(key, { at: performance.now(), page });
     if (this.cache.size > MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value as string);
+    this.sweepLater();
     page.catch(() => {
       if (this.cache.get(key)?.page === page) this.cache.delete(key);
     });
     return page;
   }
 
+  /** Entries are kept in the order they were read, oldest first: expired ones go now, not when next asked for. */
+  private dropExpired(): void {
+    const now = performance.now();
+    for (const [key, entry] of this.cache) {
+      if (now - entry.at < TTL_MS) return;
+      this.cache.delete(key);
+    }
+  }
+
+  /** Paused streams ask for nothing: a timer drops what expires meanwhile (the pages are the big part of a snapshot's cost). */
+  private sweepLater(): void {
+    if (this.sweep) return;
+    this.sweep = setTimeout(() => {
+      this.sweep = undefined;
+      this.dropExpired();
+      if (this.cache.size > 0) this.sweepLater();
+    }, TTL_MS);
+    this.sweep.unref();
+  }
+
   private async limited<T>(task: () => Promise<T>): Promise<T> {
     if (this.active >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
     else this.active++;
     try {
+      // Each read in a turn of its own: handed on from one finished read to the next, many streams' pages
+      // would otherwise be read in one run of microtasks, and nothing else (a health check) would get in.
+      await new Promise((resolve) => setImmediate(resolve));
       return await task();
     } finally {
       const next = this.waiting.shift();

@@ -17,7 +17,7 @@ class NothingToCommit {
   constructor(readonly outcomes: OpOutcome[]) {}
 }
 
-const NOTHING: BatchResult = { outcomes: [], commit: null, firstDiagnostics: [] };
+const NOTHING: BatchResult = { outcomes: [], commit: null, firstDiagnostics: [], rowBytes: 0 };
 
 /**
  * Runs whole batches: counter, read, plan and write in one transaction.
@@ -48,7 +48,7 @@ export class PgBatchWriter {
     if (accepted.length === ops.length) return result;
     let next = 0;
     const outcomes = refused.map((problem): OpOutcome => problem ?? (result.outcomes[next++] as OpOutcome));
-    return { outcomes, commit: result.commit, firstDiagnostics: result.firstDiagnostics };
+    return { ...result, outcomes };
   }
 
   private async transact(ops: readonly RunOp[], now: number): Promise<BatchResult> {
@@ -68,10 +68,12 @@ export class PgBatchWriter {
           outcomes: plan.outcomes,
           commit: { seq, at: now, changes },
           firstDiagnostics: plan.firstDiagnostics(),
+          rowBytes: plan.rowBytes(),
         };
       });
     } catch (error) {
-      if (error instanceof NothingToCommit) return { outcomes: error.outcomes, commit: null, firstDiagnostics: [] };
+      if (error instanceof NothingToCommit)
+        return { outcomes: error.outcomes, commit: null, firstDiagnostics: [], rowBytes: 0 };
       throw error;
     }
   }

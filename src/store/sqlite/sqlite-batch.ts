@@ -66,7 +66,7 @@ export class SqliteBatchWriter {
             return rows.map(rowToRecord);
           },
         );
-        if (!plan.hasChanges()) return { outcomes: plan.outcomes, commit: null, firstDiagnostics: [] };
+        if (!plan.hasChanges()) return { outcomes: plan.outcomes, commit: null, firstDiagnostics: [], rowBytes: 0 };
         const changes = plan.changes();
         const program = buildWriteProgram(plan, changes, now, this.options);
         const seq = runWriteProgram(this.db, this.statements, program);
@@ -75,6 +75,7 @@ export class SqliteBatchWriter {
           outcomes: plan.outcomes,
           commit: { seq, at: now, changes },
           firstDiagnostics: plan.firstDiagnostics(),
+          rowBytes: plan.rowBytes(),
         };
       })
       .immediate();

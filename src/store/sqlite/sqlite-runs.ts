@@ -13,10 +13,10 @@ import {
   type ChangeLogEntry,
   commitsOf,
   decodeEntry,
+  FEED_PAGE_BYTES,
   type FeedPage,
+  newRunIdsOf,
   notificationsOf,
-  pageOf,
-  runIdsOf,
 } from "../change-feed.js";
 import { sharesByParent, totalsOf } from "../child-totals.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
@@ -28,9 +28,6 @@ import { countRuns, searchRuns } from "./sqlite-run-queries.js";
 import { migrateSqlite } from "./sqlite-schema.js";
 import { watchDataVersion } from "./sqlite-wakeup.js";
 import { SqliteWriterThread } from "./sqlite-writer-thread.js";
-
-/** Metadata text (a proxy for a row's cost) loaded per turn of the event loop while reading the feed. */
-const FEED_SLICE_BYTES = 512 * 1024;
 
 export interface SqliteStoreOptions extends Partial<PlanOptions> {
   /** Rows kept in memory between batches; trusted only while no other connection committed. (Default: 20000) */
@@ -147,29 +144,42 @@ export class SqliteRunStore implements RunStore {
   }
 
   async readFeed(afterSeq: number, limit: number): Promise<FeedPage> {
-    const { page: entries, more } = pageOf(this.sql.feedAfter.all(afterSeq, limit + 1).map(decodeEntry), limit);
-    const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
-    // The rows are read after the entries, so each is at least as new as the commits naming it, and in
-    // slices with the event loop's turn between them: one commit of another process can name hundreds of
-    // runs with large metadata, tens of milliseconds to load in one go. A row's state may be newer than its
-    // commit, never newer than `readAt`, read last; a run deleted meanwhile is left out (its deletion follows).
-    const ids = runIdsOf(entries);
+    const listed = this.sql.feedAfter.all(afterSeq, limit + 1).map(decodeEntry);
+    const last = Math.min(limit, listed.length);
+    // The rows are read after the entries, so each is at least as new as the commits naming it. A row's
+    // state may be newer than its commit, never newer than `readAt`, read last; a run deleted meanwhile
+    // is left out (its deletion follows). The page ends at the first commit boundary past FEED_PAGE_BYTES,
+    // and a commit larger than that is loaded in slices of it, with the event loop's turn between them.
+    const idsByEntry = newRunIdsOf(listed.slice(0, last));
     const runs = new Map<string, AgentRun>();
-    let next = 0;
+    let entry = 0;
+    let index = 0;
+    let pageBytes = 0;
+    const pageDone = () => entry >= last || (entry > 0 && index === 0 && pageBytes >= FEED_PAGE_BYTES);
     let readAt: number;
+    let turns = 0;
     do {
-      if (next > 0) await new Promise((resolve) => setImmediate(resolve));
+      if (turns++ > 0) await new Promise((resolve) => setImmediate(resolve));
       readAt = this.db.transaction(() => {
-        for (let bytes = 0; next < ids.length && bytes < FEED_SLICE_BYTES; next++) {
-          const row = this.sql.getById.get(ids[next]);
+        for (let sliceBytes = 0; !pageDone() && sliceBytes < FEED_PAGE_BYTES; ) {
+          const ids = idsByEntry[entry] as string[];
+          if (index >= ids.length) {
+            entry++;
+            index = 0;
+            continue;
+          }
+          const row = this.sql.getById.get(ids[index++]);
           if (!row) continue;
-          bytes += row.metadata.length;
+          sliceBytes += row.metadata.length;
+          pageBytes += row.metadata.length;
           runs.set(row.id, toAgentRun(rowToRecord(row)));
         }
         return this.sql.maxSeq.get()?.seq ?? 0;
       })();
-    } while (next < ids.length);
-    return { commits: commitsOf(entries, (id) => runs.get(id)), readAt, more, ownSeqs };
+    } while (!pageDone());
+    const entries = listed.slice(0, entry);
+    const ownSeqs = new Set(entries.filter((each) => each.writer === this.writerId).map((each) => each.seq));
+    return { commits: commitsOf(entries, (id) => runs.get(id)), readAt, more: listed.length > entry, ownSeqs };
   }
 
   async changesSince(commitSeq: number, owner?: string): Promise<ChangeSet | null> {

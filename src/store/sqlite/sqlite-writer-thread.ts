@@ -110,6 +110,7 @@ export class SqliteWriterThread {
       outcomes: reply.outcomes.map(fromWire),
       commit: reply.commit,
       firstDiagnostics: reply.firstDiagnostics,
+      rowBytes: reply.rowBytes,
     });
   }
 

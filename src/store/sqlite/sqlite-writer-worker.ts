@@ -24,6 +24,7 @@ export type FromWriter =
       outcomes: WireOutcome[];
       commit: BatchResult["commit"];
       firstDiagnostics: BatchResult["firstDiagnostics"];
+      rowBytes: number;
       rowWrites: number;
       rowReads: number;
     }
@@ -62,6 +63,7 @@ if (port) {
         outcomes: result.outcomes.map(toWire),
         commit: result.commit,
         firstDiagnostics: result.firstDiagnostics,
+        rowBytes: result.rowBytes,
         rowWrites: writer.stats.rowWrites - before.rowWrites,
         rowReads: writer.stats.rowReads - before.rowReads,
       };
