@@ -8,6 +8,7 @@ export { type Backend, DEFAULT_DATABASE_PATH, type OpenBackendOptions, openBacke
 export { BatchPlan, type PlanOptions } from "./batch-plan.js";
 export { type Commit, envelopeOf, envelopesOf, FEED_PAGE_BYTES, type FeedPage, type RunChange } from "./change-feed.js";
 export type { FeedCursorStore } from "./feed-cursor-store.js";
+export { eventJson, runJson } from "./metadata-json.js";
 export type { NotificationStore } from "./notification-store.js";
 export * from "./postgres/index.js";
 export type {

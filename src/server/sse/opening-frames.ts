@@ -1,6 +1,6 @@
 import { type AgentRun, formatEventId, parseEventId } from "../../core/index.js";
 import type { Progress } from "../../progress/index.js";
-import { envelopeOf, type RunChange } from "../../store/index.js";
+import { envelopeOf, eventJson, type RunChange, runJson } from "../../store/index.js";
 import type { SnapshotPage, SnapshotPages } from "./snapshot-pages.js";
 import type { Opening, OpeningSource } from "./sse-channel.js";
 import type { SseMessage } from "./sse-writer.js";
@@ -76,7 +76,7 @@ export async function streamedSnapshot(
     const runs = rows.slice(0, want);
     return {
       seq: pageSeq,
-      json: encoder.encode(runs.map((run) => JSON.stringify(run)).join(",")),
+      json: encoder.encode(runs.map(runJson).join(",")),
       versions: runs.map((run) => [run.id, run.version] as const),
       more: rows.length > want,
     };
@@ -96,7 +96,7 @@ export async function streamedSnapshot(
         if (!root) return encoder.encode(header);
         sent = 1;
         versions.set(root.id, root.version);
-        return encoder.encode(header + JSON.stringify(root));
+        return encoder.encode(header + runJson(root));
       }
       const children = sent - (root ? 1 : 0);
       const want = Math.min(STREAM_PAGE, SNAPSHOT_MAX - children);
@@ -144,7 +144,7 @@ export async function replayOpening(
   }
   const frames: SseMessage[] = changes.map((change, index) => {
     const event = envelopeOf(change, feed.commitSeq, index, at);
-    return { event: event.type, id: event.id, data: JSON.stringify(event) };
+    return { event: event.type, id: event.id, data: eventJson(event) };
   });
   // Notifications never change, so each is replayed as made, with its own id — but not the last commit's
   // again (unlike run states, a repeated notification would show twice), and not on a stream of one run.
@@ -152,7 +152,7 @@ export async function replayOpening(
   for (const { seq, notification } of scope.runId ? [] : feed.notifications) {
     if (seq <= sinceSeq) continue;
     const event = envelopeOf({ type: "notification", notification }, seq, 0, notification.createdAt);
-    notified.push({ event: event.type, id: event.id, data: JSON.stringify(event) });
+    notified.push({ event: event.type, id: event.id, data: eventJson(event) });
   }
   frames.unshift(...notified);
   return { frames, seq: feed.commitSeq, versions: versionsOf(runs) };

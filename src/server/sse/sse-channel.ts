@@ -1,4 +1,5 @@
 import { type HeadwayEvent, parseEventId } from "../../core/index.js";
+import { eventJson } from "../../store/index.js";
 import { PendingEvents } from "./pending-events.js";
 import { formatSseComment, formatSseMessage, type SseMessage } from "./sse-writer.js";
 
@@ -59,7 +60,7 @@ const frameCache = new WeakMap<HeadwayEvent, Uint8Array>();
 function frameOf(event: HeadwayEvent): Uint8Array {
   let bytes = frameCache.get(event);
   if (!bytes) {
-    bytes = encoder.encode(formatSseMessage({ event: event.type, id: event.id, data: JSON.stringify(event) }));
+    bytes = encoder.encode(formatSseMessage({ event: event.type, id: event.id, data: eventJson(event) }));
     frameCache.set(event, bytes);
   }
   return bytes;
