@@ -158,8 +158,8 @@ export function encodeChanges(changes: readonly RunChange[]): {
 export const FEED_PAGE_RUNS = 512;
 
 /**
- * Metadata text (a proxy for a row's cost) one feed page loads past its
- * first commit, and one turn of the event loop loads of a larger commit.
+ * Run bytes (metadata text plus FEED_ROW_BYTES a run) one feed page loads
+ * past its first commit, and one turn of the event loop loads of a larger commit.
  * A reader holds a page's runs until its last commit is published: a page
  * that outlives a few young-generation collections is promoted whole, and
  * under a writer of large metadata the old generation then grows at the
@@ -167,6 +167,9 @@ export const FEED_PAGE_RUNS = 512;
  * pages of 15 KB runs, 259 MiB with pages of about 500 KB).
  */
 export const FEED_PAGE_BYTES = 512 * 1024;
+
+/** What a loaded run costs a reader besides its metadata text (the record, its other fields), roughly: runs with tiny metadata still fill a page. */
+export const FEED_ROW_BYTES = 512;
 
 /** The leading entries of `entries` (oldest first) that make one page; `more` when some were left for the next. */
 export function pageOf(entries: readonly DecodedEntry[], limit: number): { page: DecodedEntry[]; more: boolean } {

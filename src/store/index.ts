@@ -6,7 +6,15 @@
 export type { AutomationStateStore, RuleCheck, RuleEpisode } from "./automation-state-store.js";
 export { type Backend, DEFAULT_DATABASE_PATH, type OpenBackendOptions, openBackend, sqlitePathOf } from "./backend.js";
 export { BatchPlan, type PlanOptions } from "./batch-plan.js";
-export { type Commit, envelopeOf, envelopesOf, FEED_PAGE_BYTES, type FeedPage, type RunChange } from "./change-feed.js";
+export {
+  type Commit,
+  envelopeOf,
+  envelopesOf,
+  FEED_PAGE_BYTES,
+  FEED_ROW_BYTES,
+  type FeedPage,
+  type RunChange,
+} from "./change-feed.js";
 export type { FeedCursorStore } from "./feed-cursor-store.js";
 export { eventJson, runJson } from "./metadata-json.js";
 export type { NotificationStore } from "./notification-store.js";

@@ -34,14 +34,14 @@ function withField(head: string, key: string, json: string): string {
  * was most of a snapshot page's cost. Same value as `JSON.stringify(run)`,
  * with `metadata` last.
  */
-export function runJson(run: { metadata: Record<string, unknown> }): string {
+export function runJson<Run extends { metadata: Record<string, unknown> }>(run: Run): string {
   const { metadata, ...rest } = run;
   if (metadata === null || typeof metadata !== "object") return JSON.stringify(run);
   return withField(JSON.stringify(rest), "metadata", metadataJson(metadata));
 }
 
 /** The JSON text of an event, its run (if any) as `runJson` gives it: same value as `JSON.stringify(event)`. */
-export function eventJson(event: { run?: { metadata: Record<string, unknown> } | null }): string {
+export function eventJson<Event extends { run?: { metadata: Record<string, unknown> } | null }>(event: Event): string {
   const { run, ...rest } = event;
   if (!run) return JSON.stringify(event);
   return withField(JSON.stringify(rest), "run", runJson(run));

@@ -1,7 +1,13 @@
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SchemaVersionError } from "../../src/core/index.js";
-import { FEED_PAGE_BYTES, migrateSqlite, openBackend, SQLITE_MIGRATIONS } from "../../src/store/index.js";
+import {
+  FEED_PAGE_BYTES,
+  FEED_ROW_BYTES,
+  migrateSqlite,
+  openBackend,
+  SQLITE_MIGRATIONS,
+} from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
 
 const openStore = (path: string) => openBackend(path);
@@ -128,6 +134,23 @@ describe("SQLite change feed reads", () => {
       commit.changes.map((change) => (change.type === "started" ? change.run.id : "")),
     );
     expect(started).toEqual(Array.from({ length: 32 }, (_, i) => `c${Math.floor(i / 4)}-${i % 4}`));
+    await store.close();
+  });
+
+  it("count each run's own cost too, so commits of many runs with no metadata still make small pages", async () => {
+    const store = openStore(tempDatabasePath());
+    // Three commits of 1,200 runs without metadata: about 600 KB of runs each to a reader, one to a page.
+    for (let commit = 0; commit < 3; commit++) {
+      const ops = Array.from({ length: 1200 }, (_, i) => {
+        const id = `t${commit}-${i}`;
+        return { kind: "start" as const, id, input: { owner: "ann", title: id } };
+      });
+      await store.runs.applyBatch(ops, commit + 1);
+    }
+    expect(1200 * FEED_ROW_BYTES).toBeGreaterThanOrEqual(FEED_PAGE_BYTES);
+    const first = await store.runs.readFeed(0, 64);
+    expect(first.commits).toHaveLength(1);
+    expect(first.more).toBe(true);
     await store.close();
   });
 });

@@ -14,6 +14,7 @@ import {
   commitsOf,
   decodeEntry,
   FEED_PAGE_BYTES,
+  FEED_ROW_BYTES,
   type FeedPage,
   newRunIdsOf,
   notificationsOf,
@@ -170,8 +171,9 @@ export class SqliteRunStore implements RunStore {
           }
           const row = this.sql.getById.get(ids[index++]);
           if (!row) continue;
-          sliceBytes += row.metadata.length;
-          pageBytes += row.metadata.length;
+          const bytes = row.metadata.length + FEED_ROW_BYTES;
+          sliceBytes += bytes;
+          pageBytes += bytes;
           runs.set(row.id, toAgentRun(rowToRecord(row)));
         }
         return this.sql.maxSeq.get()?.seq ?? 0;
