@@ -10,7 +10,8 @@ let tuned = false;
  * later record in the old generation, and the runs they hold follow them
  * there; the old generation then grows at the feed's rate until the next
  * full collection. Measured with `bench/soak.ts` (docs/reliability.md): peak
- * RSS 312–634 MiB with it, 261–288 MiB without, and more updates per second.
+ * RSS 312–634 MiB with pretenuring on, 261–288 MiB with it off, and more
+ * updates per second.
  * An application that embeds `startServer` may call it too, or start Node
  * with `--no-allocation-site-pretenuring`; it changes nothing else.
  */

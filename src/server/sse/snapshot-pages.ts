@@ -7,7 +7,7 @@ export interface SnapshotPage {
 }
 
 const TTL_MS = 1000;
-/** Pages are about 1 MiB each: the cache holds at most this many, and none past its second. */
+/** Pages are about 1 MiB each: the cache holds at most this many, each for at most two seconds. */
 const MAX_ENTRIES = 64;
 
 /**
