@@ -290,10 +290,10 @@ export class BatchPlan {
 
   /** Metadata text of the rows the batch inserts or updates: about what a reader of the feed loads to follow it. */
   rowBytes(): number {
+    const { inserts, updates } = this.writes();
     let bytes = 0;
-    for (const [id, run] of this.current) {
-      if (run && (this.inserted.has(id) || this.original.get(id) !== run)) bytes += metadataJson(run.metadata).length;
-    }
+    for (const run of inserts) bytes += metadataJson(run.metadata).length;
+    for (const { after } of updates) bytes += metadataJson(after.metadata).length;
     return bytes;
   }
 

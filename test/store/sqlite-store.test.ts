@@ -137,6 +137,33 @@ describe("SQLite change feed reads", () => {
     await store.close();
   });
 
+  it("end a page that fills up at a commit's last run without another turn of the loop", async () => {
+    const store = openStore(tempDatabasePath());
+    // Four runs whose stored size (metadata text plus FEED_ROW_BYTES) adds up to exactly FEED_PAGE_BYTES, then one more commit.
+    const metadata = { notes: "y".repeat(FEED_PAGE_BYTES / 4 - FEED_ROW_BYTES - '{"notes":""}'.length) };
+    const ops = Array.from({ length: 4 }, (_, i) => ({
+      kind: "start" as const,
+      id: `full-${i}`,
+      input: { owner: "ann", title: `full-${i}`, metadata },
+    }));
+    const first = (await store.runs.applyBatch(ops, 1)).commit?.seq;
+    await store.runs.applyBatch([{ kind: "start", id: "next", input: { owner: "ann", title: "next" } }], 2);
+
+    let turns = 0;
+    const count = () => {
+      turns++;
+      if (turns < 1000) setImmediate(count);
+    };
+    setImmediate(count);
+    const page = await store.runs.readFeed(0, 64);
+    const turnsDuringRead = turns;
+    turns = 1000;
+    expect(page.commits.map((commit) => commit.seq)).toEqual([first]);
+    expect(page.more).toBe(true);
+    expect(turnsDuringRead).toBe(0);
+    await store.close();
+  });
+
   it("count each run's own cost too, so commits of many runs with no metadata still make small pages", async () => {
     const store = openStore(tempDatabasePath());
     // Three commits of 1,200 runs without metadata: about 600 KB of runs each to a reader, one to a page.

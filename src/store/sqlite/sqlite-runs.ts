@@ -164,17 +164,19 @@ export class SqliteRunStore implements RunStore {
       readAt = this.db.transaction(() => {
         for (let sliceBytes = 0; !pageDone() && sliceBytes < FEED_PAGE_BYTES; ) {
           const ids = idsByEntry[entry] as string[];
+          const row = index < ids.length ? this.sql.getById.get(ids[index++]) : undefined;
+          if (row) {
+            const bytes = row.metadata.length + FEED_ROW_BYTES;
+            sliceBytes += bytes;
+            pageBytes += bytes;
+            runs.set(row.id, toAgentRun(rowToRecord(row)));
+          }
+          // An entry is done as soon as its last run is loaded: a page that fills up there ends now,
+          // not after another turn of the loop and an empty transaction.
           if (index >= ids.length) {
             entry++;
             index = 0;
-            continue;
           }
-          const row = this.sql.getById.get(ids[index++]);
-          if (!row) continue;
-          const bytes = row.metadata.length + FEED_ROW_BYTES;
-          sliceBytes += bytes;
-          pageBytes += bytes;
-          runs.set(row.id, toAgentRun(rowToRecord(row)));
         }
         return this.sql.maxSeq.get()?.seq ?? 0;
       })();
