@@ -1,4 +1,5 @@
-import type { FirstDiagnostic, RunPatch } from "../core/index.js";
+import { z } from "zod";
+import { type FirstDiagnostic, parseInput, type RunPatch } from "../core/index.js";
 import type { BatchResult, Commit, OpOutcome, RunOp, RunStore } from "../store/index.js";
 
 interface Waiter {
@@ -28,6 +29,24 @@ export interface GroupCommitOptions {
   onCommit: (commit: Commit) => void;
   /** Each committed batch: its size, time, and the diagnostics it set for the first time. */
   onBatch: (size: number, durationMs: number, firstDiagnostics: readonly FirstDiagnostic[]) => void;
+}
+
+const positiveWhole = z
+  .number({ error: "must be a number" })
+  .int({ error: "must be a whole number" })
+  .min(1, { error: "must be at least 1" });
+const batchLimitsSchema = z.object({ maxBatchSize: positiveWhole, maxBatchBytes: positiveWhole });
+
+/** The batch limits with their defaults filled in, checked: a ValidationError names the option. */
+export function resolveBatchLimits(
+  options: { maxBatchSize?: number; maxBatchBytes?: number },
+  defaults: { maxBatchSize: number; maxBatchBytes: number },
+): { maxBatchSize: number; maxBatchBytes: number } {
+  const limits = {
+    maxBatchSize: options.maxBatchSize ?? defaults.maxBatchSize,
+    maxBatchBytes: options.maxBatchBytes ?? defaults.maxBatchBytes,
+  };
+  return parseInput(batchLimitsSchema, limits, "options");
 }
 
 /**

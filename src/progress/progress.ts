@@ -41,7 +41,7 @@ import {
   type RunStore,
 } from "../store/index.js";
 import { Follower } from "./follower.js";
-import { GroupCommitWriter } from "./group-commit.js";
+import { GroupCommitWriter, resolveBatchLimits } from "./group-commit.js";
 import { type ResolvedWatchdog, resolveWatchdog, type WatchdogOptions, watchSilentRuns } from "./watchdog.js";
 
 export interface ProgressOptions {
@@ -167,6 +167,8 @@ export class Progress extends EventEmitter<ProgressEventMap> {
 
   constructor(options: ProgressOptions = {}) {
     super();
+    // Checked before anything is opened, so a bad option leaves nothing to close.
+    const batchLimits = resolveBatchLimits(options, { maxBatchSize: 10_000, maxBatchBytes: FEED_PAGE_BYTES });
     this.clock = options.clock ?? Date.now;
     this.backend =
       options.backend ??
@@ -184,8 +186,7 @@ export class Progress extends EventEmitter<ProgressEventMap> {
       onError: (error) => this.report("follow:error", error),
     });
     this.writer = new GroupCommitWriter(this.store, {
-      maxBatchSize: options.maxBatchSize ?? 10_000,
-      maxBatchBytes: options.maxBatchBytes ?? FEED_PAGE_BYTES,
+      ...batchLimits,
       coalesceUpdates: options.coalesceUpdates ?? true,
       clock: this.clock,
       onCommit: (commit) => this.follower.local(commit),

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { ValidationError } from "../../src/core/index.js";
 import { createProgress, type Progress } from "../../src/progress/index.js";
 import { FEED_PAGE_BYTES } from "../../src/store/index.js";
 import { tempDatabasePath } from "../helpers/temp-db.js";
@@ -46,4 +47,18 @@ describe("Batches sized by the rows they write", () => {
       expect(stored?.metadata).toEqual({ notes, round: 1, i: 299 });
     });
   }
+
+  it("refuses batch limits that are not whole numbers of at least 1, naming the option", () => {
+    for (const [option, value, message] of [
+      ["maxBatchBytes", Number.NaN, /must be a (number|whole number)/],
+      ["maxBatchBytes", 0, /must be at least 1/],
+      ["maxBatchSize", 2.5, /must be a whole number/],
+      ["maxBatchSize", -1, /must be at least 1/],
+    ] as const) {
+      const make = () => createProgress({ databaseUrl: tempDatabasePath(), sweepIntervalMs: 0, [option]: value });
+      expect(make).toThrow(ValidationError);
+      expect(make).toThrow(new RegExp(`^${option}: `));
+      expect(make).toThrow(message);
+    }
+  });
 });
