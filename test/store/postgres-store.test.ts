@@ -190,7 +190,8 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
     // A commit whose NOTIFY went to no one: the counter moves without a notification on our channel.
     await admin((sql) => sql.unsafe(`UPDATE "${schema}".headway_feed_counter SET seq = seq + 1`));
     const before = wakes;
-    await eventually(() => wakes > before, 2000, "a wake from the poll");
+    // 10 s, not 2: the poll is every 50 ms, but under the full suite (a PostgreSQL restart test beside it) 2 s was missed once.
+    await eventually(() => wakes > before, 10_000, "a wake from the poll");
     stop();
   });
 
