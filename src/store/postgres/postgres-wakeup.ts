@@ -86,7 +86,9 @@ export class CommitWatch {
     try {
       const seq = await this.options.readSeq();
       if (this.stopped) return;
-      if (this.seen !== undefined && seq !== this.seen) this.wake();
+      // The first sequence read is no baseline: a commit may have come between the watch's start and
+      // this read (the read can be late, or follow failed ones), and its NOTIFY may have gone to no one.
+      if (seq !== this.seen) this.wake();
       this.seen = seq;
     } catch {
       // The database is out of reach: the next poll tries again, and writers report the failure.
