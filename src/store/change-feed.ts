@@ -151,13 +151,6 @@ export function encodeChanges(changes: readonly RunChange[]): {
 }
 
 /**
- * Runs one page of the feed loads at most (a page holds at least one whole
- * commit): loading runs is the follower's cost, and a server's event loop
- * must get a turn between pages when other processes write large metadata fast.
- */
-export const FEED_PAGE_RUNS = 512;
-
-/**
  * Run bytes (metadata text plus FEED_ROW_BYTES a run) one feed page loads
  * past its first commit, and one turn of the event loop loads of a larger commit.
  * A reader holds a page's runs until its last commit is published: a page
@@ -170,23 +163,6 @@ export const FEED_PAGE_BYTES = 512 * 1024;
 
 /** What a loaded run costs a reader besides its metadata text (the record, its other fields), roughly: runs with tiny metadata still fill a page. */
 export const FEED_ROW_BYTES = 512;
-
-/** The leading entries of `entries` (oldest first) that make one page; `more` when some were left for the next. */
-export function pageOf(entries: readonly DecodedEntry[], limit: number): { page: DecodedEntry[]; more: boolean } {
-  let runs = 0;
-  let count = 0;
-  for (const entry of entries) {
-    if (count >= limit || (count > 0 && runs >= FEED_PAGE_RUNS)) break;
-    runs +=
-      entry.started.length +
-      entry.updated.length +
-      entry.statuses.length +
-      entry.deleted.length +
-      entry.notifications.length;
-    count++;
-  }
-  return { page: entries.slice(0, count), more: count < entries.length };
-}
 
 /** For each entry, the runs `commitsOf` may ask for that no earlier entry named: what loading it adds. */
 export function newRunIdsOf(entries: readonly DecodedEntry[]): string[][] {

@@ -1,11 +1,12 @@
 import { createHash, randomUUID } from "node:crypto";
 import { type AgentRun, type ListRunsOptions, type RunCounts, toAgentRun } from "../../core/index.js";
 import type { PlanOptions } from "../batch-plan.js";
-import { type ChangeLogEntry, commitsOf, decodeEntry, type FeedPage, notificationsOf, pageOf } from "../change-feed.js";
+import { commitsOf, type FeedPage, notificationsOf } from "../change-feed.js";
 import { type ChildRow, sharesByParent } from "../child-totals.js";
 import type { BatchResult, ChangeSet, HistoryPoint, RunOp, RunStore, RunStoreStats } from "../run-store.js";
 import { PgBatchWriter, type PgBatchWriterOptions } from "./postgres-batch.js";
 import type { PgClientLike } from "./postgres-driver.js";
+import { readAllAfter, readPageAfter } from "./postgres-feed.js";
 import { type HistoryRow, historyRowToPoint, RUN_COLUMNS, type RunRow, rowToRecord } from "./postgres-rows.js";
 import { countRuns, listRuns } from "./postgres-run-queries.js";
 import type { Transactor } from "./postgres-transactor.js";
@@ -35,25 +36,6 @@ export interface PostgresRunStoreParts {
 }
 
 const GET = `SELECT ${RUN_COLUMNS} FROM progress_runs WHERE id = $1 AND owner = $2`;
-// One statement is one snapshot: the entries, the rows they name and the range agree, with no transaction.
-const FEED = `WITH page AS (
-    SELECT seq, writer, at, started, updated, deleted, status_updates, notifications FROM change_log WHERE seq > $1 ORDER BY seq LIMIT $2),
-  ids AS (
-    SELECT x.id FROM page, jsonb_array_elements_text(page.started::jsonb || page.updated::jsonb) AS x(id)
-    UNION
-    SELECT s.status->>0 FROM page, jsonb_array_elements(coalesce(page.status_updates, '[]')::jsonb) AS s(status))
-  SELECT
-    (SELECT coalesce(json_agg(page ORDER BY seq), '[]') FROM page) AS entries,
-    (SELECT coalesce(json_agg(r), '[]')
-       FROM (SELECT ${RUN_COLUMNS} FROM progress_runs WHERE id IN (SELECT id FROM ids)) r) AS runs,
-    (SELECT coalesce(min(seq), 0) FROM change_log) AS oldest,
-    (SELECT coalesce(max(seq), 0) FROM change_log) AS newest`;
-interface FeedRow extends Record<string, unknown> {
-  entries: ChangeLogEntry[];
-  runs: RunRow[];
-  oldest: number;
-  newest: number;
-}
 const SEQ_RANGE = "SELECT coalesce(min(seq), 0) AS oldest, coalesce(max(seq), 0) AS newest FROM change_log";
 const COUNTER = "SELECT seq FROM headway_feed_counter";
 // The sweep changes parents' child totals, which batches read and write back whole: it holds the
@@ -186,8 +168,10 @@ export class PostgresRunStore implements RunStore {
   }
 
   async readFeed(afterSeq: number, limit: number): Promise<FeedPage> {
-    const feed = await this.feed(afterSeq, limit + 1);
-    const { page: entries, more } = pageOf(feed.entries.map(decodeEntry), limit);
+    await this.ready;
+    const feed = await readPageAfter(this.client, afterSeq, limit);
+    const { entries } = feed;
+    const more = feed.listed > entries.length;
     const ownSeqs = new Set(entries.filter((entry) => entry.writer === this.writerId).map((entry) => entry.seq));
     const commits = commitsOf(entries, (id) => feed.runs.get(id));
     return { commits, readAt: feed.newest, more, ownSeqs };
@@ -200,9 +184,9 @@ export class PostgresRunStore implements RunStore {
       return { commitSeq: range?.newest ?? 0, runs: [], deleted: [], notifications: [] };
     }
     if (!range?.oldest || commitSeq < range.oldest - 1) return null;
-    const feed = await this.feed(commitSeq, null);
+    const feed = await readAllAfter(this.client, commitSeq);
     if (!feed.oldest || commitSeq < feed.oldest - 1) return null;
-    const entries = feed.entries.map(decodeEntry);
+    const { entries } = feed;
     const deleted = new Map<string, string>();
     for (const entry of entries) for (const [id, runOwner] of entry.deleted) deleted.set(id, runOwner);
     const runs: AgentRun[] = [];
@@ -286,14 +270,6 @@ export class PostgresRunStore implements RunStore {
   private async query<Row extends Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<Row[]> {
     await this.ready;
     return this.client.unsafe<Row>(text, params);
-  }
-
-  /** Log entries after `afterSeq` (at most `limit`; null = all), the runs they name as they are now, and the log's range. */
-  private async feed(afterSeq: number, limit: number | null) {
-    const [row] = await this.query<FeedRow>(FEED, [afterSeq, limit]);
-    const runs = new Map<string, AgentRun>();
-    for (const run of row?.runs ?? []) runs.set(run.id, toAgentRun(rowToRecord(run)));
-    return { entries: row?.entries ?? [], runs, oldest: row?.oldest ?? 0, newest: row?.newest ?? 0 };
   }
 
   private batchOptions(): PgBatchWriterOptions {
