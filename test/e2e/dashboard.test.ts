@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../../src/server/index.js";
 import { fixture, onCleanup } from "../server/helpers.js";
-import { ARTIFACTS, buildDashboard, launchChromium } from "./browser.js";
+import { ARTIFACTS, buildDashboard, launchChromium, recordTraffic } from "./browser.js";
 
 let browser: Browser;
 let dashboard: Awaited<ReturnType<typeof buildDashboard>>;
@@ -263,15 +263,25 @@ describe("the dashboard without a valid token", () => {
   });
 
   it("signs out: the session ends on the server and the page asks for a token again", async () => {
-    const { progress, page, open } = await setup("light");
-    await progress.startRun({ owner: "ann", title: "Seen while signed in" });
-    await open();
-    await row(page, "Seen while signed in").waitFor();
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
-    expect(await page.getByRole("alert").count()).toBe(0); // nothing went wrong: no "not accepted"
-    await page.reload();
-    await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
-    expect(await page.content()).not.toContain("Seen while signed in");
+    const { progress, page, open, server } = await setup("light");
+    // This test once took its whole 30 s under the full suite and passed alone: the trail says where, next time.
+    const traffic = recordTraffic(page, server.url);
+    try {
+      await progress.startRun({ owner: "ann", title: "Seen while signed in" });
+      traffic.step("open");
+      await open();
+      await row(page, "Seen while signed in").waitFor();
+      traffic.step("sign out");
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
+      expect(await page.getByRole("alert").count()).toBe(0); // nothing went wrong: no "not accepted"
+      traffic.step("reload");
+      await page.reload();
+      await page.getByRole("heading", { name: "Connect to Headway" }).waitFor();
+      expect(await page.content()).not.toContain("Seen while signed in");
+    } catch (error) {
+      console.error(`the page's trail:\n${traffic.trail()}`);
+      throw error;
+    }
   });
 });
