@@ -5,7 +5,6 @@ import { commitsOf, type DecodedEntry } from "../../src/store/change-feed.js";
 function entry(seq: number, updated: string[], extra: Partial<DecodedEntry> = {}): DecodedEntry {
   return { seq, writer: "w", at: seq, started: [], updated, deleted: [], statuses: [], notifications: [], ...extra };
 }
-const ids = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 describe("a page of the change feed", () => {
   it("carries a run updated in several commits once, at its last, and keeps starts, status updates and deletions", () => {

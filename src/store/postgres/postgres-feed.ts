@@ -1,5 +1,11 @@
 import { type AgentRun, toAgentRun } from "../../core/index.js";
-import { type ChangeLogEntry, type DecodedEntry, decodeEntry, FEED_PAGE_BYTES, FEED_ROW_BYTES } from "../change-feed.js";
+import {
+  type ChangeLogEntry,
+  type DecodedEntry,
+  decodeEntry,
+  FEED_PAGE_BYTES,
+  FEED_ROW_BYTES,
+} from "../change-feed.js";
 import type { PgSqlLike } from "./postgres-driver.js";
 import { RUN_COLUMNS, type RunRow, rowToRecord } from "./postgres-rows.js";
 
