@@ -38,6 +38,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type Job, Queue } from "bullmq";
 import { createProgress } from "../src/progress/index.js";
+import { dropSchema } from "./postgres-schema.js";
 import { fmt, machine, median, percentile, table } from "./stats.js";
 
 const redisClient = `ioredis ${(createRequire(import.meta.url)("ioredis/package.json") as { version: string }).version}`;
@@ -164,15 +165,6 @@ async function bullmqTrial(listener: ChildProcess, workload: Workload, eventsMax
 // ---------------------------------------------------------------- Headway
 
 let schemaCount = 0;
-
-/** Drops a bench schema with the same client Headway uses. */
-async function dropSchema(url: string, schema: string): Promise<void> {
-  type Admin = { unsafe(q: string): Promise<unknown>; end(o?: { timeout?: number }): Promise<void> };
-  const postgres = createRequire(import.meta.url)("postgres") as (url: string, o: object) => Admin;
-  const admin = postgres(url, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await admin.end({ timeout: 1 });
-}
 
 /** One Headway trial: on a temporary SQLite file, or on a fresh schema of the PostgreSQL at `postgresUrl`. */
 async function headwayTrial(workload: Workload, writerThread: boolean, postgresUrl?: string): Promise<Trial> {

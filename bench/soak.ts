@@ -1,7 +1,7 @@
 /**
  * Slow stream clients under heavy writes (issue 13's experiment), bounded in time:
  *   node --import tsx bench/soak.ts [--seconds 20] [--slow 20] [--runs 3000] [--metadata-kb 15]
- *        [--connect after|before] [--budget BYTES]
+ *        [--connect after|before] [--budget BYTES] [--postgres URL]
  * Three processes on one SQLite file: the server (`startServer`, following
  * other processes' writes), a writer process updating `--runs` runs as fast
  * as it can with `--metadata-kb` of metadata each, and this one, which opens
@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import { notifyOnOutcomes } from "../src/notifications/index.js";
 import { createProgress } from "../src/progress/index.js";
 import { startServer, tuneProcessForServing } from "../src/server/index.js";
+import { dropSchema } from "./postgres-schema.js";
 import { fmt, machine, percentile, table } from "./stats.js";
 
 const OWNER = "soak@example.com";
@@ -45,6 +46,9 @@ const { values: args } = parseArgs({
     concurrency: { type: "string", default: "400" },
     /** Streams that join, read for 0.5–3 s and leave, again and again, besides the paused ones. */
     churn: { type: "string", default: "0" },
+    /** On a fresh schema of this PostgreSQL (dropped after) instead of a temporary SQLite file. */
+    postgres: { type: "string" },
+    schema: { type: "string" },
   },
 });
 
@@ -74,7 +78,7 @@ async function serverRole(database: string): Promise<void> {
     databaseUrl: database,
     followExternalWrites: true,
     sweepIntervalMs: 0,
-    storeOptions: { writerThread: true },
+    storeOptions: args.schema ? { schema: args.schema } : { writerThread: true },
   });
   const tokens = progress.backend.tokens;
   if (!tokens) throw new Error("the store keeps no tokens");
@@ -108,7 +112,11 @@ async function serverRole(database: string): Promise<void> {
 
 /** The writer: starts the runs, then updates them round-robin, `--concurrency` writes in flight. */
 async function writerRole(database: string): Promise<void> {
-  const progress = createProgress({ databaseUrl: database, sweepIntervalMs: 0 });
+  const progress = createProgress({
+    databaseUrl: database,
+    sweepIntervalMs: 0,
+    storeOptions: args.schema ? { schema: args.schema } : undefined,
+  });
   const runCount = Number(args.runs);
   const padding = "m".repeat(Number(args["metadata-kb"]) * 1000);
   const ids: string[] = [];
@@ -208,22 +216,27 @@ async function healthz(url: string): Promise<number> {
 async function main(): Promise<void> {
   const seconds = Number(args.seconds);
   const dir = mkdtempSync(join(tmpdir(), "headway-soak-"));
-  const database = join(dir, "soak.db");
+  const database = args.postgres ?? join(dir, "soak.db");
+  const schema = args.postgres ? `hw_soak_${process.pid}` : undefined;
   const self = new URL(import.meta.url).pathname;
   const child = (role: string) =>
-    fork(self, [...process.argv.slice(2), "--role", role, "--database", database], {
-      // SOAK_CPU_PROF=DIR writes a V8 CPU profile of the server there (open it in Chrome's DevTools).
-      execArgv: [
-        "--import",
-        "tsx",
-        ...(role === "server" && process.env.SOAK_CPU_PROF
-          ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SOAK_CPU_PROF}`]
-          : []),
-        // SOAK_SERVER_FLAGS="--trace-gc …": more Node flags for the server.
-        ...(role === "server" ? (process.env.SOAK_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []) : []),
-      ],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    fork(
+      self,
+      [...process.argv.slice(2), "--role", role, "--database", database, ...(schema ? ["--schema", schema] : [])],
+      {
+        // SOAK_CPU_PROF=DIR writes a V8 CPU profile of the server there (open it in Chrome's DevTools).
+        execArgv: [
+          "--import",
+          "tsx",
+          ...(role === "server" && process.env.SOAK_CPU_PROF
+            ? ["--cpu-prof", `--cpu-prof-dir=${process.env.SOAK_CPU_PROF}`]
+            : []),
+          // SOAK_SERVER_FLAGS="--trace-gc …": more Node flags for the server.
+          ...(role === "server" ? (process.env.SOAK_SERVER_FLAGS?.split(" ").filter(Boolean) ?? []) : []),
+        ],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
   const server = child("server");
   const writer = child("writer");
   try {
@@ -284,7 +297,8 @@ async function main(): Promise<void> {
       `${args.slow} paused streams (connected ${args.connect} ${args.runs} runs existed), a writer process with ` +
         `${args["metadata-kb"]} KB metadata per update, ${seconds} s, stream budget ${args.budget ?? "default (1 MiB)"}` +
         `${Number(args.churn) > 0 ? `, ${args.churn} clients joining and leaving (${visits} visits)` : ""}` +
-        `${process.env.SOAK_RULES ? ", built-in rules running" : ""}\n`,
+        `${process.env.SOAK_RULES ? ", built-in rules running" : ""}` +
+        `${args.postgres ? ", on PostgreSQL" : ", on SQLite"}\n`,
     );
     console.log(
       table(
@@ -324,6 +338,7 @@ async function main(): Promise<void> {
     server.kill();
     writer.kill();
     rmSync(dir, { recursive: true, force: true });
+    if (args.postgres && schema) await dropSchema(args.postgres, schema);
   }
 }
 
