@@ -151,7 +151,8 @@ export function encodeChanges(changes: readonly RunChange[]): {
 }
 
 /**
- * Run bytes (metadata text plus FEED_ROW_BYTES a run) one feed page loads
+ * Run bytes (metadata text plus FEED_ROW_BYTES a run, and FEED_ROW_BYTES for
+ * each deletion, status update and notification) one feed page loads
  * past its first commit, and one turn of the event loop loads of a larger commit.
  * A reader holds a page's runs until its last commit is published: a page
  * that outlives a few young-generation collections is promoted whole, and
@@ -163,6 +164,15 @@ export const FEED_PAGE_BYTES = 512 * 1024;
 
 /** What a loaded run costs a reader besides its metadata text (the record, its other fields), roughly: runs with tiny metadata still fill a page. */
 export const FEED_ROW_BYTES = 512;
+
+/**
+ * What an entry costs a reader besides the runs it loads: each deletion,
+ * status update and notification becomes an event too, so a page of sweeps
+ * (a thousand deletions a commit) is bounded like a page of runs.
+ */
+export function entryEventBytes(entry: DecodedEntry): number {
+  return (entry.deleted.length + entry.statuses.length + entry.notifications.length) * FEED_ROW_BYTES;
+}
 
 /** For each entry, the runs `commitsOf` may ask for that no earlier entry named: what loading it adds. */
 export function newRunIdsOf(entries: readonly DecodedEntry[]): string[][] {

@@ -78,6 +78,25 @@ for (const backend of BACKENDS) {
       expect(pages.map((page) => page.length)).toEqual([1, 1, 1]);
     });
 
+    it("counts each deletion as an event too, so a page of sweeps stays small", async () => {
+      const store = await open();
+      for (let commit = 0; commit < 3; commit++) await store.runs.applyBatch(starts(`d${commit}`, 1200), commit + 1);
+      const started = await store.runs.currentCommitSeq();
+      // Three commits deleting 1,200 runs each: no run to load, but 1,200 events each to a reader.
+      for (let commit = 0; commit < 3; commit++) {
+        const deletes: RunOp[] = Array.from({ length: 1200 }, (_, i) => ({
+          kind: "delete",
+          id: `d${commit}-${i}`,
+          owner: "ann",
+        }));
+        await store.runs.applyBatch(deletes, commit + 10);
+      }
+      const page = await store.runs.readFeed(started, 64);
+      expect(page.commits).toHaveLength(1);
+      expect(page.commits[0]?.changes.filter((change) => change.type === "deleted")).toHaveLength(1200);
+      expect(page.more).toBe(true);
+    });
+
     it("counts a run that many commits name once, at the first", async () => {
       const store = await open();
       // Twenty 15 KB runs (300 KB), then 30 commits updating them: counted again, a page would end at the second.

@@ -186,8 +186,10 @@ describe.skipIf(!POSTGRES_AVAILABLE)("PostgreSQL store", () => {
     await Promise.all([watcher.ready, writer.ready]);
     let wakes = 0;
     const stop = watcher.runs.watchCommits(() => wakes++, 10);
+    // A watch wakes twice as it starts: once LISTEN is in place and at its first read of the counter.
+    // After both, a wake can only come from a later read that saw the counter move.
+    await eventually(() => wakes >= 2, 10_000, "the two wakes of a starting watch");
     await new Promise((resolve) => setTimeout(resolve, 200));
-    // Counted before the commit: the poll's first read may land after it, and that read wakes too.
     const before = wakes;
     // A commit whose NOTIFY went to no one: the counter moves without a notification on our channel.
     await admin((sql) => sql.unsafe(`UPDATE "${schema}".headway_feed_counter SET seq = seq + 1`));

@@ -29,16 +29,21 @@ const ALL_AFTER = `WITH page AS (${PAGE} WHERE seq > $1 ORDER BY seq),
 // by bytes as SQLite's reader is: the page ends at the first commit boundary
 // past $3 bytes of runs (metadata text plus $4 a run, each run counted at the first entry naming it), and
 // always holds its first entry. The sizes come from the rows' headers (octet_length reads a TOASTed
-// value's size without fetching it), so only the runs of the entries kept are sent. A single commit is
-// not sliced: the writers' batches are bounded by bytes too.
+// value's size without fetching it), each looked up by primary key (a join was planned as a scan of every
+// run on small tables), so only the runs of the entries kept are sent. Each deletion, status update and
+// notification costs $4 as well (entryEventBytes). A single commit is not sliced: the writers' batches
+// are bounded by bytes too.
 const PAGE_AFTER = `WITH page AS (${PAGE} WHERE seq > $1 ORDER BY seq LIMIT $2 + 1),
   named AS (${NAMED}),
   first_named AS (SELECT id, min(seq) AS seq FROM named GROUP BY id),
   entry_bytes AS (
-    SELECT f.seq, sum(octet_length(r.metadata) + $4) AS bytes
-    FROM first_named f JOIN progress_runs r ON r.id = f.id GROUP BY f.seq),
+    SELECT f.seq, sum((SELECT octet_length(r.metadata) FROM progress_runs r WHERE r.id = f.id) + $4) AS bytes
+    FROM first_named f GROUP BY f.seq),
   running AS (
-    SELECT page.seq, row_number() OVER (ORDER BY page.seq) AS n, coalesce(sum(coalesce(b.bytes, 0))
+    SELECT page.seq, row_number() OVER (ORDER BY page.seq) AS n, coalesce(sum(coalesce(b.bytes, 0) + $4 * (
+        jsonb_array_length(page.deleted::jsonb)
+        + jsonb_array_length(coalesce(page.status_updates, '[]')::jsonb)
+        + jsonb_array_length(coalesce(page.notifications, '[]')::jsonb)))
       OVER (ORDER BY page.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
     FROM page LEFT JOIN entry_bytes b ON b.seq = page.seq),
   kept AS (SELECT page.* FROM page JOIN running USING (seq) WHERE running.n <= $2 AND running.before < $3)

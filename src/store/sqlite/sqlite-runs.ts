@@ -12,7 +12,9 @@ import type { PlanOptions } from "../batch-plan.js";
 import {
   type ChangeLogEntry,
   commitsOf,
+  type DecodedEntry,
   decodeEntry,
+  entryEventBytes,
   FEED_PAGE_BYTES,
   FEED_ROW_BYTES,
   type FeedPage,
@@ -149,8 +151,9 @@ export class SqliteRunStore implements RunStore {
     const last = Math.min(limit, listed.length);
     // The rows are read after the entries, so each is at least as new as the commits naming it. A row's
     // state may be newer than its commit, never newer than `readAt`, read last; a run deleted meanwhile
-    // is left out (its deletion follows). The page ends at the first commit boundary past FEED_PAGE_BYTES,
-    // and a commit larger than that is loaded in slices of it, with the event loop's turn between them.
+    // is left out (its deletion follows). The page ends at the first commit boundary past FEED_PAGE_BYTES
+    // (runs loaded, and the entries' other events: entryEventBytes), and a commit larger than that is
+    // loaded in slices of it, with the event loop's turn between them.
     const idsByEntry = newRunIdsOf(listed.slice(0, last));
     const runs = new Map<string, AgentRun>();
     let entry = 0;
@@ -174,6 +177,7 @@ export class SqliteRunStore implements RunStore {
           // An entry is done as soon as its last run is loaded: a page that fills up there ends now,
           // not after another turn of the loop and an empty transaction.
           if (index >= ids.length) {
+            pageBytes += entryEventBytes(listed[entry] as DecodedEntry);
             entry++;
             index = 0;
           }
