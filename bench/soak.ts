@@ -270,7 +270,7 @@ async function main(): Promise<void> {
         console.error(`[slow] healthz ${fmt(latest)} ms at t=${fmt(elapsed, 2)} s`);
       if (elapsed - lastSample >= Math.max(1, seconds / 10)) {
         lastSample = elapsed;
-        timeline.push([Math.round(elapsed), rssOf(server.pid as number).rss, written, latencies.at(-1) ?? 0]);
+        timeline.push([Math.round(elapsed), rssOf(server.pid as number).rss, written, latest]);
         if (process.env.SOAK_DEBUG) {
           const text = await (await fetch(`${url}/metrics`)).text();
           console.error(
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     server.kill();
     writer.kill();
     rmSync(dir, { recursive: true, force: true });
-    if (args.postgres && schema) await dropSchema(args.postgres, schema);
+    if (schema) await dropSchema(database, schema);
   }
 }
 

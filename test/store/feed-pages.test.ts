@@ -26,7 +26,7 @@ for (const backend of BACKENDS) {
         input: { owner: "ann", title: `${prefix}-${i}`, ...(metadata ? { metadata } : {}) },
       }));
 
-    async function readAll(store: Backend): Promise<{ pages: Commit[][] }> {
+    async function readAll(store: Backend): Promise<Commit[][]> {
       const pages: Commit[][] = [];
       let after = 0;
       for (let more = true; more; ) {
@@ -36,7 +36,7 @@ for (const backend of BACKENDS) {
         after = page.commits.at(-1)?.seq as number;
         more = page.more;
       }
-      return { pages };
+      return pages;
     }
 
     it("ends a page at the first commit past FEED_PAGE_BYTES of runs, and reads on from there", async () => {
@@ -53,7 +53,7 @@ for (const backend of BACKENDS) {
       const first = await store.runs.readFeed(0, 64);
       expect(first.commits.map((commit) => commit.seq)).toEqual(seqs.slice(0, 3));
       expect(first.more).toBe(true);
-      const { pages } = await readAll(store);
+      const pages = await readAll(store);
       expect(pages.map((page) => page.length)).toEqual([3, 3, 2]);
       const read = pages.flat();
       expect(read.map((commit) => commit.seq)).toEqual(seqs);
@@ -74,7 +74,7 @@ for (const backend of BACKENDS) {
       const first = await store.runs.readFeed(0, 64);
       expect(first.commits).toHaveLength(1);
       expect(first.more).toBe(true);
-      const { pages } = await readAll(store);
+      const pages = await readAll(store);
       expect(pages.map((page) => page.length)).toEqual([1, 1, 1]);
     });
 

@@ -28,51 +28,45 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-function watch(readSeq: () => Promise<number>, onWake: () => void): void {
+/** A watch over a counter that `read` gives (or throws for): its reads and wakes, counted. */
+function watch(read: () => number): { readonly reads: number; readonly wakes: number } {
+  const counts = { reads: 0, wakes: 0 };
+  const readSeq = async () => {
+    counts.reads++;
+    return read();
+  };
+  const onWake = () => counts.wakes++;
   watches.push(
     new CommitWatch(silentListener, onWake, { channel: "headway_commits", readSeq, pollMs: 10, retryMs: 1000 }),
   );
+  return counts;
 }
 
 describe("CommitWatch's poll", () => {
   it("wakes for a commit made before its first successful read, when the reads before it failed", async () => {
     let reachable = false;
     let seq = 7;
-    let reads = 0;
-    let wakes = 0;
-    watch(
-      async () => {
-        reads++;
-        if (!reachable) throw new Error("connection refused"); // the database out of reach at first
-        return seq;
-      },
-      () => wakes++,
-    );
-    await until(() => wakes === 1 && reads >= 3, "LISTEN's wake and three failed reads");
+    const counts = watch(() => {
+      if (!reachable) throw new Error("connection refused"); // the database out of reach at first
+      return seq;
+    });
+    await until(() => counts.wakes === 1 && counts.reads >= 3, "LISTEN's wake and three failed reads");
     seq = 8; // a commit whose NOTIFY went to no one, before the poll could read any sequence
     reachable = true;
-    await until(() => wakes > 1, "a wake from the poll");
-    expect(wakes).toBe(2);
+    await until(() => counts.wakes > 1, "a wake from the poll");
+    expect(counts.wakes).toBe(2);
   });
 
   it("wakes once a read succeeds, then only when the sequence moves", async () => {
     let seq = 3;
-    let reads = 0;
-    let wakes = 0;
-    watch(
-      async () => {
-        reads++;
-        return seq;
-      },
-      () => wakes++,
-    );
-    await until(() => reads >= 5, "five reads");
+    const counts = watch(() => seq);
+    await until(() => counts.reads >= 5, "five reads");
     // One wake from LISTEN, one from the first read (no baseline yet), none from the reads that saw 3 again.
-    expect(wakes).toBe(2);
+    expect(counts.wakes).toBe(2);
     seq = 4;
-    await until(() => wakes === 3, "the wake for the new sequence");
-    const readsNow = reads;
-    await until(() => reads >= readsNow + 5, "five more reads");
-    expect(wakes).toBe(3);
+    await until(() => counts.wakes === 3, "the wake for the new sequence");
+    const readsNow = counts.reads;
+    await until(() => counts.reads >= readsNow + 5, "five more reads");
+    expect(counts.wakes).toBe(3);
   });
 });

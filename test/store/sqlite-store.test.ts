@@ -74,6 +74,23 @@ describe("SQLite store", () => {
   });
 });
 
+/** What `read` resolves to, and how many turns of the event loop went by while it ran. */
+async function withTurnsCounted<T>(read: () => Promise<T>): Promise<{ result: T; turns: number }> {
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    if (!counting) return;
+    turns++;
+    setImmediate(count);
+  };
+  setImmediate(count);
+  try {
+    return { result: await read(), turns };
+  } finally {
+    counting = false;
+  }
+}
+
 describe("SQLite change feed reads", () => {
   it("load a commit's runs in slices, giving the event loop its turn between them", async () => {
     const store = openStore(tempDatabasePath());
@@ -84,15 +101,7 @@ describe("SQLite change feed reads", () => {
       1,
     );
 
-    let turns = 0;
-    const count = () => {
-      turns++;
-      if (turns < 1000) setImmediate(count);
-    };
-    setImmediate(count);
-    const page = await store.runs.readFeed(0, 64);
-    const turnsDuringRead = turns;
-    turns = 1000;
+    const { result: page, turns: turnsDuringRead } = await withTurnsCounted(() => store.runs.readFeed(0, 64));
 
     // 100 runs of 15 KB: three slices of at most 512 KB, two turns of the loop between them.
     expect(turnsDuringRead).toBeGreaterThanOrEqual(2);
@@ -117,15 +126,7 @@ describe("SQLite change feed reads", () => {
     const first = (await store.runs.applyBatch(ops, 1)).commit?.seq;
     await store.runs.applyBatch([{ kind: "start", id: "next", input: { owner: "ann", title: "next" } }], 2);
 
-    let turns = 0;
-    const count = () => {
-      turns++;
-      if (turns < 1000) setImmediate(count);
-    };
-    setImmediate(count);
-    const page = await store.runs.readFeed(0, 64);
-    const turnsDuringRead = turns;
-    turns = 1000;
+    const { result: page, turns: turnsDuringRead } = await withTurnsCounted(() => store.runs.readFeed(0, 64));
     expect(page.commits.map((commit) => commit.seq)).toEqual([first]);
     expect(page.more).toBe(true);
     expect(turnsDuringRead).toBe(0);
