@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./app-env.js";
-import { authenticate, requireScope, signInFromUrl, signOut } from "./auth.js";
+import { authenticate, presentsCredential, requireScope, signInFromUrl, signOut } from "./auth.js";
 import { corsMiddleware } from "./cors.js";
 import { dashboardRoutes } from "./dashboard.js";
 import { errorResponse, HttpError } from "./http-error.js";
@@ -34,8 +34,13 @@ export function createHeadwayApp(options: HeadwayAppOptions): Hono<AppEnv> {
   // The exact stream route, and no other path, may carry its token in the URL.
   const isStream = (request: Request) => new URL(request.url).pathname === streamPath;
   // Failed sign-ins are limited per client address before the token is checked; the rest per credential after.
+  // A request with no credential is no guess: a signed-out dashboard makes a dozen of them per load, and
+  // counting them locked it out of its own sign-in prompt. A host's own credentials (resolveOwner) are
+  // opaque here, so under it every 401 counts.
+  const mayBeGuess = (request: Request) =>
+    "resolveOwner" in config.auth || presentsCredential(request, isStream(request));
   const auth = [
-    authFailureLimit(config.limits),
+    authFailureLimit(config.limits, mayBeGuess),
     authenticate(config.auth, { allowQueryToken: isStream, corsOrigins: config.corsOrigins }),
     requestRateLimit(config.limits, (c) => credentialKey(config.auth, c.req.raw, c.var.owner)),
   ] as const;

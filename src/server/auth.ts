@@ -50,6 +50,16 @@ export function sessionSecretOf(request: Request): string | null {
 }
 
 /**
+ * Whether a request presents a credential of Headway's own: a bearer token
+ * (header, or `?token=` where allowed) or a session cookie. Only a refused
+ * one can be a guess; a request with none (a signed-out page loading) cannot.
+ */
+export function presentsCredential(request: Request, allowQueryToken: boolean): boolean {
+  if (request.headers.has("authorization") || sessionSecretOf(request) !== null) return true;
+  return allowQueryToken && new URL(request.url).searchParams.has("token");
+}
+
+/**
  * A cookie rides along on any request the browser makes to this host,
  * including from another port's page (same site). A request that changes
  * something on a cookie's strength must come from this origin or an allowed one.

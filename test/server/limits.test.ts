@@ -138,6 +138,28 @@ describe("limits", () => {
     expect((await ann(BASE)).status).toBe(429);
   });
 
+  it("does not count requests that present no credential: a signed-out page is told to sign in, not to wait", async () => {
+    const { app, ann } = await setup({ limits: { authFailuresPerSecond: 0.5, authFailureBurst: 3 } });
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await app.request(i % 2 ? `${BASE}/counts` : BASE)).status);
+    expect(statuses).toEqual(Array(10).fill(401));
+    expect((await ann(BASE)).status).toBe(200);
+    // A refused session cookie or bearer token still counts.
+    const cookie = { Cookie: `headway_session_80=hws_${"C".repeat(43)}` };
+    for (let i = 0; i < 3; i++) expect((await app.request(BASE, { headers: cookie })).status).toBe(401);
+    expect((await app.request(BASE, { headers: cookie })).status).toBe(429);
+  });
+
+  it("counts every refusal under resolveOwner, whose credentials only the host app knows", async () => {
+    const { app } = await setup({
+      resolveOwner: () => null,
+      limits: { authFailuresPerSecond: 0.5, authFailureBurst: 3 },
+    });
+    const statuses = [];
+    for (let i = 0; i < 4; i++) statuses.push((await app.request(BASE)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+  });
+
   it("counts failed authentications per address, so one flooding address does not lock out another", async () => {
     const { app, annToken } = await setup({ limits: { authFailuresPerSecond: 0.5, authFailureBurst: 2 } });
     const from = (address: string, token: string) =>

@@ -34,9 +34,13 @@ export function clientAddress(env: unknown): string {
 /**
  * Placed before authentication: a client address whose failed
  * authentications used up their allowance gets 429s without its token
- * being checked, until the allowance refills.
+ * being checked, until the allowance refills. A 401 counts when `counts`
+ * says the request could have been a guess (it presented a credential).
  */
-export function authFailureLimit(limits: ResolvedLimits): MiddlewareHandler<AppEnv> {
+export function authFailureLimit(
+  limits: ResolvedLimits,
+  counts: (request: Request) => boolean,
+): MiddlewareHandler<AppEnv> {
   const failures = new TokenBuckets(limits.authFailuresPerSecond, limits.authFailureBurst);
   return async (c, next) => {
     const address = clientAddress(c.env);
@@ -45,7 +49,7 @@ export function authFailureLimit(limits: ResolvedLimits): MiddlewareHandler<AppE
       throw tooManyRequests("too_many_auth_failures", "too many failed authentications from this address", wait);
     }
     await next();
-    if (c.res.status === 401) failures.take(address);
+    if (c.res.status === 401 && counts(c.req.raw)) failures.take(address);
   };
 }
 

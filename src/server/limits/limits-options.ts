@@ -15,7 +15,10 @@ export interface LimitsOptions {
   requestsPerSecond?: number;
   /** Requests one credential may make in a burst above that rate. (Default: 200) */
   requestBurst?: number;
-  /** Failed authentications per second one client address may sustain before it gets 429s. (Default: 5) */
+  /**
+   * Failed authentications (refused tokens or session cookies; every 401 under
+   * `resolveOwner`) per second one client address may sustain before it gets 429s. (Default: 5)
+   */
   authFailuresPerSecond?: number;
   /** Failed authentications one client address may make in a burst. (Default: 20) */
   authFailureBurst?: number;
