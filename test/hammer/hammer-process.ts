@@ -43,7 +43,10 @@ const waiters = new Map<string, () => void>();
 commands.on("line", (line) => waiters.get(line.trim())?.());
 let quitting = false;
 commands.on("close", () => {
-  if (!quitting) process.exit(0); // the test is gone: never outlive it
+  if (quitting) return;
+  // The test is gone: never outlive it. Said on stderr, so a test that is still there can tell this exit apart.
+  process.stderr.write(`[${config.name}] stdin closed before "quit": exiting\n`);
+  process.exit(0);
 });
 const command = (name: string) => new Promise<void>((resolve) => waiters.set(name, resolve));
 

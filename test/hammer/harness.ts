@@ -114,7 +114,11 @@ export function spawnHammer(config: HammerConfig): HammerProcess {
         if (exitedFlag) {
           await exited;
           if (predicate()) return;
-          throw new Error(`${config.name} exited (code ${child.exitCode}) before ${what}; stderr:\n${stderr}`);
+          const last = lines.slice(-5).map((line) => line.kind);
+          throw new Error(
+            `${config.name} exited (code ${child.exitCode}) before ${what}; its last lines: ${last.join(", ") || "(none)"}; ` +
+              `stray output: ${stray.slice(-5).join(" | ") || "(none)"}; stderr:\n${stderr}`,
+          );
         }
         if (Date.now() > deadline) {
           throw new Error(`${config.name}: no ${what} within ${timeoutMs} ms; stderr:\n${stderr || "(empty)"}`);
